@@ -1,0 +1,74 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "koppelingd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "koppelingd", targets: ["koppelingd"]),
+        .executable(name: "koppelingctl", targets: ["koppelingctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // The system SQLite library (Debian: libsqlite3-dev).
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // Domain rules, types and errors: no I/O.
+        .target(name: "KoppelingCore"),
+        // SQLite wrapper, migrations (embedded from migrations/), queries.
+        .target(
+            name: "KoppelingStorage",
+            dependencies: [
+                "CSQLite", "KoppelingCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.embedInCode("Migrations")]
+        ),
+        // Codable JSON-RPC messages shared by the daemon and the CLI.
+        .target(name: "KoppelingProtocol", dependencies: ["KoppelingCore"]),
+        // Transport, dispatch, authorisation, scheduler, lifecycle.
+        .target(
+            name: "KoppelingDaemon",
+            dependencies: [
+                "KoppelingCore", "KoppelingStorage", "KoppelingProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Blocking socket client used by koppelingctl and the tests.
+        .target(name: "KoppelingClient", dependencies: ["KoppelingProtocol"]),
+        .executableTarget(
+            name: "koppelingd",
+            dependencies: [
+                "KoppelingDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "koppelingctl",
+            dependencies: [
+                "KoppelingClient", "KoppelingCore", "KoppelingProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(name: "KoppelingCoreTests", dependencies: ["KoppelingCore"]),
+        .testTarget(name: "KoppelingStorageTests", dependencies: ["KoppelingStorage", "CSQLite"]),
+        .testTarget(name: "KoppelingDaemonTests", dependencies: ["KoppelingDaemon", "KoppelingClient"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["KoppelingClient", "KoppelingProtocol"]
+        ),
+    ]
+)

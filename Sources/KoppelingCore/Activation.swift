@@ -1,0 +1,82 @@
+/// What the activation dialog asks for (step 3), before it is checked.
+public struct ActivationInput: Sendable {
+    public var school: String
+    public var koppeling: String
+    public var name: String
+    public var agree: Bool
+    public var verificationCode: String
+    public var startDate: String?
+
+    public init(school: String, koppeling: String, name: String, agree: Bool, verificationCode: String, startDate: String?) {
+        self.school = school
+        self.koppeling = koppeling
+        self.name = name
+        self.agree = agree
+        self.verificationCode = verificationCode
+        self.startDate = startDate
+    }
+}
+
+/// An activation request that passed every rule that needs no stored state.
+public struct ValidatedActivation: Sendable {
+    public let school: Brin6
+    public let koppeling: String
+    public let acceptedByName: String
+    public let startDate: LocalDate
+    public let code: VerificationCode
+}
+
+public enum ActivationRules {
+    /// Checks every input rule at once and reports all that fail. `today`
+    /// is the local date in the daemon's zone.
+    public static func validate(_ input: ActivationInput, today: LocalDate) -> Result<ValidatedActivation, KoppelingError> {
+        var violations: [Violation] = []
+        let school: Brin6?
+        switch Brin6.parse(input.school) {
+        case .success(let b): school = b
+        case .failure(let v): school = nil; violations.append(v)
+        }
+        let koppeling = input.koppeling.trimmingWhitespace().lowercased()
+        if koppeling.isEmpty {
+            violations.append(Violation(field: "koppeling", reason: .required, message: "Kies een koppeling."))
+        }
+        var name = ""
+        switch TextRules.personName(input.name) {
+        case .success(let n): name = n
+        case .failure(let v): violations.append(v)
+        }
+        if !input.agree {
+            violations.append(Violation(field: "agree", reason: .agreementRequired,
+                message: "Vink 'Voor akkoord' aan: zonder akkoord met de gebruikersvoorwaarden kan de koppeling niet worden geactiveerd."))
+        }
+        var startDate = today
+        if let raw = input.startDate {
+            if let d = LocalDate(iso: raw.trimmingWhitespace()) {
+                startDate = d
+                if d < today {
+                    violations.append(Violation(field: "start_date", reason: .startDateInPast,
+                        message: "De startdatum \(d) ligt in het verleden; kies vandaag (\(today)) of later."))
+                }
+            } else {
+                violations.append(Violation(field: "start_date", reason: .startDateFormat,
+                    message: "De startdatum moet een bestaande datum zijn in de vorm JJJJ-MM-DD."))
+            }
+        }
+        var code: VerificationCode?
+        if let school {
+            switch VerificationCode.validate(input.verificationCode, for: school) {
+            case .success(let c): code = c
+            case .failure(let e): violations += e.violations
+            }
+        } else {
+            // Without a valid school the prefix cannot be judged; the
+            // other rules on the code still are.
+            let placeholder = Brin6(unchecked: String(input.verificationCode.prefix(6)).uppercased())
+            if case .failure(let e) = VerificationCode.validate(input.verificationCode, for: placeholder) {
+                violations += e.violations.filter { $0.reason != .verificationCodePrefix }
+            }
+        }
+        guard violations.isEmpty, let school, let code else { return .failure(.rules(violations)) }
+        return .success(ValidatedActivation(school: school, koppeling: koppeling, acceptedByName: name, startDate: startDate, code: code))
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// Where all time comes from. The daemon uses `SystemClock`; tests drive a
+/// manual clock through days, DST changes and downtime without waiting.
+public protocol KoppelingClock: Sendable {
+    /// The wall-clock instant now (it may jump forward or back).
+    func now() -> Date
+    /// Waits `seconds` of elapsed time (or until cancelled).
+    func sleep(seconds: Double) async throws
+}
+
+public struct SystemClock: KoppelingClock {
+    public init() {}
+    public func now() -> Date { Date() }
+    public func sleep(seconds: Double) async throws {
+        try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))
+    }
+}
+
+/// RFC 3339 instants in UTC, `2026-11-29T05:18:54Z`, without a formatter.
+public enum Instant {
+    public static func rfc3339(_ date: Date) -> String {
+        let t = Int(date.timeIntervalSince1970.rounded(.down))
+        let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
+        let secs = t - days * 86400
+        func pad(_ v: Int) -> String { v < 10 ? "0\(v)" : String(v) }
+        return "\(LocalDate(dayNumber: days))T\(pad(secs / 3600)):\(pad(secs / 60 % 60)):\(pad(secs % 60))Z"
+    }
+
+    public static func parse(_ s: String) -> Date? {
+        // Accepts what rfc3339 writes, and a plain date meaning its UTC midnight.
+        if let d = LocalDate(iso: s) { return Date(timeIntervalSince1970: Double(d.dayNumber) * 86400) }
+        let u = Array(s.utf8)
+        guard u.count == 20, u[10] == UInt8(ascii: "T"), u[13] == UInt8(ascii: ":"),
+              u[16] == UInt8(ascii: ":"), u[19] == UInt8(ascii: "Z"),
+              let day = LocalDate(iso: String(decoding: u[0..<10], as: UTF8.self)),
+              let h = Int(String(decoding: u[11..<13], as: UTF8.self)), h < 24,
+              let m = Int(String(decoding: u[14..<16], as: UTF8.self)), m < 60,
+              let sec = Int(String(decoding: u[17..<19], as: UTF8.self)), sec < 61 else { return nil }
+        return Date(timeIntervalSince1970: Double(day.dayNumber * 86400 + h * 3600 + m * 60 + sec))
+    }
+}

@@ -1,0 +1,178 @@
+/// Read models: what the register holds, as the protocol shows it. Instants
+/// are RFC 3339 UTC strings, days are `YYYY-MM-DD` in the daemon's zone.
+
+public struct School: Sendable, Equatable, Codable {
+    public var brin6: String
+    public var name: String
+    public var createdAt: String
+
+    public init(brin6: String, name: String, createdAt: String) {
+        self.brin6 = brin6
+        self.name = name
+        self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case brin6, name
+        case createdAt = "created_at"
+    }
+}
+
+public struct ActivationRecord: Sendable, Equatable, Codable {
+    public var id: Int
+    public var school: String
+    public var koppeling: String
+    public var koppelingName: String
+    public var acceptedByName: String
+    /// The *Gebruiker*: the OS account that activated it.
+    public var user: String
+    public var uid: Int
+    public var termsVersion: String
+    public var startDate: String
+    /// Masked: the BRIN6 prefix and the length, never the code.
+    public var verificationCode: String
+    public var activatedAt: String
+    public var active: Bool
+    public var deactivatedAt: String?
+    public var deactivatedBy: String?
+    public var deactivationReason: String?
+
+    public init(id: Int, school: String, koppeling: String, koppelingName: String, acceptedByName: String,
+                user: String, uid: Int, termsVersion: String, startDate: String, verificationCode: String,
+                activatedAt: String, active: Bool, deactivatedAt: String?, deactivatedBy: String?, deactivationReason: String?) {
+        self.id = id
+        self.school = school
+        self.koppeling = koppeling
+        self.koppelingName = koppelingName
+        self.acceptedByName = acceptedByName
+        self.user = user
+        self.uid = uid
+        self.termsVersion = termsVersion
+        self.startDate = startDate
+        self.verificationCode = verificationCode
+        self.activatedAt = activatedAt
+        self.active = active
+        self.deactivatedAt = deactivatedAt
+        self.deactivatedBy = deactivatedBy
+        self.deactivationReason = deactivationReason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, school, koppeling, user, uid, active
+        case koppelingName = "koppeling_name"
+        case acceptedByName = "accepted_by_name"
+        case termsVersion = "terms_version"
+        case startDate = "start_date"
+        case verificationCode = "verification_code"
+        case activatedAt = "activated_at"
+        case deactivatedAt = "deactivated_at"
+        case deactivatedBy = "deactivated_by"
+        case deactivationReason = "deactivation_reason"
+    }
+}
+
+public struct EckidImportRecord: Sendable, Equatable, Codable {
+    public var school: String
+    public var state: EckidImportState
+    public var activeFrom: String
+    public var keySetAt: String
+    public var keySetBy: String
+    public var activatedAt: String?
+    public var disabledAt: String?
+    public var disabledBy: String?
+    public var disabledReason: String?
+
+    public init(school: String, state: EckidImportState, activeFrom: String, keySetAt: String, keySetBy: String,
+                activatedAt: String?, disabledAt: String?, disabledBy: String?, disabledReason: String?) {
+        self.school = school
+        self.state = state
+        self.activeFrom = activeFrom
+        self.keySetAt = keySetAt
+        self.keySetBy = keySetBy
+        self.activatedAt = activatedAt
+        self.disabledAt = disabledAt
+        self.disabledBy = disabledBy
+        self.disabledReason = disabledReason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case school, state
+        case activeFrom = "active_from"
+        case keySetAt = "key_set_at"
+        case keySetBy = "key_set_by"
+        case activatedAt = "activated_at"
+        case disabledAt = "disabled_at"
+        case disabledBy = "disabled_by"
+        case disabledReason = "disabled_reason"
+    }
+}
+
+public struct TimerRunRecord: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable { case scheduled, manual }
+    public var kind: Kind
+    public var localDay: String
+    public var startedAt: String
+    public var finishedAt: String
+    public var enabled: Int
+    public var stopped: Int
+    public var stoppedDetail: String
+
+    public init(kind: Kind, localDay: String, startedAt: String, finishedAt: String, enabled: Int, stopped: Int, stoppedDetail: String) {
+        self.kind = kind
+        self.localDay = localDay
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.enabled = enabled
+        self.stopped = stopped
+        self.stoppedDetail = stoppedDetail
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, enabled, stopped
+        case localDay = "local_day"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case stoppedDetail = "stopped_detail"
+    }
+}
+
+public struct AuditEntry: Sendable, Equatable, Codable {
+    public enum Outcome: String, Sendable, Codable { case ok, refused, error }
+    public var id: Int
+    public var at: String
+    public var user: String
+    public var uid: Int
+    public var method: String
+    public var school: String?
+    public var koppeling: String?
+    public var outcome: Outcome
+    public var reasons: [String]
+    public var detail: String
+
+    public init(id: Int, at: String, user: String, uid: Int, method: String, school: String?, koppeling: String?,
+                outcome: Outcome, reasons: [String], detail: String) {
+        self.id = id
+        self.at = at
+        self.user = user
+        self.uid = uid
+        self.method = method
+        self.school = school
+        self.koppeling = koppeling
+        self.outcome = outcome
+        self.reasons = reasons
+        self.detail = detail
+    }
+}
+
+/// Who is calling: the peer credentials of the socket connection.
+public struct Caller: Sendable, Equatable {
+    public let user: String
+    public let uid: Int
+    public let mayChange: Bool
+
+    public init(user: String, uid: Int, mayChange: Bool) {
+        self.user = user
+        self.uid = uid
+        self.mayChange = mayChange
+    }
+}

@@ -1,0 +1,63 @@
+/// A stable, machine-readable reason why a request was refused.
+///
+/// The raw values are part of the protocol (`data.reason` and
+/// `data.violations[].reason`): never rename one.
+public enum Reason: String, Sendable, Codable, CaseIterable {
+    // Input shape
+    case required
+    case tooLong = "too_long"
+    case brin6Format = "brin6_format"
+    case schoolNameRequired = "school_name_required"
+    case schoolNameTooLong = "school_name_too_long"
+    case nameRequired = "name_required"
+    case nameTooLong = "name_too_long"
+    case agreementRequired = "agreement_required"
+    case startDateFormat = "start_date_format"
+    case startDateInPast = "start_date_in_past"
+    case verificationCodeLength = "verification_code_length"
+    case verificationCodeCharacters = "verification_code_characters"
+    case verificationCodePrefix = "verification_code_prefix"
+    case verificationCodeReused = "verification_code_reused"
+    case catalogEntryInvalid = "catalog_entry_invalid"
+    case duplicateInBatch = "duplicate_in_batch"
+    case dateFormat = "date_format"
+    case limitRange = "limit_range"
+    // State
+    case schoolNotFound = "school_not_found"
+    case koppelingNotFound = "koppeling_not_found"
+    case schoolExists = "school_exists"
+    case schoolHasActiveKoppelingen = "school_has_active_koppelingen"
+    case alreadyActive = "already_active"
+    case koppelingNotActive = "koppeling_not_active"
+    case eckidKeyMismatch = "eckid_key_mismatch"
+    case eckidNotSupported = "eckid_not_supported"
+    case eckidImportNotFound = "eckid_import_not_found"
+    case eckidAlreadyDisabled = "eckid_already_disabled"
+    case catalogEntryInUse = "catalog_entry_in_use"
+    // Protocol and service
+    case parseError = "parse_error"
+    case invalidRequest = "invalid_request"
+    case methodNotFound = "method_not_found"
+    case invalidParams = "invalid_params"
+    case unknownParams = "unknown_params"
+    case lineTooLong = "line_too_long"
+    case permissionDenied = "permission_denied"
+    case databaseBusy = "database_busy"
+    case shuttingDown = "shutting_down"
+    case storageFailure = "storage_failure"
+    case internalError = "internal_error"
+}
+
+/// One failed rule: which field, why (stable code) and a Dutch sentence for
+/// the person at the terminal.
+public struct Violation: Error, Sendable, Equatable, Codable {
+    public let field: String
+    public let reason: Reason
+    public let message: String
+
+    public init(field: String, reason: Reason, message: String) {
+        self.field = field
+        self.reason = reason
+        self.message = message
+    }
+}

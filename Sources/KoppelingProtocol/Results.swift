@@ -1,0 +1,223 @@
+import KoppelingCore
+
+public struct HelloResult: Codable, Sendable {
+    public var daemon: String
+    public var version: String
+    public var `protocol`: Int
+    public var methods: [String]
+    public init(daemon: String, version: String, protocol: Int, methods: [String]) {
+        self.daemon = daemon; self.version = version; self.protocol = `protocol`; self.methods = methods
+    }
+}
+
+public struct TimerStatusResult: Codable, Sendable {
+    public var timeZone: String
+    public var runAt: String
+    public var lastRun: TimerRunRecord?
+    public var lastScheduledRun: TimerRunRecord?
+    /// RFC 3339 UTC instant of the next scheduled run.
+    public var nextRun: String
+    /// The same instant in the daemon's zone, for people.
+    public var nextRunLocal: String
+
+    public init(timeZone: String, runAt: String, lastRun: TimerRunRecord?, lastScheduledRun: TimerRunRecord?, nextRun: String, nextRunLocal: String) {
+        self.timeZone = timeZone; self.runAt = runAt; self.lastRun = lastRun
+        self.lastScheduledRun = lastScheduledRun; self.nextRun = nextRun; self.nextRunLocal = nextRunLocal
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case timeZone = "time_zone", runAt = "run_at", lastRun = "last_run"
+        case lastScheduledRun = "last_scheduled_run", nextRun = "next_run", nextRunLocal = "next_run_local"
+    }
+}
+
+public struct StatusResult: Codable, Sendable {
+    public struct Counts: Codable, Sendable {
+        public var schools: Int
+        public var catalogEntries: Int
+        public var activeKoppelingen: Int
+        public var pendingImports: Int
+        public var activeImports: Int
+        public init(schools: Int, catalogEntries: Int, activeKoppelingen: Int, pendingImports: Int, activeImports: Int) {
+            self.schools = schools; self.catalogEntries = catalogEntries; self.activeKoppelingen = activeKoppelingen
+            self.pendingImports = pendingImports; self.activeImports = activeImports
+        }
+        enum CodingKeys: String, CodingKey {
+            case schools, catalogEntries = "catalog_entries", activeKoppelingen = "active_koppelingen"
+            case pendingImports = "pending_imports", activeImports = "active_imports"
+        }
+    }
+    public var daemon: String
+    public var version: String
+    public var startedAt: String
+    public var uptimeSeconds: Int
+    public var database: String
+    public var schemaVersion: Int
+    public var timeZone: String
+    public var today: String
+    public var counts: Counts
+    public var timer: TimerStatusResult
+
+    public init(daemon: String, version: String, startedAt: String, uptimeSeconds: Int, database: String, schemaVersion: Int,
+                timeZone: String, today: String, counts: Counts, timer: TimerStatusResult) {
+        self.daemon = daemon; self.version = version; self.startedAt = startedAt; self.uptimeSeconds = uptimeSeconds
+        self.database = database; self.schemaVersion = schemaVersion; self.timeZone = timeZone; self.today = today
+        self.counts = counts; self.timer = timer
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case daemon, version, database, counts, timer, today
+        case startedAt = "started_at", uptimeSeconds = "uptime_seconds", schemaVersion = "schema_version", timeZone = "time_zone"
+    }
+}
+
+public struct SchoolResult: Codable, Sendable {
+    public var school: School
+    public init(school: School) { self.school = school }
+}
+
+public struct SchoolListResult: Codable, Sendable {
+    public var schools: [School]
+    public init(schools: [School]) { self.schools = schools }
+}
+
+public struct SchoolDetailResult: Codable, Sendable {
+    public var school: School
+    public var activations: [ActivationRecord]
+    public var eckidImport: EckidImportRecord?
+    public init(school: School, activations: [ActivationRecord], eckidImport: EckidImportRecord?) {
+        self.school = school; self.activations = activations; self.eckidImport = eckidImport
+    }
+    enum CodingKeys: String, CodingKey { case school, activations, eckidImport = "eckid_import" }
+}
+
+public struct SchoolImportResult: Codable, Sendable {
+    public var imported: Int
+    public var schools: [School]
+    public init(imported: Int, schools: [School]) { self.imported = imported; self.schools = schools }
+}
+
+/// A catalogue entry without its terms text, as listings show it.
+public struct CatalogSummary: Codable, Sendable {
+    public var id: String
+    public var category: String
+    public var name: String
+    public var description: String
+    public var supplier: String
+    public var priceCents: Int?
+    public var price: String
+    public var termsVersion: String
+    public var recommendedPrerequisite: String?
+    public var carriesEckidImport: Bool
+
+    public init(_ e: CatalogEntry) {
+        id = e.id; category = e.category; name = e.name; description = e.description; supplier = e.supplier
+        priceCents = e.priceCents; price = e.priceText; termsVersion = e.termsVersion
+        recommendedPrerequisite = e.recommendedPrerequisite; carriesEckidImport = e.carriesEckidImport
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, category, name, description, supplier, price
+        case priceCents = "price_cents", termsVersion = "terms_version"
+        case recommendedPrerequisite = "recommended_prerequisite", carriesEckidImport = "carries_eckid_import"
+    }
+}
+
+public struct CatalogListResult: Codable, Sendable {
+    public var entries: [CatalogSummary]
+    public init(entries: [CatalogSummary]) { self.entries = entries }
+}
+
+public struct CatalogGetResult: Codable, Sendable {
+    public var entry: CatalogSummary
+    public var termsText: String
+    public init(entry: CatalogSummary, termsText: String) { self.entry = entry; self.termsText = termsText }
+    enum CodingKeys: String, CodingKey { case entry, termsText = "terms_text" }
+}
+
+public struct CatalogLoadResult: Codable, Sendable {
+    public var added: Int
+    public var updated: Int
+    public init(added: Int, updated: Int) { self.added = added; self.updated = updated }
+}
+
+/// The screen of step 2: available koppelingen per category with an
+/// `activated` mark, and the activated ones.
+public struct OverviewResult: Codable, Sendable {
+    public struct Available: Codable, Sendable {
+        public var id: String
+        public var name: String
+        public var description: String
+        public var price: String
+        public var activated: Bool
+        public init(id: String, name: String, description: String, price: String, activated: Bool) {
+            self.id = id; self.name = name; self.description = description; self.price = price; self.activated = activated
+        }
+    }
+    public struct Category: Codable, Sendable {
+        public var category: String
+        public var koppelingen: [Available]
+        public init(category: String, koppelingen: [Available]) { self.category = category; self.koppelingen = koppelingen }
+    }
+    public var school: School
+    public var available: [Category]
+    public var activated: [ActivationRecord]
+    public init(school: School, available: [Category], activated: [ActivationRecord]) {
+        self.school = school; self.available = available; self.activated = activated
+    }
+}
+
+public struct ActivateResult: Codable, Sendable {
+    public var activation: ActivationRecord
+    public var warnings: [String]
+    public init(activation: ActivationRecord, warnings: [String]) { self.activation = activation; self.warnings = warnings }
+}
+
+public struct DeactivateResult: Codable, Sendable {
+    public var activation: ActivationRecord
+    public var eckidImportStopped: Bool
+    public init(activation: ActivationRecord, eckidImportStopped: Bool) {
+        self.activation = activation; self.eckidImportStopped = eckidImportStopped
+    }
+    enum CodingKeys: String, CodingKey { case activation, eckidImportStopped = "eckid_import_stopped" }
+}
+
+public struct SetKeyResult: Codable, Sendable {
+    public var state: EckidImportState
+    public var activeFrom: String
+    public var changed: Bool
+    public var warnings: [String]
+    public var `import`: EckidImportRecord
+    public init(state: EckidImportState, activeFrom: String, changed: Bool, warnings: [String], import: EckidImportRecord) {
+        self.state = state; self.activeFrom = activeFrom; self.changed = changed; self.warnings = warnings; self.import = `import`
+    }
+    enum CodingKeys: String, CodingKey { case state, activeFrom = "active_from", changed, warnings, `import` }
+}
+
+public struct EckidStatusResult: Codable, Sendable {
+    public var imports: [EckidImportRecord]
+    public init(imports: [EckidImportRecord]) { self.imports = imports }
+}
+
+public struct EckidDisableResult: Codable, Sendable {
+    public var `import`: EckidImportRecord
+    public init(import: EckidImportRecord) { self.import = `import` }
+}
+
+public struct TimerRunResult: Codable, Sendable {
+    public var run: TimerRunRecord
+    public init(run: TimerRunRecord) { self.run = run }
+}
+
+public struct AuditListResult: Codable, Sendable {
+    public var entries: [AuditEntry]
+    public init(entries: [AuditEntry]) { self.entries = entries }
+}
+
+public struct BackupResult: Codable, Sendable {
+    public var path: String
+    public var sizeBytes: Int
+    public var createdAt: String
+    public init(path: String, sizeBytes: Int, createdAt: String) { self.path = path; self.sizeBytes = sizeBytes; self.createdAt = createdAt }
+    enum CodingKeys: String, CodingKey { case path, sizeBytes = "size_bytes", createdAt = "created_at" }
+}

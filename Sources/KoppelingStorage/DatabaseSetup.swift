@@ -1,0 +1,65 @@
+import CSQLite
+import Foundation
+
+/// All connection setup in one place: checks before SQLite may write,
+/// pragmas, integrity check, migrations.
+public enum DatabaseSetup {
+    public static let busyTimeoutMilliseconds = 5_000
+
+    /// Opens (creating if absent) the writing connection at `path`.
+    public static func openWriter(path: String, migrations: [Migration] = Migrator.embedded) throws -> SQLiteConnection {
+        try refuseForeignFile(path: path)
+        let db: SQLiteConnection
+        do { db = try SQLiteConnection(path: path) } catch let e as SQLiteError {
+            throw StorageOpenError.cannotOpen(path: path, detail: e.message)
+        }
+        do {
+            try db.execute("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)")
+            try checkIntegrity(db, path: path)
+            // Refuse a newer schema before changing anything in the file.
+            let version = try Migrator.currentVersion(db)
+            if let latest = migrations.last?.version, version > latest {
+                throw StorageOpenError.newerSchema(found: version, known: latest)
+            }
+            try db.execute("""
+                PRAGMA journal_mode = WAL;
+                PRAGMA synchronous = FULL;
+                PRAGMA foreign_keys = ON;
+                """)
+            try Migrator.migrate(db, migrations: migrations)
+            return db
+        } catch let e as SQLiteError {
+            db.close()
+            if e.code & 0xFF == SQLITE_NOTADB { throw StorageOpenError.notADatabase(path: path) }
+            if e.code & 0xFF == SQLITE_CORRUPT { throw StorageOpenError.damaged(path: path, detail: e.message) }
+            throw StorageOpenError.cannotOpen(path: path, detail: e.message)
+        } catch {
+            db.close()
+            throw error
+        }
+    }
+
+    /// A read-only connection to the same file (backups verify with it).
+    public static func openReader(path: String) throws -> SQLiteConnection {
+        let db = try SQLiteConnection(path: path, readOnly: true)
+        try db.execute("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)")
+        return db
+    }
+
+    /// A file that exists and is not empty must start with SQLite's magic
+    /// header; otherwise SQLite is never given the chance to write to it.
+    static func refuseForeignFile(path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? handle.close() }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        if header.isEmpty { return }
+        if header != Data("SQLite format 3\0".utf8) { throw StorageOpenError.notADatabase(path: path) }
+    }
+
+    static func checkIntegrity(_ db: SQLiteConnection, path: String) throws {
+        let rows = try db.query("PRAGMA quick_check") { $0.text(0) }
+        if rows != ["ok"] {
+            throw StorageOpenError.damaged(path: path, detail: rows.prefix(3).joined(separator: "; "))
+        }
+    }
+}

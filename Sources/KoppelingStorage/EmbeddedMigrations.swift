@@ -1,0 +1,16 @@
+/// The SQL files of `migrations/`, compiled into the binary by SwiftPM
+/// (`.embedInCode`), so an installed koppelingd needs no source tree.
+///
+/// SwiftPM embeds each file as its own constant; this list names them. A
+/// storage test fails when a file in `migrations/` is missing here.
+enum EmbeddedMigrations {
+    struct File {
+        let name: String
+        let sql: String
+    }
+
+    static let all: [File] = [
+        File(name: "0001_initial.sql", sql: String(decoding: PackageResources._001_initial_sql, as: UTF8.self)),
+        File(name: "0002_catalog_seed.sql", sql: String(decoding: PackageResources._002_catalog_seed_sql, as: UTF8.self)),
+    ]
+}
