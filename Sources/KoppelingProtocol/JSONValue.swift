@@ -3,6 +3,7 @@
 public enum JSONValue: Sendable, Equatable, Codable {
     case null
     case bool(Bool)
+    case integer(Int64)
     case number(Double)
     case string(String)
     case array([JSONValue])
@@ -12,6 +13,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
         else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let i = try? c.decode(Int64.self) { self = .integer(i) }
         else if let n = try? c.decode(Double.self) { self = .number(n) }
         else if let s = try? c.decode(String.self) { self = .string(s) }
         else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
@@ -23,6 +25,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
         switch self {
         case .null: try c.encodeNil()
         case .bool(let b): try c.encode(b)
+        case .integer(let i): try c.encode(i)
         case .number(let n): try c.encode(n)
         case .string(let s): try c.encode(s)
         case .array(let a): try c.encode(a)
@@ -34,7 +37,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
         switch self {
         case .null: "null"
         case .bool: "boolean"
-        case .number: "number"
+        case .integer, .number: "number"
         case .string: "string"
         case .array: "array"
         case .object: "object"

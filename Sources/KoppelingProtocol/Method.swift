@@ -34,6 +34,12 @@ public enum Method: String, Sendable, CaseIterable {
     }
 }
 
+extension Method {
+    /// Whether the change and its audit row commit in one transaction
+    /// (`VACUUM INTO` cannot run inside one).
+    public var runsInTransaction: Bool { changesState && self != .backupCreate }
+}
+
 public enum ProtocolInfo {
     public static let version = 1
     public static let daemonVersion = "0.1.0"

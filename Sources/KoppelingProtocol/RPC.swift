@@ -50,7 +50,7 @@ public enum RPCErrorCode {
         case .notFound: notFound
         case .conflict: conflict
         case .permissionDenied: permissionDenied
-        case .unavailable: unavailable
+        case .unavailable(let reason, _): reason == .internalError ? internalError : unavailable
         case .invalidParams: invalidParams
         }
     }
@@ -69,7 +69,7 @@ public struct RPCErrorData: Sendable, Equatable, Codable {
         self.violations = violations
     }
 
-    enum CodingKeys: String, CodingKey { case reason, fields = "field", violations }
+    enum CodingKeys: String, CodingKey { case reason, fields, violations }
 }
 
 public struct RPCError: Error, Sendable, Equatable, Codable {

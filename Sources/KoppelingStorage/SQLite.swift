@@ -107,7 +107,10 @@ public final class SQLiteConnection: @unchecked Sendable {
 
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction: the write lock is
     /// taken up front so a busy database fails fast instead of midway.
+    /// Inside an open transaction it nests as a savepoint, so a request and
+    /// its audit row commit together.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
+        if isInTransaction { return try savepoint("nested", body) }
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()

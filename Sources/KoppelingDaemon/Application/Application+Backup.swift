@@ -1,0 +1,59 @@
+import Foundation
+import KoppelingCore
+import KoppelingProtocol
+import KoppelingStorage
+
+extension Application {
+    var backupDirectory: String { config.stateDirectory + "/backups" }
+
+    /// A consistent copy while serving: `VACUUM INTO` a temporary file,
+    /// integrity check, fsync, rename into `backups/`.
+    func createBackup() throws -> BackupResult {
+        let now = clock.now()
+        try FileManager.default.createDirectory(atPath: backupDirectory, withIntermediateDirectories: true)
+        let stamp = Instant.rfc3339(now).replacingOccurrences(of: ":", with: "")
+        var name = "koppelingd-\(stamp).db"
+        var suffix = 1
+        while FileManager.default.fileExists(atPath: backupDirectory + "/" + name) {
+            suffix += 1
+            name = "koppelingd-\(stamp)-\(suffix).db"
+        }
+        let final = backupDirectory + "/" + name
+        let temporary = backupDirectory + "/.incoming-" + name
+        unlink(temporary)
+        do {
+            try register.db.run("VACUUM INTO ?", [.text(temporary)])
+            let copy = try DatabaseSetup.openReader(path: temporary)
+            let check = try copy.query("PRAGMA integrity_check") { $0.text(0) }
+            copy.close()
+            guard check == ["ok"] else {
+                throw KoppelingError.unavailable(.storageFailure, message: "De kopie is niet in orde (\(check.first ?? "?")); er is geen back-up gemaakt.")
+            }
+            try fsyncFile(temporary)
+            guard rename(temporary, final) == 0 else { throw KoppelingError.unavailable(.storageFailure, message: "De back-up kon niet worden opgeslagen.") }
+            try fsyncFile(backupDirectory)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        var info = stat()
+        stat(final, &info)
+        return BackupResult(path: final, sizeBytes: Int(info.st_size), createdAt: Instant.rfc3339(now))
+    }
+
+    /// Keeps the newest `keep` backups.
+    func pruneBackups(keep: Int) throws -> [String] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: backupDirectory)
+            .filter { $0.hasPrefix("koppelingd-") && $0.hasSuffix(".db") }.sorted()
+        let doomed = names.dropLast(max(0, keep))
+        for name in doomed { unlink(backupDirectory + "/" + name) }
+        return Array(doomed)
+    }
+
+    private func fsyncFile(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw KoppelingError.unavailable(.storageFailure, message: "De back-up kon niet worden weggeschreven.") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw KoppelingError.unavailable(.storageFailure, message: "De back-up kon niet worden weggeschreven.") }
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import KoppelingCore
+import KoppelingProtocol
+import KoppelingStorage
+
+/// The register as the protocol sees it: one function per method, on top
+/// of the storage and the domain rules. Runs only on the database thread.
+public final class Application: @unchecked Sendable {
+    public let register: Register
+    public let config: DaemonConfig
+    public let clock: any KoppelingClock
+    public let startedAt: Date
+
+    public init(register: Register, config: DaemonConfig, clock: any KoppelingClock) {
+        self.register = register
+        self.config = config
+        self.clock = clock
+        self.startedAt = clock.now()
+    }
+
+    var zone: Zone { config.schedule.zone }
+    var today: LocalDate { zone.localDate(at: clock.now()) }
+    var nowStamp: String { Instant.rfc3339(clock.now()) }
+
+    func brin6(_ raw: String, field: String = "brin6") throws -> Brin6 {
+        switch Brin6.parse(raw, field: field) {
+        case .success(let b): return b
+        case .failure(let v): throw KoppelingError.rules([v])
+        }
+    }
+
+    func hello() -> HelloResult {
+        HelloResult(daemon: "koppelingd", version: ProtocolInfo.daemonVersion, protocol: ProtocolInfo.version,
+                    methods: Method.allCases.map(\.rawValue))
+    }
+
+    func status() throws -> StatusResult {
+        let c = try register.counts()
+        let now = clock.now()
+        return StatusResult(
+            daemon: "koppelingd", version: ProtocolInfo.daemonVersion, startedAt: Instant.rfc3339(startedAt),
+            uptimeSeconds: max(0, Int(now.timeIntervalSince(startedAt))), database: register.path,
+            schemaVersion: register.schemaVersion, timeZone: zone.identifier, today: today.description,
+            counts: .init(schools: c.schools, catalogEntries: c.catalogEntries, activeKoppelingen: c.activeActivations,
+                          pendingImports: c.pendingImports, activeImports: c.activeImports),
+            timer: try timerStatus())
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+
+/// Why the socket could not be set up.
+public enum SocketSetupError: Error, CustomStringConvertible {
+    case anotherDaemonListening(path: String)
+    case notASocket(path: String)
+    case pathTooLong(path: String)
+    case system(String)
+
+    public var description: String {
+        switch self {
+        case .anotherDaemonListening(let p): "another koppelingd is already listening on \(p); refusing to start"
+        case .notASocket(let p): "\(p) exists and is not a socket; refusing to replace it"
+        case .pathTooLong(let p): "socket path \(p) is too long for a Unix socket (at most 107 bytes)"
+        case .system(let m): m
+        }
+    }
+}
+
+/// The listening Unix socket: adopted from systemd, or bound by us (then
+/// a stale file left by a crash is replaced, a live one is a refusal).
+enum SocketServer {
+    struct Listener {
+        let channel: any Channel
+        /// Whether we created the socket file (and so remove it at exit).
+        let ownsPath: Bool
+    }
+
+    static func start(group: EventLoopGroup, config: DaemonConfig, activation: SocketActivation?, logger: Logger,
+                      childInitializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>) async throws -> Listener {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer(childInitializer)
+        if let fd = activation?.fileDescriptor {
+            let channel = try await bootstrap.withBoundSocket(fd).get()
+            logger.info("adopted socket from systemd", metadata: ["fd": "\(fd)"])
+            return Listener(channel: channel, ownsPath: false)
+        }
+        let path = config.socketPath
+        guard path.utf8.count < 108 else { throw SocketSetupError.pathTooLong(path: path) }
+        try createDirectory((path as NSString).deletingLastPathComponent)
+        try removeStaleSocket(at: path, logger: logger)
+        let channel = try await bootstrap.bind(unixDomainSocketPath: path).get()
+        chmod(path, 0o660)
+        if getuid() == 0, let gid = AdminPolicy.groupID(named: config.adminGroup) {
+            chown(path, 0, gid)
+        }
+        return Listener(channel: channel, ownsPath: true)
+    }
+
+    static func createDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw SocketSetupError.system("cannot create \(path): \(error.localizedDescription)")
+        }
+    }
+
+    static func removeStaleSocket(at path: String, logger: Logger) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFSOCK else { throw SocketSetupError.notASocket(path: path) }
+        if isAnswering(path) { throw SocketSetupError.anotherDaemonListening(path: path) }
+        logger.warning("replacing stale socket left by an earlier run", metadata: ["path": "\(path)"])
+        unlink(path)
+    }
+
+    /// Whether something accepts connections on the socket at `path`.
+    static func isAnswering(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in path.utf8.prefix(raw.count - 1).enumerated() { raw[i] = b }
+        }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        return rc == 0
+    }
+}

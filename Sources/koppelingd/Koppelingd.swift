@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import KoppelingCore
+import KoppelingDaemon
+import Logging
+import ServiceLifecycle
+
+/// Each flag can also come from the environment (systemd units set them
+/// there); a flag on the command line wins.
+@main
+struct Koppelingd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "koppelingd",
+        abstract: "Keeps the register of koppelingen (ESIS ↔ TOP dossier ECKiD) and enables ECKiD imports daily.",
+        discussion: """
+            Environment: KOPPELINGD_DATABASE, KOPPELINGD_SOCKET, KOPPELINGD_TIME_ZONE, KOPPELINGD_RUN_AT,
+            KOPPELINGD_ADMIN_GROUP, KOPPELINGD_KEEP_BACKUPS, KOPPELINGD_MAX_CONNECTIONS, KOPPELINGD_LOG_LEVEL.
+            Defaults: as root /var/lib/koppelingd/koppelingd.db and /run/koppelingd/koppelingd.sock;
+            otherwise under $XDG_STATE_HOME/koppelingd and $XDG_RUNTIME_DIR/koppelingd.
+            """)
+
+    @Option(help: "SQLite database file (the secret file is kept beside it).")
+    var database: String?
+    @Option(help: "Unix socket path (ignored when systemd passes a socket).")
+    var socket: String?
+    @Option(name: .customLong("time-zone"), help: "IANA time zone of the school (default Europe/Amsterdam).")
+    var timeZone: String?
+    @Option(name: .customLong("run-at"), help: "Local time HH:MM of the daily ECKiD run (default 00:05).")
+    var runAt: String?
+    @Option(name: .customLong("admin-group"), help: "Group whose members may change the register (default koppelingbeheer).")
+    var adminGroup: String?
+    @Option(name: .customLong("keep-backups"), help: "Daily backups to keep after the timer run; 0 turns them off (default 14).")
+    var keepBackups: Int?
+    @Option(name: .customLong("max-connections"), help: "Most client connections at once (default 1024).")
+    var maxConnections: Int?
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = env["KOPPELINGD_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            return handler
+        }
+        let logger = Logger(label: "koppelingd")
+        // Database, WAL and secret are readable by the daemon's user only.
+        umask(0o077)
+        let defaults = DaemonConfig.defaultPaths()
+        let zoneName = timeZone ?? env["KOPPELINGD_TIME_ZONE"] ?? "Europe/Amsterdam"
+        guard let zone = Zone(identifier: zoneName) else {
+            throw ValidationError("unknown time zone '\(zoneName)' (use an IANA name such as Europe/Amsterdam)")
+        }
+        let runAtText = runAt ?? env["KOPPELINGD_RUN_AT"] ?? "00:05"
+        guard let time = LocalTime(runAtText) else { throw ValidationError("--run-at must be HH:MM, got '\(runAtText)'") }
+        let keep = try keepBackups ?? env["KOPPELINGD_KEEP_BACKUPS"].map(Self.integer) ?? 14
+        let maxConn = try maxConnections ?? env["KOPPELINGD_MAX_CONNECTIONS"].map(Self.integer) ?? 1024
+        guard keep >= 0, maxConn >= 1 else { throw ValidationError("--keep-backups must be ≥ 0 and --max-connections ≥ 1") }
+        let config = DaemonConfig(
+            databasePath: Self.absolute(database ?? env["KOPPELINGD_DATABASE"] ?? defaults.database),
+            socketPath: Self.absolute(socket ?? env["KOPPELINGD_SOCKET"] ?? defaults.socket),
+            schedule: DailySchedule(zone: zone, runAt: time),
+            adminGroup: adminGroup ?? env["KOPPELINGD_ADMIN_GROUP"] ?? "koppelingbeheer",
+            keepBackups: keep, maxConnections: maxConn)
+        let daemon = Daemon(config: config, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.critical("koppelingd cannot run: \(Self.reason(error))")
+            throw ExitCode(1)
+        }
+    }
+
+    static func integer(_ s: String) throws -> Int {
+        guard let n = Int(s) else { throw ValidationError("'\(s)' is not a whole number") }
+        return n
+    }
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+
+    /// The underlying refusal, without ServiceLifecycle's wrapping.
+    static func reason(_ error: any Error) -> String {
+        if let e = error as? ServiceGroupError { return "\(e)" }
+        return "\(error)"
+    }
+}
+

@@ -1,0 +1,63 @@
+import Testing
+@testable import KoppelingCore
+
+@Suite("School name and person name")
+struct TextRulesTests {
+    @Test func schoolNameIsTrimmed() {
+        #expect(TextRules.schoolName("  OBS De Regenboog \n").successValue == "OBS De Regenboog")
+    }
+
+    @Test("school name is required", arguments: ["", " ", "\t\n", "\u{00A0}\u{2003}"])
+    func schoolNameRequired(raw: String) throws {
+        let v = try #require(TextRules.schoolName(raw).failureValue)
+        #expect(v.reason == .schoolNameRequired)
+        #expect(v.field == "name")
+    }
+
+    @Test func schoolNameLengthBoundary() throws {
+        #expect(TextRules.schoolName(String(repeating: "a", count: 200)).successValue?.count == 200)
+        // Surrounding white space does not count: the limit is on the trimmed name.
+        #expect(TextRules.schoolName("  " + String(repeating: "a", count: 200) + "  ").successValue?.count == 200)
+        let v = try #require(TextRules.schoolName(String(repeating: "a", count: 201)).failureValue)
+        #expect(v.reason == .schoolNameTooLong)
+    }
+
+    @Test func schoolNameCountsCharactersNotBytes() {
+        // 200 characters but 400 UTF-8 bytes: a Dutch name with diacritics must fit.
+        #expect(TextRules.schoolName(String(repeating: "ë", count: 200)).successValue != nil)
+        #expect(TextRules.schoolName(String(repeating: "ë", count: 201)).failureValue?.reason == .schoolNameTooLong)
+    }
+
+    @Test("control characters are refused in a school name",
+          arguments: ["De\u{0}Regenboog", "De\u{7}Regenboog", "De\nRegenboog", "De\tRegenboog",
+                      "De\u{1B}[31mRegenboog", "De\u{7F}Regenboog", "De\u{85}Regenboog"])
+    func schoolNameControlCharacters(raw: String) {
+        #expect(TextRules.schoolName(raw).failureValue?.reason == .schoolNameRequired)
+    }
+
+    @Test func personNameIsTrimmed() {
+        #expect(TextRules.personName("\tJ. de Vries  ").successValue == "J. de Vries")
+    }
+
+    @Test("person name is required", arguments: ["", "  ", "\n"])
+    func personNameRequired(raw: String) {
+        #expect(TextRules.personName(raw).failureValue?.reason == .nameRequired)
+    }
+
+    @Test func personNameLengthBoundary() {
+        #expect(TextRules.personName(String(repeating: "b", count: 100)).successValue?.count == 100)
+        #expect(TextRules.personName(" " + String(repeating: "b", count: 100) + " ").successValue?.count == 100)
+        #expect(TextRules.personName(String(repeating: "b", count: 101)).failureValue?.reason == .nameTooLong)
+    }
+
+    @Test("control characters are refused in a person name",
+          arguments: ["Jan\u{0}", "Jan\r\nde Vries", "Jan\u{8}\u{8}\u{8}Piet", "Jan\u{9B}"])
+    func personNameControlCharacters(raw: String) {
+        #expect(TextRules.personName(raw).failureValue?.reason == .nameRequired)
+    }
+
+    @Test func fieldNameIsTheCallers() {
+        #expect(TextRules.personName("", field: "accepted_by").failureValue?.field == "accepted_by")
+        #expect(TextRules.schoolName("", field: "school_name").failureValue?.field == "school_name")
+    }
+}
