@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "koppelingd",
             dependencies: [
-                "KoppelingDaemon",
+                "KoppelingDaemon", "KoppelingCore", "KoppelingProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

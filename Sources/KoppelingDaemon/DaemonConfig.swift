@@ -1,5 +1,6 @@
 import Foundation
 import KoppelingCore
+import KoppelingProtocol
 
 /// Where the daemon keeps its state and how it runs. Built from flags and
 /// environment variables by the executable; defaults depend on who runs it.
@@ -29,20 +30,4 @@ public struct DaemonConfig: Sendable {
     }
 
     public var stateDirectory: String { (databasePath as NSString).deletingLastPathComponent }
-
-    /// As root: `/var/lib/koppelingd/` and `/run/koppelingd/`. As anyone
-    /// else: under `$XDG_STATE_HOME` (default `~/.local/state`) and
-    /// `$XDG_RUNTIME_DIR` (default: the state directory), so a newcomer can
-    /// start it with no set-up.
-    public static func defaultPaths(environment: [String: String] = ProcessInfo.processInfo.environment,
-                                    uid: uid_t = getuid()) -> (database: String, socket: String) {
-        if uid == 0 {
-            return ("/var/lib/koppelingd/koppelingd.db", "/run/koppelingd/koppelingd.sock")
-        }
-        let home = environment["HOME"] ?? NSHomeDirectory()
-        let stateHome = environment["XDG_STATE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? home + "/.local/state"
-        let state = stateHome + "/koppelingd"
-        let runtime = environment["XDG_RUNTIME_DIR"].flatMap { $0.hasPrefix("/") ? $0 + "/koppelingd" : nil } ?? state
-        return (state + "/koppelingd.db", runtime + "/koppelingd.sock")
-    }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KoppelingCore
 import KoppelingDaemon
+import KoppelingProtocol
 import Logging
 import ServiceLifecycle
 
@@ -44,7 +45,7 @@ struct Koppelingd: AsyncParsableCommand {
         let logger = Logger(label: "koppelingd")
         // Database, WAL and secret are readable by the daemon's user only.
         umask(0o077)
-        let defaults = DaemonConfig.defaultPaths()
+        let defaults = DefaultPaths.forUser()
         let zoneName = timeZone ?? env["KOPPELINGD_TIME_ZONE"] ?? "Europe/Amsterdam"
         guard let zone = Zone(identifier: zoneName) else {
             throw ValidationError("unknown time zone '\(zoneName)' (use an IANA name such as Europe/Amsterdam)")

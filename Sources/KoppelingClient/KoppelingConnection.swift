@@ -1,0 +1,121 @@
+import Foundation
+import KoppelingProtocol
+
+/// Why a call did not get a reply from the daemon.
+public enum ClientError: Error, CustomStringConvertible {
+    case notReachable(path: String, reason: String)
+    case connectionLost(path: String)
+    case malformedReply(String)
+
+    public var description: String {
+        switch self {
+        case .notReachable(let p, let r): "De daemon is niet bereikbaar via \(p) (\(r))."
+        case .connectionLost(let p): "De verbinding met de daemon via \(p) is onverwacht verbroken."
+        case .malformedReply(let d): "Het antwoord van de daemon is niet te lezen: \(d)"
+        }
+    }
+}
+
+/// A blocking JSON-RPC client over the daemon's Unix socket: one request
+/// line out, one reply line in.
+public final class KoppelingConnection {
+    public let path: String
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var nextID: Int64 = 1
+
+    public init(path: String) throws {
+        self.path = path
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw ClientError.notReachable(path: path, reason: String(cString: strerror(errno))) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            close(fd)
+            throw ClientError.notReachable(path: path, reason: "pad te lang")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard rc == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw ClientError.notReachable(path: path, reason: reason)
+        }
+        self.fd = fd
+    }
+
+    deinit { close(fd) }
+
+    /// Sends one line (a `\n` is added) and reads one reply line.
+    public func exchange(_ line: Data) throws -> Data {
+        try send(line)
+        return try receiveLine()
+    }
+
+    public func send(_ line: Data) throws {
+        var out = [UInt8](line)
+        out.append(UInt8(ascii: "\n"))
+        var offset = 0
+        while offset < out.count {
+            let n = out[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ClientError.connectionLost(path: path)
+            }
+            offset += n
+        }
+    }
+
+    public func receiveLine() throws -> Data {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Data(buffer[..<newline])
+                buffer.removeSubrange(...newline)
+                return line
+            }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw ClientError.connectionLost(path: path) }
+            buffer.append(contentsOf: chunk[..<n])
+        }
+    }
+
+    /// Calls `method` and decodes its result; a refusal throws `RPCError`.
+    public func call<P: Encodable, R: Decodable>(_ method: String, _ params: P, as: R.Type = R.self) throws -> R {
+        let id = nextID
+        nextID += 1
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let line = try encoder.encode(RPCRequest(id: .number(id), method: method, params: params))
+        let reply = try exchange(line)
+        let decoded: RPCReply<R>
+        do { decoded = try JSONDecoder().decode(RPCReply<R>.self, from: reply) } catch {
+            throw ClientError.malformedReply("\(error)")
+        }
+        if let error = decoded.error { throw error }
+        guard let result = decoded.result else { throw ClientError.malformedReply("geen result en geen error") }
+        return result
+    }
+
+    /// The raw JSON of `result` (for `--json`), or the refusal.
+    public func callRaw<P: Encodable>(_ method: String, _ params: P) throws -> Data {
+        let encoder = JSONEncoder()
+        let line = try encoder.encode(RPCRequest(id: .number(nextID), method: method, params: params))
+        nextID += 1
+        let reply = try exchange(line)
+        guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: reply) else {
+            throw ClientError.malformedReply(String(decoding: reply.prefix(200), as: UTF8.self))
+        }
+        if object["error"] != nil {
+            let failure = try JSONDecoder().decode(RPCFailure.self, from: reply)
+            throw failure.error
+        }
+        let pretty = JSONEncoder()
+        pretty.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try pretty.encode(object["result"] ?? .null)
+    }
+}

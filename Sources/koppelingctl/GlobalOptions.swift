@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import KoppelingClient
+import KoppelingProtocol
+
+/// `--socket` and `--json`, accepted before or after the subcommand.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "Pad van de socket van koppelingd (of KOPPELING_SOCKET).")
+    var socket: String?
+
+    @Flag(name: .long, help: "Druk het ruwe JSON-resultaat af, voor scripts.")
+    var json = false
+}
+
+/// One conversation with the daemon for one command, with the exit codes
+/// and Dutch messages the tool promises.
+struct Session {
+    let options: GlobalOptions
+    let connection: KoppelingConnection
+
+    init(_ options: GlobalOptions) throws {
+        self.options = options
+        let path = options.socket ?? DefaultPaths.clientSocket()
+        do {
+            connection = try KoppelingConnection(path: path)
+        } catch {
+            Output.error("\(error)")
+            Output.error("Draait koppelingd? Controleer 'systemctl status koppelingd' (of 'systemctl status koppelingd.socket'), of geef de socket op met --socket of KOPPELING_SOCKET.")
+            throw ExitCode(CtlExit.unreachable)
+        }
+    }
+
+    /// Calls `method`; with `--json` prints the raw result and returns nil,
+    /// otherwise returns the decoded result for human output.
+    func call<P: Encodable, R: Decodable>(_ method: Method, _ params: P, as type: R.Type) throws -> R? {
+        do {
+            if options.json {
+                let data = try connection.callRaw(method.rawValue, params)
+                print(String(decoding: data, as: UTF8.self))
+                return nil
+            }
+            return try connection.call(method.rawValue, params, as: type)
+        } catch let error as RPCError {
+            Output.refusal(error, json: options.json)
+            throw ExitCode(CtlExit.refused)
+        } catch let error as ClientError {
+            Output.error("\(error)")
+            throw ExitCode(CtlExit.unreachable)
+        }
+    }
+
+    func call<R: Decodable>(_ method: Method, as type: R.Type) throws -> R? {
+        try call(method, NoParams(), as: type)
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct Koppelingctl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "koppelingctl",
+        abstract: "Beheer de koppelingen van uw scholen (ESIS ↔ TOP dossier ECKiD) via koppelingd.",
+        discussion: """
+            Exitcodes: 0 gelukt, 1 geweigerd door de daemon, 2 verkeerd gebruik, 3 daemon niet bereikbaar.
+            Socket: --socket PAD of KOPPELING_SOCKET (standaard /run/koppelingd/koppelingd.sock).
+            """,
+        subcommands: [
+            StatusCommand.self, SchoolCommand.self, CatalogCommand.self, KoppelingenCommand.self,
+            ActivateCommand.self, DeactivateCommand.self, EckidCommand.self, TimerCommand.self,
+            AuditCommand.self, BackupCommand.self, VerificationCodeCommand.self,
+        ])
+
+    @OptionGroup var global: GlobalOptions
+
+    /// ArgumentParser exits 64 on a usage error; this tool promises 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(CtlExit.usage)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+enum CtlExit {
+    static let ok: Int32 = 0
+    static let refused: Int32 = 1
+    static let usage: Int32 = 2
+    static let unreachable: Int32 = 3
+}

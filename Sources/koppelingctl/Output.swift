@@ -1,0 +1,64 @@
+import Foundation
+import KoppelingCore
+import KoppelingProtocol
+
+enum Output {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data(("koppelingctl: " + message + "\n").utf8))
+    }
+
+    static func warning(_ message: String) {
+        FileHandle.standardError.write(Data(("Let op: " + message + "\n").utf8))
+    }
+
+    /// A refusal: the Dutch message and each violated rule with its reason
+    /// code, or the raw error object with `--json`.
+    static func refusal(_ error: RPCError, json: Bool) {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            if let data = try? encoder.encode(error) { print(String(decoding: data, as: UTF8.self)) }
+            return
+        }
+        if let violations = error.data?.violations, violations.count > 1 {
+            self.error("geweigerd, \(violations.count) regels zijn niet nageleefd:")
+            for v in violations {
+                FileHandle.standardError.write(Data("  - \(v.message) [\(v.reason.rawValue)]\n".utf8))
+            }
+        } else {
+            let reason = error.data.map { " [\($0.reason)]" } ?? ""
+            self.error("geweigerd: \(error.message)\(reason)")
+        }
+    }
+
+    /// An aligned table; widths count characters, not bytes.
+    static func table(_ header: [String], _ rows: [[String]]) {
+        let all = [header] + rows
+        let widths = header.indices.map { i in all.map { $0[i].count }.max() ?? 0 }
+        for (n, row) in all.enumerated() {
+            let cells = row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count)
+            }
+            print(cells.joined(separator: "  "))
+            if n == 0 { print(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")) }
+        }
+    }
+
+    /// Label–value lines, labels aligned.
+    static func fields(_ pairs: [(String, String)]) {
+        let width = pairs.map(\.0.count).max() ?? 0
+        for (label, value) in pairs {
+            print(label + ":" + String(repeating: " ", count: width - label.count + 1) + value)
+        }
+    }
+
+    static func yesNo(_ b: Bool) -> String { b ? "ja" : "nee" }
+
+    static func importState(_ s: EckidImportState) -> String {
+        switch s {
+        case .pending: "in afwachting"
+        case .active: "actief"
+        case .disabled: "uitgeschakeld"
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import KoppelingCore
+import KoppelingProtocol
+
+struct SchoolCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "school", abstract: "Registreer en beheer scholen (vestigingen).",
+        subcommands: [Add.self, List.self, Show.self, Remove.self, Import.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Registreer een school: BRIN6 (bijv. 21QW00) en naam.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "BRIN + vestigingsnummer, bijv. 21QW00.") var brin6: String
+        @Argument(help: "Naam van de school.") var name: String
+
+        func run() throws {
+            guard let r = try Session(global).call(.schoolAdd, SchoolAddParams(brin6: brin6, name: name), as: SchoolResult.self) else { return }
+            print("School \(r.school.brin6) (\(r.school.name)) is geregistreerd.")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Toon alle geregistreerde scholen.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            guard let r = try Session(global).call(.schoolList, as: SchoolListResult.self) else { return }
+            if r.schools.isEmpty { print("Er zijn nog geen scholen geregistreerd. Gebruik 'koppelingctl school add'."); return }
+            Output.table(["BRIN6", "Naam", "Geregistreerd"], r.schools.map { [$0.brin6, $0.name, $0.createdAt] })
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Toon een school met haar koppelingen.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "BRIN6 van de school.") var brin6: String
+
+        func run() throws {
+            guard let r = try Session(global).call(.schoolGet, Brin6Params(brin6: brin6), as: SchoolDetailResult.self) else { return }
+            Output.fields([("School", "\(r.school.brin6) \(r.school.name)"), ("Geregistreerd", r.school.createdAt)])
+            print("")
+            if r.activations.isEmpty { print("Geen koppelingen geactiveerd.") } else {
+                Output.table(["Koppeling", "Status", "Startdatum", "Uw naam", "Gebruiker", "Verificatiecode"],
+                             r.activations.map { [$0.koppelingName, $0.active ? "actief" : "beëindigd \($0.deactivatedAt ?? "")",
+                                                  $0.startDate, $0.acceptedByName, $0.user, $0.verificationCode] })
+            }
+            if let i = r.eckidImport {
+                print("")
+                print("ECKiD-import: \(Output.importState(i.state)), actief vanaf \(i.activeFrom)")
+            }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Verwijder een school (niet zolang er koppelingen actief zijn).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "BRIN6 van de school.") var brin6: String
+
+        func run() throws {
+            guard let r = try Session(global).call(.schoolRemove, Brin6Params(brin6: brin6), as: SchoolResult.self) else { return }
+            print("School \(r.school.brin6) (\(r.school.name)) is verwijderd.")
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Registreer scholen uit een CSV-bestand met regels 'brin6,naam' (alles of niets).",
+            discussion: "Een kopregel 'brin6,name' of 'brin6,naam' wordt overgeslagen. Een naam met een komma staat tussen dubbele aanhalingstekens.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "CSV-bestand, of - voor standaardinvoer.") var file: String
+
+        func run() throws {
+            let data: Data
+            if file == "-" { data = FileHandle.standardInput.readDataToEndOfFile() } else {
+                guard let d = FileManager.default.contents(atPath: file) else { throw ValidationError("Kan '\(file)' niet lezen.") }
+                data = d
+            }
+            let rows = try CSV.schoolRows(String(decoding: data, as: UTF8.self))
+            guard let r = try Session(global).call(.schoolImport, SchoolImportParams(schools: rows), as: SchoolImportResult.self) else { return }
+            print("\(r.imported) scholen geregistreerd.")
+        }
+    }
+}
+
+/// The small CSV dialect of `school import`: comma-separated, optional
+/// double quotes (with "" for a quote), an optional header.
+enum CSV {
+    static func schoolRows(_ text: String) throws -> [SchoolImportParams.Row] {
+        var rows: [SchoolImportParams.Row] = []
+        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+        for (n, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let fields = try split(String(line), lineNumber: n + 1)
+            guard fields.count == 2 else {
+                throw ValidationError("Regel \(n + 1): verwacht twee velden 'brin6,naam', gevonden \(fields.count).")
+            }
+            if n == 0, fields[0].lowercased() == "brin6", ["name", "naam"].contains(fields[1].lowercased()) { continue }
+            rows.append(.init(brin6: fields[0], name: fields[1]))
+        }
+        return rows
+    }
+
+    static func split(_ line: String, lineNumber: Int) throws -> [String] {
+        var fields: [String] = []
+        var current = ""
+        var quoted = false
+        var chars = line.makeIterator()
+        var pending: Character? = nil
+        while let c = pending ?? chars.next() {
+            pending = nil
+            if quoted {
+                if c == "\"" {
+                    if let next = chars.next() {
+                        if next == "\"" { current.append("\"") } else { quoted = false; pending = next }
+                    } else { quoted = false }
+                } else { current.append(c) }
+            } else if c == "\"" && current.trimmingCharacters(in: .whitespaces).isEmpty {
+                quoted = true
+                current = ""
+            } else if c == "," {
+                fields.append(current)
+                current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        if quoted { throw ValidationError("Regel \(lineNumber): aanhalingsteken niet gesloten.") }
+        fields.append(current)
+        return fields
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+
+/// Reads a secret (verification code or authorisation key) from a no-echo
+/// prompt, standard input or a file — on the command line only as a last
+/// resort, because argv is visible to other users through /proc.
+struct SecretSource: ParsableArguments {
+    @Flag(name: .customLong("code-stdin"), help: "Lees de code van standaardinvoer (eerste regel).")
+    var fromStdin = false
+    @Option(name: .customLong("code-file"), help: "Lees de code uit dit bestand (eerste regel).")
+    var file: String?
+    @Option(name: .customLong("code"), help: ArgumentHelp("Laatste redmiddel: de code op de opdrachtregel (zichtbaar voor andere gebruikers via /proc).", visibility: .hidden))
+    var onCommandLine: String?
+}
+
+struct KeySource: ParsableArguments {
+    @Flag(name: .customLong("key-stdin"), help: "Lees de sleutel van standaardinvoer (eerste regel).")
+    var fromStdin = false
+    @Option(name: .customLong("key-file"), help: "Lees de sleutel uit dit bestand (eerste regel).")
+    var file: String?
+    @Option(name: .customLong("key"), help: ArgumentHelp("Laatste redmiddel: de sleutel op de opdrachtregel (zichtbaar voor andere gebruikers via /proc).", visibility: .hidden))
+    var onCommandLine: String?
+}
+
+enum SecretInput {
+    /// `what` names the secret in Dutch ("verificatiecode").
+    static func read(what: String, stdin: Bool, file: String?, argv: String?, confirm: Bool) throws -> String {
+        let chosen = [stdin, file != nil, argv != nil].filter { $0 }.count
+        if chosen > 1 { throw ValidationError("Kies één bron voor de \(what): standaardinvoer, een bestand of de opdrachtregel.") }
+        if let argv {
+            Output.warning("de \(what) op de opdrachtregel is zichtbaar voor andere gebruikers (via /proc); gebruik liever de prompt, --…-stdin of --…-file.")
+            return argv
+        }
+        if stdin { return firstLine(FileHandle.standardInput.readDataToEndOfFile()) }
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ValidationError("Kan het bestand '\(file)' niet lezen.")
+            }
+            return firstLine(data)
+        }
+        guard isatty(STDIN_FILENO) == 1 else {
+            throw ValidationError("Geen terminal voor de prompt: geef de \(what) met --…-stdin of --…-file.")
+        }
+        let first = try prompt("\(what.capitalizedFirst): ")
+        if confirm {
+            let second = try prompt("Herhaal de \(what): ")
+            guard first == second else { throw ValidationError("De twee invoeren van de \(what) verschillen.") }
+        }
+        return first
+    }
+
+    static func firstLine(_ data: Data) -> String {
+        let text = String(decoding: data, as: UTF8.self)
+        let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
+    }
+
+    /// A prompt on the terminal with echo off, restored even on error.
+    static func prompt(_ text: String) throws -> String {
+        FileHandle.standardError.write(Data(text.utf8))
+        var original = termios()
+        tcgetattr(STDIN_FILENO, &original)
+        var silent = original
+        silent.c_lflag &= ~tcflag_t(ECHO)
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
+        defer {
+            tcsetattr(STDIN_FILENO, TCSAFLUSH, &original)
+            FileHandle.standardError.write(Data("\n".utf8))
+        }
+        guard let line = readLine(strippingNewline: true) else { throw ValidationError("Geen invoer.") }
+        return line
+    }
+}
+
+extension String {
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+}
