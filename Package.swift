@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "KoppelingDaemonTests", dependencies: ["KoppelingDaemon", "KoppelingClient"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["KoppelingClient", "KoppelingProtocol"]
+            dependencies: ["KoppelingClient", "KoppelingProtocol", "koppelingd", "koppelingctl"]
         ),
     ]
 )

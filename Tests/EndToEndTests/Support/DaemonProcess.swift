@@ -1,0 +1,131 @@
+import Foundation
+import KoppelingClient
+
+/// The built `koppelingd`, started on a temporary socket and database.
+final class DaemonProcess: @unchecked Sendable {
+    let directory: TemporaryDirectory
+    let process = Process()
+    let stderrPipe = Pipe()
+    private let collected = OutputCollector()
+    var socketPath: String { directory.path + "/k.sock" }
+    var databasePath: String { directory.path + "/state/koppelingd.db" }
+    var stateDirectory: String { directory.path + "/state" }
+
+    init(directory: TemporaryDirectory = TemporaryDirectory(), arguments: [String] = [],
+         environment: [String: String] = [:]) throws {
+        self.directory = directory
+        process.executableURL = BuiltProducts.koppelingd
+        process.arguments = ["--database", databasePath, "--socket", socketPath] + arguments
+        var env = ProcessInfo.processInfo.environment
+        for key in ["NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "WATCHDOG_USEC", "KOPPELING_SOCKET"] { env[key] = nil }
+        env.merge(environment) { $1 }
+        process.environment = env
+        process.standardError = stderrPipe
+        process.standardOutput = stderrPipe
+        stderrPipe.fileHandleForReading.readabilityHandler = { [collected] handle in
+            collected.append(handle.availableData)
+        }
+        try process.run()
+        try waitUntilServing()
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// Everything the daemon printed so far.
+    var output: String { collected.text }
+
+    func waitUntilServing(timeout: TimeInterval = 20) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if !process.isRunning { throw DaemonError.exited(status: process.terminationStatus, output: output) }
+            if let c = try? KoppelingConnection(path: socketPath), (try? c.exchange(Data(#"{"jsonrpc":"2.0","id":0,"method":"hello"}"#.utf8))) != nil {
+                return
+            }
+            usleep(20_000)
+        }
+        throw DaemonError.notServing(output: output)
+    }
+
+    /// SIGTERM, then the exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func kill() {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    func connect() throws -> KoppelingConnection { try KoppelingConnection(path: socketPath) }
+
+    /// One raw line in, one raw reply line out, as JSON.
+    func rawCall(_ line: String) throws -> [String: Any] {
+        let reply = try connect().exchange(Data(line.utf8))
+        return try JSONSerialization.jsonObject(with: reply) as? [String: Any] ?? [:]
+    }
+
+    enum DaemonError: Error {
+        case exited(status: Int32, output: String)
+        case notServing(output: String)
+    }
+}
+
+/// Runs the built `koppelingctl` and collects what it printed.
+struct Ctl {
+    let socketPath: String
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    @discardableResult
+    func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = BuiltProducts.koppelingctl
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["KOPPELING_SOCKET"] = socketPath
+        env.merge(environment) { $1 }
+        process.environment = env
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+                      stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+}
+
+/// Collects a child's output from the pipe's reader thread.
+final class OutputCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+
+    func append(_ chunk: Data) {
+        lock.lock()
+        data.append(chunk)
+        lock.unlock()
+    }
+
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
