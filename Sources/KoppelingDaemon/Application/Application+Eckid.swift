@@ -43,9 +43,10 @@ extension Application {
 
     /// The scheduled pass for the day that is due, if it has not run yet.
     /// Called by the daily timer on the database thread.
-    func runScheduledIfDue() throws -> TimerRunRecord? {
+    func runScheduledIfDue(lastRunDay: LocalDate?? = nil) throws -> TimerRunRecord? {
         let now = clock.now()
-        guard let day = config.schedule.isDue(at: now, lastRunDay: try register.lastScheduledRunDay()) else { return nil }
+        let last = try lastRunDay ?? register.lastScheduledRunDay()
+        guard let day = config.schedule.isDue(at: now, lastRunDay: last) else { return nil }
         return try register.runEnablingPass(kind: .scheduled, today: day, startedAt: Instant.rfc3339(now), now: { self.nowStamp })
     }
 

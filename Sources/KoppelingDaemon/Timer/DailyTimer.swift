@@ -25,21 +25,27 @@ struct DailyTimer: Sendable {
     /// how long to sleep before the next check.
     func tick() async -> Double {
         do {
-            let (run, next, now) = try await executor.run { app -> (TimerRunRecord?, Date, Date) in
-                let run = try app.runScheduledIfDue()
-                let now = app.clock.now()
-                return (run, app.config.schedule.nextRun(after: now, lastRunDay: try app.register.lastScheduledRunDay()), now)
-            }
+            let (run, wait) = try await executor.run(DailyTimer.check)
             if let run {
                 logger.info("daily ECKiD run done", metadata: [
                     "day": "\(run.localDay)", "enabled": "\(run.enabled)", "stopped": "\(run.stopped)",
                 ])
                 await afterRun()
             }
-            return min(DailyTimer.maxSleepSeconds, max(0.05, next.timeIntervalSince(now)))
+            return wait
         } catch {
             logger.error("daily ECKiD run failed; retrying within a minute", metadata: ["error": "\(error)"])
             return DailyTimer.maxSleepSeconds
         }
+    }
+
+    /// The database part of a tick, on the database thread: the pass if
+    /// due, and the sleep until the next check (never more than a minute).
+    static func check(_ app: Application) throws -> (run: TimerRunRecord?, wait: Double) {
+        let last = try app.register.lastScheduledRunDay()
+        let run = try app.runScheduledIfDue(lastRunDay: .some(last))
+        let now = app.clock.now()
+        let next = app.config.schedule.nextRun(after: now, lastRunDay: run.flatMap { LocalDate(iso: $0.localDay) } ?? last)
+        return (run, min(maxSleepSeconds, max(0.05, next.timeIntervalSince(now))))
     }
 }

@@ -1,0 +1,66 @@
+import Foundation
+import KoppelingCore
+@testable import KoppelingDaemon
+import KoppelingProtocol
+import KoppelingStorage
+
+/// A wall clock the test sets and jumps; `sleep` moves it forward at once.
+final class ManualClock: KoppelingClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Date
+
+    init(_ start: Date) { current = start }
+
+    func now() -> Date {
+        lock.lock()
+        defer { lock.unlock() }
+        return current
+    }
+
+    func set(_ date: Date) {
+        lock.lock()
+        current = date
+        lock.unlock()
+    }
+
+    func advance(seconds: Double) { set(now().addingTimeInterval(seconds)) }
+
+    func sleep(seconds: Double) async throws {
+        try Task.checkCancellation()
+        advance(seconds: seconds)
+    }
+}
+
+/// An Application on a fresh database in a temporary directory.
+final class TestRegister {
+    let directory: URL
+    let app: Application
+    let clock: ManualClock
+
+    init(zone: String = "Europe/Amsterdam", runAt: String = "00:05", start: Date) throws {
+        directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("kdt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("k.db").path
+        clock = ManualClock(start)
+        let config = DaemonConfig(databasePath: path, socketPath: directory.appendingPathComponent("k.sock").path,
+                                  schedule: DailySchedule(zone: Zone(identifier: zone)!, runAt: LocalTime(runAt)!))
+        app = Application(register: try Register.open(path: path), config: config, clock: clock)
+    }
+
+    deinit {
+        app.register.close()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    static let admin = Caller(user: "root", uid: 0, mayChange: true)
+    static let reader = Caller(user: "nobody", uid: 65534, mayChange: false)
+
+    /// Sends one JSON-RPC line through the dispatcher, as the socket would.
+    func call(_ line: String, as caller: Caller = admin) -> [String: Any] {
+        let parsed = Dispatcher.parse(Data(line.utf8))
+        guard let reply = Dispatcher.execute(parsed, app: app, caller: caller) else { return [:] }
+        return (try? JSONSerialization.jsonObject(with: reply) as? [String: Any]) ?? [:]
+    }
+}
+
+func utc(_ text: String) -> Date { Instant.parse(text)! }
