@@ -21,6 +21,10 @@ public enum DatabaseSetup {
             if let latest = migrations.last?.version, version > latest {
                 throw StorageOpenError.newerSchema(found: version, known: latest)
             }
+            // Version 0 with tables in it is another program's database.
+            if version == 0, try db.queryOne("SELECT count(*) FROM sqlite_master") { $0.int(0) } ?? 0 > 0 {
+                throw StorageOpenError.foreignSchema(path: path)
+            }
             try db.execute("""
                 PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = FULL;

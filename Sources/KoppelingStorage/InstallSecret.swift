@@ -11,11 +11,18 @@ public struct InstallSecret: @unchecked Sendable {
 
     public init(key: SymmetricKey) { self.key = key }
 
+    /// Refuses an existing secret file that group or others may read.
+    public static func refuseIfExposed(path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }
+        let mode = UInt32(info.st_mode) & 0o777
+        if mode & 0o077 != 0 { throw StorageOpenError.insecureSecret(path: path, mode: mode) }
+    }
+
     public static func loadOrCreate(path: String) throws -> InstallSecret {
+        try refuseIfExposed(path: path)
         var info = stat()
         if stat(path, &info) == 0 {
-            let mode = UInt32(info.st_mode) & 0o777
-            if mode & 0o077 != 0 { throw StorageOpenError.insecureSecret(path: path, mode: mode) }
             guard let data = FileManager.default.contents(atPath: path), data.count == 32 else {
                 throw StorageOpenError.secretUnreadable(path: path, detail: "expected 32 bytes")
             }

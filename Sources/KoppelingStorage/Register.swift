@@ -15,15 +15,26 @@ public final class Register: @unchecked Sendable {
     }
 
     /// Opens the database and its secret at `path` (the secret file sits
-    /// beside it as `<name>.secret`).
+    /// beside it as `koppelingd.secret`).
     public static func open(path: String) throws -> Register {
-        let secret = try InstallSecret.loadOrCreate(path: secretPath(forDatabase: path))
+        // An exposed secret is refused before anything is written; a new
+        // secret is made only once the database was accepted.
+        let secretPath = secretPath(forDatabase: path)
+        try InstallSecret.refuseIfExposed(path: secretPath)
         let db = try DatabaseSetup.openWriter(path: path)
-        return Register(db: db, secret: secret, path: path)
+        do {
+            let secret = try InstallSecret.loadOrCreate(path: secretPath)
+            return Register(db: db, secret: secret, path: path)
+        } catch {
+            db.close()
+            throw error
+        }
     }
 
     public static func secretPath(forDatabase path: String) -> String {
-        (path as NSString).deletingLastPathComponent + "/koppelingd.secret"
+        // appendingPathComponent, not "/" + name: a bare file name has an
+        // empty directory, which must mean here, not the root.
+        ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("koppelingd.secret")
     }
 
     public func close() { db.close() }

@@ -4,6 +4,7 @@ public enum StorageOpenError: Error, CustomStringConvertible, Equatable {
     case notADatabase(path: String)
     case damaged(path: String, detail: String)
     case newerSchema(found: Int, known: Int)
+    case foreignSchema(path: String)
     case cannotOpen(path: String, detail: String)
     case insecureSecret(path: String, mode: UInt32)
     case secretUnreadable(path: String, detail: String)
@@ -16,6 +17,8 @@ public enum StorageOpenError: Error, CustomStringConvertible, Equatable {
             return "\(p) failed the integrity check (\(d)); refusing to start. Restore a backup (see README) or move the file aside"
         case .newerSchema(let found, let known):
             return "the database has schema version \(found), newer than this koppelingd knows (\(known)); install a newer koppelingd"
+        case .foreignSchema(let p):
+            return "\(p) is an SQLite database of another program (tables but no koppelingd schema version); refusing to change it"
         case .cannotOpen(let p, let d):
             return "cannot open database \(p): \(d)"
         case .insecureSecret(let p, let mode):

@@ -280,3 +280,20 @@ private func migrationFilesOnDisk() throws -> [String] {
         #expect(Register.secretPath(forDatabase: "state/koppelingd.db") == "state/koppelingd.secret")
     }
 }
+
+@Suite("Foreign databases")
+struct ForeignDatabaseTests {
+    @Test func anotherProgramsDatabaseIsRefusedAndUnchanged() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kst-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("other.db").path
+        let other = try SQLiteConnection(path: path)
+        try other.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('x');")
+        other.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(throws: StorageOpenError.foreignSchema(path: path)) { try Register.open(path: path) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("koppelingd.secret").path))
+    }
+}

@@ -51,6 +51,19 @@ import Testing
         }
     }
 
+    @Test func importWithADuplicateRowStoresNothing() throws {
+        try withTemporaryDirectory { dir in
+            let register = try dir.openRegister()
+            defer { register.close() }
+            // The daemon reports duplicates before this; should one slip
+            // through, the transaction must still leave nothing behind.
+            let rows = [(try brin("21QW00"), "Een"), (try brin("21QW01"), "Twee"), (try brin("21QW00"), "Drie")]
+            #expect(throws: (any Error).self) { try register.importSchools(rows, now: Fixture.now) }
+            #expect(try register.schools() == [])
+            #expect(!register.db.isInTransaction)
+        }
+    }
+
     @Test func removeIsRefusedWhileAKoppelingIsActive() throws {
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW00"])

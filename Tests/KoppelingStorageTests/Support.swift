@@ -30,8 +30,8 @@ struct TemporaryDirectory {
         try FileManager.default.contentsOfDirectory(atPath: path).sorted()
     }
 
-    /// Every byte of every file in the directory (database, WAL, shared
-    /// memory, secret), keyed by file name.
+    /// Keyed by file name: a secret must not leak into the WAL or shared
+    /// memory either, not only the database file.
     func allFileContents() throws -> [String: Data] {
         var out: [String: Data] = [:]
         for name in try fileNames() {
@@ -40,7 +40,6 @@ struct TemporaryDirectory {
         return out
     }
 
-    /// Opens the register, adds `schools` and returns it open.
     func openRegister(schools: [String] = []) throws -> Register {
         let register = try Register.open(path: databasePath)
         for s in schools {
@@ -98,7 +97,8 @@ extension Register {
 
 enum RefusalKind { case rules, notFound, conflict }
 
-/// Expects `body` to be refused as `kind` with exactly these reasons, in order.
+/// Reasons are compared in order: the protocol reports every failing rule,
+/// so a missing or extra one is a regression.
 func expectRefusal<T>(_ kind: RefusalKind, _ reasons: [Reason], sourceLocation: SourceLocation = #_sourceLocation,
                       _ body: () throws -> T) {
     do {
@@ -115,8 +115,6 @@ func expectRefusal<T>(_ kind: RefusalKind, _ reasons: [Reason], sourceLocation: 
     }
 }
 
-/// Expects opening the register at `path` to fail with a `StorageOpenError`
-/// and returns it.
 func openRefusal(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) -> StorageOpenError? {
     do {
         let register = try Register.open(path: path)
