@@ -69,6 +69,27 @@ public struct ActivationRecord: Sendable, Equatable, Codable {
         case deactivatedBy = "deactivated_by"
         case deactivationReason = "deactivation_reason"
     }
+
+    /// Absent optionals are written as `null`, so every reply of a
+    /// method has the same keys.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(school, forKey: .school)
+        try c.encode(koppeling, forKey: .koppeling)
+        try c.encode(koppelingName, forKey: .koppelingName)
+        try c.encode(acceptedByName, forKey: .acceptedByName)
+        try c.encode(user, forKey: .user)
+        try c.encode(uid, forKey: .uid)
+        try c.encode(termsVersion, forKey: .termsVersion)
+        try c.encode(startDate, forKey: .startDate)
+        try c.encode(verificationCode, forKey: .verificationCode)
+        try c.encode(activatedAt, forKey: .activatedAt)
+        try c.encode(active, forKey: .active)
+        try c.encode(deactivatedAt, forKey: .deactivatedAt)
+        try c.encode(deactivatedBy, forKey: .deactivatedBy)
+        try c.encode(deactivationReason, forKey: .deactivationReason)
+    }
 }
 
 public struct EckidImportRecord: Sendable, Equatable, Codable {
@@ -104,6 +125,21 @@ public struct EckidImportRecord: Sendable, Equatable, Codable {
         case disabledAt = "disabled_at"
         case disabledBy = "disabled_by"
         case disabledReason = "disabled_reason"
+    }
+
+    /// Absent optionals are written as `null`, so every reply of a
+    /// method has the same keys.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(school, forKey: .school)
+        try c.encode(state, forKey: .state)
+        try c.encode(activeFrom, forKey: .activeFrom)
+        try c.encode(keySetAt, forKey: .keySetAt)
+        try c.encode(keySetBy, forKey: .keySetBy)
+        try c.encode(activatedAt, forKey: .activatedAt)
+        try c.encode(disabledAt, forKey: .disabledAt)
+        try c.encode(disabledBy, forKey: .disabledBy)
+        try c.encode(disabledReason, forKey: .disabledReason)
     }
 }
 
@@ -148,6 +184,24 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public var outcome: Outcome
     public var reasons: [String]
     public var detail: String
+
+    enum CodingKeys: String, CodingKey { case id, at, user, uid, method, school, koppeling, outcome, reasons, detail }
+
+    /// Absent optionals are written as `null`, so every reply of a
+    /// method has the same keys.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(at, forKey: .at)
+        try c.encode(user, forKey: .user)
+        try c.encode(uid, forKey: .uid)
+        try c.encode(method, forKey: .method)
+        try c.encode(school, forKey: .school)
+        try c.encode(koppeling, forKey: .koppeling)
+        try c.encode(outcome, forKey: .outcome)
+        try c.encode(reasons, forKey: .reasons)
+        try c.encode(detail, forKey: .detail)
+    }
 
     public init(id: Int, at: String, user: String, uid: Int, method: String, school: String?, koppeling: String?,
                 outcome: Outcome, reasons: [String], detail: String) {

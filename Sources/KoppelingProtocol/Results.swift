@@ -29,6 +29,18 @@ public struct TimerStatusResult: Codable, Sendable {
         case timeZone = "time_zone", runAt = "run_at", lastRun = "last_run"
         case lastScheduledRun = "last_scheduled_run", nextRun = "next_run", nextRunLocal = "next_run_local"
     }
+
+    /// Absent optionals are written as `null`, so every reply of a
+    /// method has the same keys.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(timeZone, forKey: .timeZone)
+        try c.encode(runAt, forKey: .runAt)
+        try c.encode(lastRun, forKey: .lastRun)
+        try c.encode(lastScheduledRun, forKey: .lastScheduledRun)
+        try c.encode(nextRun, forKey: .nextRun)
+        try c.encode(nextRunLocal, forKey: .nextRunLocal)
+    }
 }
 
 public struct StatusResult: Codable, Sendable {
@@ -89,6 +101,15 @@ public struct SchoolDetailResult: Codable, Sendable {
         self.school = school; self.activations = activations; self.eckidImport = eckidImport
     }
     enum CodingKeys: String, CodingKey { case school, activations, eckidImport = "eckid_import" }
+
+    /// Absent optionals are written as `null`, so every reply of a
+    /// method has the same keys.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(school, forKey: .school)
+        try c.encode(activations, forKey: .activations)
+        try c.encode(eckidImport, forKey: .eckidImport)
+    }
 }
 
 public struct SchoolImportResult: Codable, Sendable {
@@ -120,6 +141,22 @@ public struct CatalogSummary: Codable, Sendable {
         case id, category, name, description, supplier, price
         case priceCents = "price_cents", termsVersion = "terms_version"
         case recommendedPrerequisite = "recommended_prerequisite", carriesEckidImport = "carries_eckid_import"
+    }
+
+    /// Absent optionals are written as `null`, so every reply of a
+    /// method has the same keys.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(category, forKey: .category)
+        try c.encode(name, forKey: .name)
+        try c.encode(description, forKey: .description)
+        try c.encode(supplier, forKey: .supplier)
+        try c.encode(priceCents, forKey: .priceCents)
+        try c.encode(price, forKey: .price)
+        try c.encode(termsVersion, forKey: .termsVersion)
+        try c.encode(recommendedPrerequisite, forKey: .recommendedPrerequisite)
+        try c.encode(carriesEckidImport, forKey: .carriesEckidImport)
     }
 }
 
