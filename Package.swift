@@ -66,7 +66,14 @@ let package = Package(
         ),
         .testTarget(name: "KoppelingCoreTests", dependencies: ["KoppelingCore"]),
         .testTarget(name: "KoppelingStorageTests", dependencies: ["KoppelingStorage", "CSQLite"]),
-        .testTarget(name: "KoppelingDaemonTests", dependencies: ["KoppelingDaemon", "KoppelingClient"]),
+        .testTarget(
+            name: "KoppelingDaemonTests",
+            dependencies: [
+                "KoppelingDaemon", "KoppelingClient", "KoppelingStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["KoppelingClient", "KoppelingProtocol", "koppelingd", "koppelingctl"]

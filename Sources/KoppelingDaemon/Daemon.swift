@@ -29,7 +29,7 @@ public final class Daemon: Service, Sendable {
         let activation = SocketActivation.fromEnvironment()
         try SocketServer.createDirectory(config.stateDirectory)
         let register = try Register.open(path: config.databasePath)
-        let app = Application(register: register, config: config, clock: clock)
+        let app = Application(register: register, config: config, clock: clock, logger: logger)
         let executor = DatabaseExecutor(app: app)
         let policy = AdminPolicy(adminGroup: config.adminGroup)
         if policy.adminGID == nil {

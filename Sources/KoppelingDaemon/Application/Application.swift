@@ -2,6 +2,7 @@ import Foundation
 import KoppelingCore
 import KoppelingProtocol
 import KoppelingStorage
+import Logging
 
 /// The register as the protocol sees it: one function per method, on top
 /// of the storage and the domain rules. Runs only on the database thread.
@@ -10,11 +11,13 @@ public final class Application: @unchecked Sendable {
     public let config: DaemonConfig
     public let clock: any KoppelingClock
     public let startedAt: Date
+    let logger: Logger
 
-    public init(register: Register, config: DaemonConfig, clock: any KoppelingClock) {
+    public init(register: Register, config: DaemonConfig, clock: any KoppelingClock, logger: Logger = Logger(label: "koppelingd")) {
         self.register = register
         self.config = config
         self.clock = clock
+        self.logger = logger
         self.startedAt = clock.now()
     }
 

@@ -106,6 +106,10 @@ enum Dispatcher {
                 return id == nil ? nil : data
             } catch {
                 let refusal = KoppelingError(storageError: error)
+                if case .unavailable = refusal {
+                    // The method and the error only: params may hold a secret.
+                    app.logger.error("request failed", metadata: ["method": "\(method.rawValue)", "error": "\(error)"])
+                }
                 if method.changesState {
                     let outcome: AuditEntry.Outcome = if case .unavailable = refusal { .error } else { .refused }
                     audit(app, caller, method.rawValue, call.subject, outcome: outcome, reasons: refusal.violations.isEmpty ? [refusal.reason] : refusal.violations.map(\.reason),

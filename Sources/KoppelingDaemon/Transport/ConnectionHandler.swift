@@ -74,7 +74,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             } else if registry.beginRequest() {
                 let registry = self.registry
                 reply = caller.flatMap { [executor] caller in
-                    executor.submit(on: context.eventLoop) { app in Dispatcher.execute(parsed, app: app, caller: caller) }
+                    executor.submit(parsed, caller: caller, on: context.eventLoop)
                 }.always { _ in registry.endRequest() }
             } else {
                 reply = context.eventLoop.makeSucceededFuture(ReplyEncoding.failure(id: parsed.id ?? .null, error: RPCError(

@@ -1,30 +1,153 @@
+import Foundation
 import KoppelingCore
+import KoppelingProtocol
+import KoppelingStorage
 import NIOCore
-import NIOPosix
 
-/// The one thread that owns the database connection. Every request's
-/// database work runs here, one at a time, in submission order.
-final class DatabaseExecutor: Sendable {
-    private let pool: NIOThreadPool
+/// The one thread that owns the database connection.
+///
+/// Requests queue here in arrival order. The thread takes every request
+/// waiting (up to `maxBatch`) and, when any of them changes the register,
+/// runs them in one transaction with a savepoint per request: one request's
+/// failure never affects another's, and one durable commit serves them
+/// all (group commit). No reply leaves before that commit.
+final class DatabaseExecutor: @unchecked Sendable {
+    static let maxBatch = 256
+
+    private enum Job {
+        case request(Parsed, Caller, EventLoopPromise<Data?>)
+        case task(() -> Void)
+    }
+
     private let app: Application
+    private let condition = NSCondition()
+    private var queue: [Job] = []
+    private var head = 0
+    private var stopping = false
+    private var thread: Thread?
+    /// Commits that served more than one request (for tests and status).
+    private(set) var groupCommits = 0
 
     init(app: Application) {
         self.app = app
-        self.pool = NIOThreadPool(numberOfThreads: 1)
-        pool.start()
+        let thread = Thread { [unowned self] in self.loop() }
+        thread.name = "koppelingd-database"
+        self.thread = thread
+        thread.start()
     }
 
-    func submit<T: Sendable>(on eventLoop: any EventLoop, _ body: @escaping @Sendable (Application) throws -> T) -> EventLoopFuture<T> {
-        pool.runIfActive(eventLoop: eventLoop) { [app] in try body(app) }
+    /// Runs one protocol request; the future holds its reply line.
+    func submit(_ parsed: Parsed, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<Data?> {
+        let promise = eventLoop.makePromise(of: Data?.self)
+        enqueue(.request(parsed, caller, promise)) {
+            promise.fail(ChannelError.ioOnClosedChannel)
+        }
+        return promise.futureResult
     }
 
+    /// Runs `body` alone on the database thread (timer, backup, watchdog).
     func run<T: Sendable>(_ body: @escaping @Sendable (Application) throws -> T) async throws -> T {
-        try await pool.runIfActive { [app] in try body(app) }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let app = self.app
+            enqueue(.task { continuation.resume(with: Result { try body(app) }) }) {
+                continuation.resume(throwing: CancellationError())
+            }
+        }
     }
 
-    /// Waits for queued work, then closes the database on its own thread.
+    private func enqueue(_ job: Job, orElse refuse: () -> Void) {
+        condition.lock()
+        if stopping {
+            condition.unlock()
+            refuse()
+            return
+        }
+        queue.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Lets queued work finish, then closes the database on its own thread.
     func shutdown() async {
         _ = try? await run { $0.register.close() }
-        try? await pool.shutdownGracefully()
+        stopAccepting()
+    }
+
+    /// Later work is refused; the thread ends once the queue is empty.
+    private func stopAccepting() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while head == queue.count, !stopping { condition.wait() }
+            if head == queue.count {
+                condition.unlock()
+                return
+            }
+            var batch: [(Parsed, Caller, EventLoopPromise<Data?>)] = []
+            var task: (() -> Void)?
+            if case .task(let body) = queue[head] {
+                task = body
+                head += 1
+            } else {
+                while head < queue.count, batch.count < DatabaseExecutor.maxBatch, case .request(let p, let c, let promise) = queue[head] {
+                    // A backup (VACUUM INTO) cannot run inside a transaction.
+                    if p.mustRunAlone, !batch.isEmpty { break }
+                    batch.append((p, c, promise))
+                    head += 1
+                    if p.mustRunAlone { break }
+                }
+            }
+            if head == queue.count {
+                queue.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            condition.unlock()
+            if let task { task() } else { run(batch) }
+        }
+    }
+
+    private func run(_ batch: [(Parsed, Caller, EventLoopPromise<Data?>)]) {
+        let db = app.register.db
+        let writes = batch.contains { $0.0.runsInTransaction }
+        // A lone request needs no outer transaction: its own is the commit.
+        guard writes, batch.count > 1, (try? db.execute("BEGIN IMMEDIATE")) != nil else {
+            for (parsed, caller, promise) in batch { promise.succeed(Dispatcher.execute(parsed, app: app, caller: caller)) }
+            return
+        }
+        let replies = batch.map { Dispatcher.execute($0.0, app: app, caller: $0.1) }
+        do {
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            let refusal = KoppelingError(storageError: error)
+            for (parsed, _, promise) in batch {
+                promise.succeed(parsed.id.map { ReplyEncoding.failure(id: $0, error: RPCError(refusal)) })
+            }
+            return
+        }
+        groupCommits += 1
+        for ((_, _, promise), reply) in zip(batch, replies) { promise.succeed(reply) }
+    }
+}
+
+extension Parsed {
+    /// Whether running this request writes to the register.
+    var runsInTransaction: Bool {
+        switch self {
+        case .reply: false
+        case .call(_, let route, _): route.method.runsInTransaction
+        case .refusedChange: true
+        }
+    }
+
+    var mustRunAlone: Bool {
+        if case .call(_, let route, _) = self { return route.method == .backupCreate }
+        return false
     }
 }
