@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "koppelingd", targets: ["koppelingd"]),
         .executable(name: "koppelingctl", targets: ["koppelingctl"]),
+        .executable(name: "koppeling-bench", targets: ["koppeling-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -62,6 +63,14 @@ let package = Package(
                 "KoppelingClient", "KoppelingCore", "KoppelingProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Load generator for docs/performance.md (scripts/bench.sh).
+        .executableTarget(
+            name: "koppeling-bench",
+            dependencies: [
+                "KoppelingClient", "KoppelingProtocol", "KoppelingCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "KoppelingCoreTests", dependencies: ["KoppelingCore"]),
