@@ -1,5 +1,6 @@
 /// What the activation dialog asks for (step 3), before it is checked.
-public struct ActivationInput: Sendable {
+/// Printing it never shows the verification code.
+public struct ActivationInput: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var school: String
     public var koppeling: String
     public var name: String
@@ -14,6 +15,22 @@ public struct ActivationInput: Sendable {
         self.agree = agree
         self.verificationCode = verificationCode
         self.startDate = startDate
+    }
+
+    // Unchecked, even the first six characters may be secret: show the length only.
+    private var hiddenCode: String { "<verborgen, \(verificationCode.unicodeScalars.count) tekens>" }
+
+    public var description: String {
+        "ActivationInput(school: \(school.debugDescription), koppeling: \(koppeling.debugDescription), "
+            + "name: \(name.debugDescription), agree: \(agree), verificationCode: \(hiddenCode), "
+            + "startDate: \(startDate.map(\.debugDescription) ?? "nil"))"
+    }
+
+    public var debugDescription: String { description }
+
+    public var customMirror: Mirror {
+        Mirror(self, children: ["school": school, "koppeling": koppeling, "name": name, "agree": agree,
+                                "verificationCode": hiddenCode, "startDate": startDate as Any])
     }
 }
 

@@ -5,7 +5,7 @@ public struct Brin6: Sendable, Hashable, Comparable, CustomStringConvertible, Co
 
     /// Trims and upper-cases the input, then checks `^[0-9]{2}[A-Z]{2}[0-9]{2}$`.
     public static func parse(_ raw: String, field: String = "brin6") -> Result<Brin6, Violation> {
-        let normalised = raw.trimmingWhitespace().uppercased()
+        let normalised = raw.trimmingWhitespace().asciiUppercased
         if isWellFormed(normalised) { return .success(Brin6(unchecked: normalised)) }
         return .failure(Violation(
             field: field, reason: .brin6Format,
@@ -54,6 +54,12 @@ extension String {
         while let f = s.first, f.isWhitespace { s.removeFirst() }
         while let l = s.last, l.isWhitespace { s.removeLast() }
         return String(s)
+    }
+
+    /// Upper-cases `a`-`z` only. Unicode case mapping would turn `21ß00`
+    /// into `21SS00` (or `ı` into `I`) and let a malformed input pass.
+    var asciiUppercased: String {
+        String(decoding: utf8.map { $0.isASCIILower ? $0 - 0x20 : $0 }, as: UTF8.self)
     }
 
     /// A short, single-line excerpt safe to echo back in a message.

@@ -31,7 +31,9 @@ public enum Instant {
         // Accepts what rfc3339 writes, and a plain date meaning its UTC midnight.
         if let d = LocalDate(iso: s) { return Date(timeIntervalSince1970: Double(d.dayNumber) * 86400) }
         let u = Array(s.utf8)
-        guard u.count == 20, u[10] == UInt8(ascii: "T"), u[13] == UInt8(ascii: ":"),
+        // Int("+1") and Int("-1") parse: insist on digits.
+        guard u.count == 20, [11, 12, 14, 15, 17, 18].allSatisfy({ u[$0].isASCIIDigit }),
+              u[10] == UInt8(ascii: "T"), u[13] == UInt8(ascii: ":"),
               u[16] == UInt8(ascii: ":"), u[19] == UInt8(ascii: "Z"),
               let day = LocalDate(iso: String(decoding: u[0..<10], as: UTF8.self)),
               let h = Int(String(decoding: u[11..<13], as: UTF8.self)), h < 24,

@@ -3,7 +3,7 @@
 /// It is a secret: this type never prints it. `description` is the masked
 /// form, and the plain text is reachable only through `plainText` for the
 /// one place that hashes it.
-public struct VerificationCode: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct VerificationCode: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public static let minLength = 20
     public static let maxLength = 50
 
@@ -26,7 +26,7 @@ public struct VerificationCode: Sendable, CustomStringConvertible, CustomDebugSt
         // The vendor's own screenshot shows a lower-case prefix: compare
         // the first six characters without regard to case.
         let prefix = String(String.UnicodeScalarView(scalars.prefix(6)))
-        if prefix.uppercased() != school.value {
+        if prefix.asciiUppercased != school.value {
             violations.append(Violation(field: field, reason: .verificationCodePrefix,
                 message: "De verificatiecode moet beginnen met het BRIN- en vestigingsnummer van de school (\(school.value))."))
         }
@@ -39,6 +39,8 @@ public struct VerificationCode: Sendable, CustomStringConvertible, CustomDebugSt
     public var masked: MaskedCode { MaskedCode(prefix: String(plainText.prefix(6)).uppercased(), length: plainText.count) }
     public var description: String { masked.description }
     public var debugDescription: String { masked.description }
+    /// `dump` and other reflection would otherwise show `plainText`.
+    public var customMirror: Mirror { Mirror(self, children: ["masked": masked]) }
 }
 
 /// What listings show of a code: its BRIN6 prefix and its length.

@@ -103,6 +103,13 @@ struct ActivationRulesTests {
         dump(i, to: &dumped)
         for text in ["\(i)", String(reflecting: i), dumped] {
             #expect(!text.contains("GeheimeCode"))
+            #expect(text.contains("J. de Vries"))
+        }
+        // An unchecked code need not start with the BRIN6: not even its
+        // first characters are shown.
+        let wrong = input(code: "Geheim-kort")
+        for text in ["\(wrong)", String(reflecting: wrong)] {
+            #expect(!text.lowercased().contains("geheim"))
         }
         let validated = ActivationRules.validate(i, today: today).successValue
         var dumpedValidated = ""
