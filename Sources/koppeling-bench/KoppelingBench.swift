@@ -2,6 +2,9 @@ import ArgumentParser
 
 @main
 struct KoppelingBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "koppeling-bench", abstract: "Load generator for koppelingd.")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "koppeling-bench",
+        abstract: "Load generator for koppelingd (docs/performance.md, scripts/bench.sh).",
+        subcommands: [LoadCommand.self, PopulateCommand.self, StartupCommand.self],
+        defaultSubcommand: LoadCommand.self)
 }
