@@ -8,6 +8,11 @@ let package = Package(
         .executable(name: "koppelingd", targets: ["koppelingd"]),
         .executable(name: "koppelingctl", targets: ["koppelingctl"]),
         .executable(name: "koppeling-bench", targets: ["koppeling-bench"]),
+        // For the fuzz package in Fuzz/ (it depends on this one by path).
+        .library(name: "KoppelingCore", targets: ["KoppelingCore"]),
+        .library(name: "KoppelingTime", targets: ["KoppelingTime"]),
+        .library(name: "KoppelingProtocol", targets: ["KoppelingProtocol"]),
+        .library(name: "KoppelingDaemon", targets: ["KoppelingDaemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -25,6 +30,10 @@ let package = Package(
         ),
         // Domain rules, types and errors: no I/O.
         .target(name: "KoppelingCore"),
+        // The daemon's time: the injected clock, the IANA zone (tzdata
+        // through Foundation) and the daily schedule. Kept out of the core
+        // so koppelingctl does not load Foundation's ICU at every start.
+        .target(name: "KoppelingTime", dependencies: ["KoppelingCore"]),
         // SQLite wrapper, migrations (embedded from migrations/), queries.
         .target(
             name: "KoppelingStorage",
@@ -40,7 +49,7 @@ let package = Package(
         .target(
             name: "KoppelingDaemon",
             dependencies: [
-                "KoppelingCore", "KoppelingStorage", "KoppelingProtocol",
+                "KoppelingCore", "KoppelingTime", "KoppelingStorage", "KoppelingProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -53,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "koppelingd",
             dependencies: [
-                "KoppelingDaemon", "KoppelingCore", "KoppelingProtocol",
+                "KoppelingDaemon", "KoppelingCore", "KoppelingTime", "KoppelingProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,7 +71,6 @@ let package = Package(
             dependencies: [
                 "KoppelingClient", "KoppelingCore", "KoppelingProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Load generator for docs/performance.md (scripts/bench.sh).
@@ -73,12 +81,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "KoppelingCoreTests", dependencies: ["KoppelingCore"]),
+        .testTarget(name: "KoppelingCoreTests", dependencies: ["KoppelingCore", "KoppelingTime"]),
         .testTarget(name: "KoppelingStorageTests", dependencies: ["KoppelingStorage", "CSQLite"]),
         .testTarget(
             name: "KoppelingDaemonTests",
             dependencies: [
-                "KoppelingDaemon", "KoppelingClient", "KoppelingStorage",
+                "KoppelingDaemon", "KoppelingTime", "KoppelingClient", "KoppelingStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

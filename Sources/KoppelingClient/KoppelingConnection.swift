@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import KoppelingProtocol
 
 /// Why a call did not get a reply from the daemon.
@@ -22,6 +29,8 @@ public final class KoppelingConnection {
     public let path: String
     private let fd: Int32
     private var buffer: [UInt8] = []
+    /// Reused for every read: replies are small, allocation is not.
+    private var chunk = [UInt8](repeating: 0, count: 65536)
     private var nextID: Int64 = 1
 
     public init(path: String) throws {
@@ -76,7 +85,6 @@ public final class KoppelingConnection {
                 buffer.removeSubrange(...newline)
                 return line
             }
-            var chunk = [UInt8](repeating: 0, count: 65536)
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw ClientError.connectionLost(path: path) }

@@ -44,6 +44,7 @@ public enum Reason: String, Sendable, Codable, CaseIterable {
     case permissionDenied = "permission_denied"
     case databaseBusy = "database_busy"
     case shuttingDown = "shutting_down"
+    case tooManyConnections = "too_many_connections"
     case storageFailure = "storage_failure"
     case internalError = "internal_error"
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KoppelingCore
+import KoppelingTime
 import KoppelingProtocol
 
 /// Where the daemon keeps its state and how it runs. Built from flags and
@@ -12,12 +13,16 @@ public struct DaemonConfig: Sendable {
     public var keepBackups: Int
     public var maxConnections: Int
     public var maxInFlightPerConnection: Int
+    /// A connection with no input for this long (and nothing in flight) is closed.
     public var idleTimeoutSeconds: Int64
+    /// A partial line (bytes without `\n`) held longer than this closes the
+    /// connection, however slowly its bytes keep trickling in (slowloris).
+    public var lineTimeoutSeconds: Int64
     public var shutdownGraceSeconds: Int64
 
     public init(databasePath: String, socketPath: String, schedule: DailySchedule, adminGroup: String = "koppelingbeheer",
                 keepBackups: Int = 14, maxConnections: Int = 1024, maxInFlightPerConnection: Int = 64,
-                idleTimeoutSeconds: Int64 = 300, shutdownGraceSeconds: Int64 = 10) {
+                idleTimeoutSeconds: Int64 = 300, lineTimeoutSeconds: Int64 = 30, shutdownGraceSeconds: Int64 = 10) {
         self.databasePath = databasePath
         self.socketPath = socketPath
         self.schedule = schedule
@@ -26,6 +31,7 @@ public struct DaemonConfig: Sendable {
         self.maxConnections = maxConnections
         self.maxInFlightPerConnection = maxInFlightPerConnection
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.lineTimeoutSeconds = lineTimeoutSeconds
         self.shutdownGraceSeconds = shutdownGraceSeconds
     }
 

@@ -1,5 +1,12 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct Koppelingctl: ParsableCommand {
@@ -26,8 +33,8 @@ struct Koppelingctl: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(CtlExit.usage)
+                StandardStreams.writeError(fullMessage(for: error) + "\n")
+                Glibc.exit(CtlExit.usage)
             }
             exit(withError: error)
         }

@@ -1,14 +1,21 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import KoppelingCore
 import KoppelingProtocol
 
 enum Output {
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data(("koppelingctl: " + message + "\n").utf8))
+        StandardStreams.writeError("koppelingctl: " + message + "\n")
     }
 
     static func warning(_ message: String) {
-        FileHandle.standardError.write(Data(("Let op: " + message + "\n").utf8))
+        StandardStreams.writeError("Let op: " + message + "\n")
     }
 
     /// A refusal: the Dutch message and each violated rule with its reason
@@ -23,7 +30,7 @@ enum Output {
         if let violations = error.data?.violations, violations.count > 1 {
             self.error("geweigerd, \(violations.count) regels zijn niet nageleefd:")
             for v in violations {
-                FileHandle.standardError.write(Data("  - \(v.message) [\(v.reason.rawValue)]\n".utf8))
+                StandardStreams.writeError("  - \(v.message) [\(v.reason.rawValue)]\n")
             }
         } else {
             let reason = error.data.map { " [\($0.reason)]" } ?? ""

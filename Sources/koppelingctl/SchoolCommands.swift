@@ -1,5 +1,12 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import KoppelingCore
 import KoppelingProtocol
 
@@ -72,7 +79,7 @@ struct SchoolCommand: ParsableCommand {
 
         func run() throws {
             let data: Data
-            if file == "-" { data = FileHandle.standardInput.readDataToEndOfFile() } else {
+            if file == "-" { data = Data(StandardStreams.readAllInput()) } else {
                 guard let d = FileManager.default.contents(atPath: file) else { throw ValidationError("Kan '\(file)' niet lezen.") }
                 data = d
             }
@@ -88,8 +95,8 @@ struct SchoolCommand: ParsableCommand {
 enum CSV {
     static func schoolRows(_ text: String) throws -> [SchoolImportParams.Row] {
         var rows: [SchoolImportParams.Row] = []
-        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
-        for (n, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+        let lines = text.replacing("\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+        for (n, line) in lines.enumerated() where !line.trimmedSpaces.isEmpty {
             let fields = try split(String(line), lineNumber: n + 1)
             guard fields.count == 2 else {
                 throw ValidationError("Regel \(n + 1): verwacht twee velden 'brin6,naam', gevonden \(fields.count).")
@@ -114,7 +121,7 @@ enum CSV {
                         if next == "\"" { current.append("\"") } else { quoted = false; pending = next }
                     } else { quoted = false }
                 } else { current.append(c) }
-            } else if c == "\"" && current.trimmingCharacters(in: .whitespaces).isEmpty {
+            } else if c == "\"" && current.trimmedSpaces.isEmpty {
                 quoted = true
                 current = ""
             } else if c == "," {

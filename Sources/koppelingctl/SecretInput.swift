@@ -1,5 +1,12 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reads a secret (verification code or authorisation key) from a no-echo
 /// prompt, standard input or a file — on the command line only as a last
@@ -31,7 +38,7 @@ enum SecretInput {
             Output.warning("de \(what) op de opdrachtregel is zichtbaar voor andere gebruikers (via /proc); gebruik liever de prompt, --…-stdin of --…-file.")
             return argv
         }
-        if stdin { return firstLine(FileHandle.standardInput.readDataToEndOfFile()) }
+        if stdin { return firstLine(Data(StandardStreams.readAllInput())) }
         if let file {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw ValidationError("Kan het bestand '\(file)' niet lezen.")
@@ -57,7 +64,7 @@ enum SecretInput {
 
     /// A prompt on the terminal with echo off, restored even on error.
     static func prompt(_ text: String) throws -> String {
-        FileHandle.standardError.write(Data(text.utf8))
+        StandardStreams.writeError(text)
         var original = termios()
         tcgetattr(STDIN_FILENO, &original)
         var silent = original
@@ -65,7 +72,7 @@ enum SecretInput {
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
         defer {
             tcsetattr(STDIN_FILENO, TCSAFLUSH, &original)
-            FileHandle.standardError.write(Data("\n".utf8))
+            StandardStreams.writeError("\n")
         }
         guard let line = readLine(strippingNewline: true) else { throw ValidationError("Geen invoer.") }
         return line

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KoppelingCore
+import KoppelingTime
 import KoppelingDaemon
 import KoppelingProtocol
 import Logging
@@ -15,7 +16,8 @@ struct Koppelingd: AsyncParsableCommand {
         abstract: "Keeps the register of koppelingen (ESIS ↔ TOP dossier ECKiD) and enables ECKiD imports daily.",
         discussion: """
             Environment: KOPPELINGD_DATABASE, KOPPELINGD_SOCKET, KOPPELINGD_TIME_ZONE, KOPPELINGD_RUN_AT,
-            KOPPELINGD_ADMIN_GROUP, KOPPELINGD_KEEP_BACKUPS, KOPPELINGD_MAX_CONNECTIONS, KOPPELINGD_LOG_LEVEL.
+            KOPPELINGD_ADMIN_GROUP, KOPPELINGD_KEEP_BACKUPS, KOPPELINGD_MAX_CONNECTIONS, KOPPELINGD_MAX_IN_FLIGHT,
+            KOPPELINGD_IDLE_TIMEOUT, KOPPELINGD_LINE_TIMEOUT, KOPPELINGD_LOG_LEVEL.
             Defaults: as root /var/lib/koppelingd/koppelingd.db and /run/koppelingd/koppelingd.sock;
             otherwise under $XDG_STATE_HOME/koppelingd and $XDG_RUNTIME_DIR/koppelingd.
             """)
@@ -34,6 +36,12 @@ struct Koppelingd: AsyncParsableCommand {
     var keepBackups: Int?
     @Option(name: .customLong("max-connections"), help: "Most client connections at once (default 1024).")
     var maxConnections: Int?
+    @Option(name: .customLong("max-in-flight"), help: "Most requests per connection being answered at once; a client that pipelines more waits (default 64).")
+    var maxInFlight: Int?
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may send nothing before it is closed (default 300).")
+    var idleTimeout: Int?
+    @Option(name: .customLong("line-timeout"), help: "Seconds a client may take to finish a line it started; slower ones are disconnected (default 30).")
+    var lineTimeout: Int?
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
@@ -55,12 +63,20 @@ struct Koppelingd: AsyncParsableCommand {
         let keep = try keepBackups ?? env["KOPPELINGD_KEEP_BACKUPS"].map(Self.integer) ?? 14
         let maxConn = try maxConnections ?? env["KOPPELINGD_MAX_CONNECTIONS"].map(Self.integer) ?? 1024
         guard keep >= 0, maxConn >= 1 else { throw ValidationError("--keep-backups must be ≥ 0 and --max-connections ≥ 1") }
+        let inFlight = try maxInFlight ?? env["KOPPELINGD_MAX_IN_FLIGHT"].map(Self.integer) ?? 64
+        let idle = try idleTimeout ?? env["KOPPELINGD_IDLE_TIMEOUT"].map(Self.integer) ?? 300
+        let line = try lineTimeout ?? env["KOPPELINGD_LINE_TIMEOUT"].map(Self.integer) ?? 30
+        guard inFlight >= 1, idle >= 1, line >= 1 else {
+            throw ValidationError("--max-in-flight, --idle-timeout and --line-timeout must be ≥ 1")
+        }
+        Self.raiseFileLimit(connections: maxConn, logger: logger)
         let config = DaemonConfig(
             databasePath: Self.absolute(database ?? env["KOPPELINGD_DATABASE"] ?? defaults.database),
             socketPath: Self.absolute(socket ?? env["KOPPELINGD_SOCKET"] ?? defaults.socket),
             schedule: DailySchedule(zone: zone, runAt: time),
             adminGroup: adminGroup ?? env["KOPPELINGD_ADMIN_GROUP"] ?? "koppelingbeheer",
-            keepBackups: keep, maxConnections: maxConn)
+            keepBackups: keep, maxConnections: maxConn, maxInFlightPerConnection: inFlight,
+            idleTimeoutSeconds: Int64(idle), lineTimeoutSeconds: Int64(line))
         let daemon = Daemon(config: config, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
@@ -71,6 +87,30 @@ struct Koppelingd: AsyncParsableCommand {
             logger.critical("koppelingd cannot run: \(Self.reason(error))")
             throw ExitCode(1)
         }
+    }
+
+    /// Each connection is a file descriptor, and systemd's default soft limit
+    /// (1024) is below the default cap: raise the soft limit as far as the
+    /// cap needs (plus room for the database, backups and the listener),
+    /// up to the hard limit.
+    static func raiseFileLimit(connections: Int, logger: Logger) {
+        #if canImport(Glibc)
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        var limit = rlimit()
+        guard getrlimit(resource, &limit) == 0 else { return }
+        let wanted = rlim_t(connections) + 128
+        guard limit.rlim_cur < wanted else { return }
+        let raised = min(wanted, limit.rlim_max)
+        var newLimit = limit
+        newLimit.rlim_cur = raised
+        if raised > limit.rlim_cur, setrlimit(resource, &newLimit) == 0 {
+            logger.info("raised the open-file limit", metadata: ["from": "\(limit.rlim_cur)", "to": "\(raised)"])
+        }
+        if raised < wanted {
+            logger.warning("the open-file limit is too low for --max-connections; raise LimitNOFILE",
+                           metadata: ["max_connections": "\(connections)", "hard_limit": "\(limit.rlim_max)", "needed": "\(wanted)"])
+        }
+        #endif
     }
 
     static func integer(_ s: String) throws -> Int {

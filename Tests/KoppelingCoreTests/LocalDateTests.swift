@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import KoppelingCore
+import KoppelingTime
 
 @Suite("Local date")
 struct LocalDateTests {

@@ -1,5 +1,6 @@
 import Foundation
 @testable import KoppelingCore
+import KoppelingTime
 
 /// Shorthands for literals the tests are sure of; a typo should crash loudly
 /// rather than turn into a silently different test.

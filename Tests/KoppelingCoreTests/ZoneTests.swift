@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import KoppelingCore
+import KoppelingTime
 
 @Suite("Time zone conversions")
 struct ZoneTests {

@@ -1,5 +1,6 @@
 import Foundation
 import KoppelingCore
+import KoppelingTime
 @testable import KoppelingDaemon
 import KoppelingProtocol
 import KoppelingStorage

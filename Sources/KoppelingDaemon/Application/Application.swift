@@ -1,5 +1,6 @@
 import Foundation
 import KoppelingCore
+import KoppelingTime
 import KoppelingProtocol
 import KoppelingStorage
 import Logging

@@ -1,5 +1,6 @@
 import Foundation
 import KoppelingCore
+import KoppelingTime
 import Logging
 
 /// The daily ECKiD run inside the daemon (no cron). It wakes at least once

@@ -1,4 +1,5 @@
 import Foundation
+import KoppelingCore
 
 /// When the daily ECKiD run is due. Pure: the scheduler asks it with the
 /// wall-clock time it reads, so a clock jump forward or back is only a
