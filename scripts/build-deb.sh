@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Builds a .deb from the same files scripts/install.sh installs.
+#
+#   scripts/build-deb.sh [OUTPUT-DIR]      (default: .build-deb/ in the clone)
+#
+# Settings (environment): VERSION (default: the daemon's version in the
+# sources), DEB_MAINTAINER, and BINARIES / SWIFT_BUILD_FLAGS as for install.sh.
+# The package puts binaries in /usr/bin and units in /lib/systemd/system, as a
+# Debian package should; install.sh's /usr/local and /etc/systemd/system are
+# for hand installs. Use one or the other on a server, not both: units in
+# /etc/systemd/system would override the package's.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/.build-deb}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+die() { printf 'build-deb: %s\n' "$*" >&2; exit 1; }
+command -v dpkg-deb >/dev/null || die "dpkg-deb not found (Debian/Ubuntu only)"
+
+version=${VERSION:-$(sed -n 's/.*daemonVersion = "\([^"]*\)".*/\1/p' "$root"/Sources/KoppelingProtocol/*.swift 2>/dev/null | head -n1)}
+[[ -n $version ]] || die "cannot find the version; set VERSION="
+arch=$(dpkg --print-architecture)
+maintainer=${DEB_MAINTAINER:-koppelingd maintainers <root@localhost>}
+
+pkg=$(mktemp -d)
+trap 'rm -rf "$pkg"' EXIT
+# mktemp makes it 0700, and the package root's mode ends up in the archive.
+chmod 0755 "$pkg"
+
+DESTDIR=$pkg PREFIX=/usr UNITDIR=/lib/systemd/system \
+    SYSUSERSDIR=/usr/lib/sysusers.d TMPFILESDIR=/usr/lib/tmpfiles.d \
+    "$root/scripts/install.sh"
+
+# Depends: the package of every shared library the binaries load. A library
+# that no package owns means the Swift runtime was not linked statically, and
+# the server would not have it.
+depends=()
+while read -r lib; do
+    owner=$(dpkg -S "$(readlink -f "$lib")" 2>/dev/null || dpkg -S "$lib" 2>/dev/null) \
+        || die "$lib belongs to no Debian package; was the build made with --static-swift-stdlib?"
+    depends+=("${owner%%:*}")
+done < <(ldd "$pkg/usr/bin/koppelingd" "$pkg/usr/bin/koppelingctl" | awk '$3 ~ /^\// { print $3 }' | sort -u)
+depends+=(libsqlite3-0 "systemd (>= 247)")
+depends_line=$(printf '%s\n' "${depends[@]}" | sort -u | paste -sd, - | sed 's/,/, /g')
+
+mkdir -p "$pkg/DEBIAN"
+cat >"$pkg/DEBIAN/control" <<EOF
+Package: koppelingd
+Version: $version
+Architecture: $arch
+Maintainer: $maintainer
+Depends: $depends_line
+Section: admin
+Priority: optional
+Installed-Size: $(du -sk --exclude=DEBIAN "$pkg" | cut -f1)
+Description: register of koppelingen between ESIS and TOP dossier ECKiD
+ koppelingd keeps, per school, which koppelingen are activated and enables
+ ECKiD imports daily. It runs as a hardened, socket-activated systemd
+ service; koppelingctl is its command-line client. Administrators are the
+ members of the group koppelingbeheer.
+EOF
+
+cat >"$pkg/DEBIAN/postinst" <<'EOF'
+#!/bin/sh
+set -e
+if [ "$1" = configure ]; then
+    systemd-sysusers /usr/lib/sysusers.d/koppelingd.conf
+    systemd-tmpfiles --create /usr/lib/tmpfiles.d/koppelingd.conf || true
+    # Enable on first install only, so an administrator's "disable" survives
+    # upgrades. enable works without a running systemd (it makes symlinks).
+    if [ -z "$2" ]; then
+        systemctl enable koppelingd.socket >/dev/null 2>&1 || true
+    fi
+    if [ -d /run/systemd/system ]; then
+        systemctl daemon-reload
+        if [ -z "$2" ]; then
+            systemctl start koppelingd.socket
+        else
+            # A running daemon still has the old binary.
+            systemctl try-restart koppelingd.service
+        fi
+    fi
+fi
+exit 0
+EOF
+
+cat >"$pkg/DEBIAN/prerm" <<'EOF'
+#!/bin/sh
+set -e
+# On upgrade the daemon keeps running until postinst restarts it.
+if [ "$1" = remove ]; then
+    if [ -d /run/systemd/system ]; then
+        systemctl stop koppelingd.service koppelingd.socket || true
+    fi
+    systemctl disable koppelingd.socket koppelingd.service >/dev/null 2>&1 || true
+fi
+exit 0
+EOF
+
+# The register in /var/lib/koppelingd is kept even on purge: it is the
+# schools' data, not the package's. The user and group stay too.
+cat >"$pkg/DEBIAN/postrm" <<'EOF'
+#!/bin/sh
+set -e
+if [ -d /run/systemd/system ]; then
+    systemctl daemon-reload || true
+fi
+exit 0
+EOF
+chmod 0755 "$pkg/DEBIAN/postinst" "$pkg/DEBIAN/prerm" "$pkg/DEBIAN/postrm"
+
+deb=$out/koppelingd_${version}_${arch}.deb
+dpkg-deb --build --root-owner-group "$pkg" "$deb"
+echo "build-deb: $deb"

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Installs koppelingd from a clone onto a Debian/Ubuntu server, or stages the
+# same files under $DESTDIR (for packaging and for testing).
+#
+#   sudo env PATH="$PATH" scripts/install.sh           # install and enable
+#   DESTDIR=/tmp/stage scripts/install.sh              # stage only
+#
+# Settings (environment):
+#   PREFIX        where binaries and docs go                   (/usr/local)
+#   DESTDIR       staging root; when set nothing on this machine is changed
+#   UNITDIR       systemd units                                (/etc/systemd/system)
+#   SYSUSERSDIR   sysusers.d                                   (/usr/lib/sysusers.d)
+#   TMPFILESDIR   tmpfiles.d                                   (/usr/lib/tmpfiles.d)
+#   BINARIES      folder with prebuilt koppelingd and koppelingctl; skips the build
+#   STRIP=0       install the binaries unstripped
+#   SWIFT_BUILD_FLAGS  extra flags for swift build
+#
+# The release build links the Swift runtime statically, so the server needs
+# only libc and libsqlite3, not a Swift toolchain.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+PREFIX=${PREFIX:-/usr/local}
+PREFIX=${PREFIX%/}
+DESTDIR=${DESTDIR:-}
+DESTDIR=${DESTDIR%/}
+UNITDIR=${UNITDIR:-/etc/systemd/system}
+SYSUSERSDIR=${SYSUSERSDIR:-/usr/lib/sysusers.d}
+TMPFILESDIR=${TMPFILESDIR:-/usr/lib/tmpfiles.d}
+BINDIR=$PREFIX/bin
+DOCDIR=$PREFIX/share/doc/koppelingd
+MANDIR=$PREFIX/share/man
+# Completions go where the shells' packages look on Debian, whatever PREFIX:
+# bash-completion and zsh do not read /usr/local by default.
+BASHCOMPDIR=${BASHCOMPDIR:-/usr/share/bash-completion/completions}
+ZSHCOMPDIR=${ZSHCOMPDIR:-/usr/share/zsh/vendor-completions}
+FISHCOMPDIR=${FISHCOMPDIR:-/usr/share/fish/vendor_completions.d}
+scratch=$root/.build-release
+
+say() { printf 'install: %s\n' "$*"; }
+die() { printf 'install: %s\n' "$*" >&2; exit 1; }
+
+if [[ -z $DESTDIR && $EUID -ne 0 ]]; then
+    die "run as root (sudo env PATH=\"\$PATH\" $0), or stage with DESTDIR=/some/dir $0"
+fi
+
+# --- binaries -----------------------------------------------------------------
+build() {
+    local cmd=(swift build -c release --static-swift-stdlib --scratch-path "$scratch")
+    # shellcheck disable=SC2206 # word splitting of extra flags is intended
+    [[ -n ${SWIFT_BUILD_FLAGS:-} ]] && cmd+=($SWIFT_BUILD_FLAGS)
+    say "building: ${cmd[*]}"
+    # Under sudo, build as the person who owns the clone, so .build-release and
+    # their ~/.cache do not end up owned by root.
+    if [[ $EUID -eq 0 && -n ${SUDO_USER:-} && $SUDO_USER != root ]]; then
+        local home
+        home=$(getent passwd "$SUDO_USER" | cut -d: -f6)
+        (cd "$root" && runuser -u "$SUDO_USER" -- env HOME="$home" PATH="$PATH" "${cmd[@]}")
+    else
+        (cd "$root" && "${cmd[@]}")
+    fi
+}
+
+if [[ -n ${BINARIES:-} ]]; then
+    bindir_src=$BINARIES
+elif command -v swift >/dev/null 2>&1; then
+    build
+    bindir_src=$scratch/release
+elif [[ -x $scratch/release/koppelingd && -x $scratch/release/koppelingctl ]]; then
+    say "no swift in PATH; using the binaries already built in $scratch/release"
+    bindir_src=$scratch/release
+else
+    die "no swift in PATH and no binaries in $scratch/release. Build first (swift build -c release --static-swift-stdlib --scratch-path .build-release), run with sudo env PATH=\"\$PATH\", or set BINARIES=DIR"
+fi
+for b in koppelingd koppelingctl; do
+    [[ -x $bindir_src/$b ]] || die "$bindir_src/$b is missing or not executable"
+done
+
+# --- files --------------------------------------------------------------------
+# Write to a temporary name and rename, so a running daemon's binary is
+# replaced, not overwritten in place (that fails with "Text file busy").
+put() { # mode source destination
+    local mode=$1 src=$2 dest=$DESTDIR$3
+    install -d -m 0755 "$(dirname "$dest")"
+    install -m "$mode" "$src" "$dest.tmp.$$"
+    mv -f "$dest.tmp.$$" "$dest"
+    installed+=("$3")
+}
+installed=()
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Stripping drops the symbol tables and debug info (about a third of the
+# size); set STRIP=0 to keep them for symbolicated crash backtraces.
+for b in koppelingd koppelingctl; do
+    if [[ ${STRIP:-1} != 0 ]] && command -v strip >/dev/null 2>&1; then
+        strip -o "$work/$b" "$bindir_src/$b"
+        put 0755 "$work/$b" "$BINDIR/$b"
+    else
+        put 0755 "$bindir_src/$b" "$BINDIR/$b"
+    fi
+done
+
+# The units name /usr/local; point them at PREFIX.
+for unit in koppelingd.service koppelingd.socket; do
+    sed "s|/usr/local/|$PREFIX/|g" "$root/systemd/$unit" >"$work/$unit"
+    put 0644 "$work/$unit" "$UNITDIR/$unit"
+done
+# sysusers and tmpfiles only read files named *.conf.
+put 0644 "$root/systemd/koppelingd.sysusers" "$SYSUSERSDIR/koppelingd.conf"
+put 0644 "$root/systemd/koppelingd.tmpfiles" "$TMPFILESDIR/koppelingd.conf"
+
+for doc in install.md protocol.md; do
+    [[ -f $root/docs/$doc ]] && put 0644 "$root/docs/$doc" "$DOCDIR/$doc"
+done
+
+ctl=$bindir_src/koppelingctl
+"$ctl" --generate-completion-script bash >"$work/koppelingctl.bash"
+"$ctl" --generate-completion-script zsh >"$work/_koppelingctl"
+"$ctl" --generate-completion-script fish >"$work/koppelingctl.fish"
+put 0644 "$work/koppelingctl.bash" "$BASHCOMPDIR/koppelingctl"
+put 0644 "$work/_koppelingctl" "$ZSHCOMPDIR/_koppelingctl"
+put 0644 "$work/koppelingctl.fish" "$FISHCOMPDIR/koppelingctl.fish"
+
+# Man pages only where help2man happens to be installed: they are the --help
+# text, which the programs print anyway, so not worth a build dependency.
+if command -v help2man >/dev/null 2>&1; then
+    version=$(sed -n 's/.*daemonVersion = "\([^"]*\)".*/\1/p' "$root"/Sources/KoppelingProtocol/*.swift 2>/dev/null | head -n1)
+    version=${version:-0}
+    help2man --locale=C.UTF-8 --no-info --no-discard-stderr --version-string="$version" --section=8 \
+        --name="register of koppelingen and daily ECKiD enabling" "$bindir_src/koppelingd" >"$work/koppelingd.8"
+    help2man --locale=C.UTF-8 --no-info --no-discard-stderr --version-string="$version" --section=1 \
+        --name="manage koppelingd from the command line" "$ctl" >"$work/koppelingctl.1"
+    gzip -9n "$work/koppelingd.8" "$work/koppelingctl.1"
+    put 0644 "$work/koppelingd.8.gz" "$MANDIR/man8/koppelingd.8.gz"
+    put 0644 "$work/koppelingctl.1.gz" "$MANDIR/man1/koppelingctl.1.gz"
+else
+    say "help2man not installed: no man pages (koppelingd --help and koppelingctl --help have the same text)"
+fi
+
+say "installed into ${DESTDIR:-/}:"
+printf '  %s\n' "${installed[@]}"
+
+# --- activation ---------------------------------------------------------------
+if [[ -n $DESTDIR ]]; then
+    say "staged only (DESTDIR set): no users created, no units enabled"
+    exit 0
+fi
+if [[ ! -d /run/systemd/system ]]; then
+    say "systemd is not running here; on the server run:"
+    echo "  systemd-sysusers $SYSUSERSDIR/koppelingd.conf"
+    echo "  systemd-tmpfiles --create $TMPFILESDIR/koppelingd.conf"
+    echo "  systemctl daemon-reload && systemctl enable --now koppelingd.socket"
+    exit 0
+fi
+systemd-sysusers "$SYSUSERSDIR/koppelingd.conf"
+systemd-tmpfiles --create "$TMPFILESDIR/koppelingd.conf"
+systemctl daemon-reload
+systemctl enable --now koppelingd.socket
+# An upgrade: a daemon that is running still has the old binary.
+systemctl try-restart koppelingd.service
+say "koppelingd.socket is enabled; the daemon starts on the first connection."
+say "Add administrators with: usermod -aG koppelingbeheer NAME (they log in again afterwards)"
