@@ -36,7 +36,9 @@ public enum KoppelingError: Error, Sendable, Equatable {
     /// The fields this refusal is about.
     public var fields: [String] {
         switch self {
-        case .rules, .notFound, .conflict: return violations.map(\.field)
+        case .rules, .notFound, .conflict:
+            var seen = Set<String>()
+            return violations.map(\.field).filter { seen.insert($0).inserted }
         case .invalidParams(_, _, let f): return f
         case .permissionDenied, .unavailable: return []
         }

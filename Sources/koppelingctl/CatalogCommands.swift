@@ -49,8 +49,9 @@ struct CatalogCommand: ParsableCommand {
 
         func run() throws {
             guard let r = try Session(global).call(.catalogGet, CatalogGetParams(id: id), as: CatalogGetResult.self) else { return }
-            print("Gebruikersvoorwaarden \(r.entry.name), versie \(r.entry.termsVersion)\n")
+            // The text carries its own title; the version is what it lacks.
             print(r.termsText)
+            print("\n(versie \(r.entry.termsVersion))")
         }
     }
 

@@ -61,7 +61,11 @@ struct ActivateCommand: ParsableCommand {
         print("\(a.koppelingName) is geactiveerd voor school \(a.school).")
         Output.fields([("Uw naam", a.acceptedByName), ("Gebruiker", a.user), ("Startdatum", a.startDate),
                        ("Voorwaarden", "versie \(a.termsVersion) geaccepteerd"), ("Verificatiecode", a.verificationCode)])
-        print("Bewaar de verificatiecode goed: u voert hem in TOP dossier in als autorisatiesleutel.")
+        if a.koppeling == "topdossier-eckid" {
+            print("Bewaar de verificatiecode goed: u voert hem in TOP dossier in als autorisatiesleutel (stap 6).")
+        } else {
+            print("Bewaar de verificatiecode goed: de leverancier kan er later om vragen.")
+        }
         for w in r.warnings { Output.warning(w) }
     }
 }

@@ -46,7 +46,9 @@ enum Output {
             let cells = row.enumerated().map { i, cell in
                 i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count)
             }
-            print(cells.joined(separator: "  "))
+            var line = cells.joined(separator: "  ")
+            while line.last == " " { line.removeLast() }
+            print(line)
             if n == 0 { print(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")) }
         }
     }

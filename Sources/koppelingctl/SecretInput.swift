@@ -64,14 +64,15 @@ enum SecretInput {
 
     /// A prompt on the terminal with echo off, restored even on error.
     static func prompt(_ text: String) throws -> String {
-        StandardStreams.writeError(text)
         var original = termios()
         tcgetattr(STDIN_FILENO, &original)
         var silent = original
         silent.c_lflag &= ~tcflag_t(ECHO)
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
+        // Echo off before the prompt shows, so nothing typed ahead echoes.
+        tcsetattr(STDIN_FILENO, TCSANOW, &silent)
+        StandardStreams.writeError(text)
         defer {
-            tcsetattr(STDIN_FILENO, TCSAFLUSH, &original)
+            tcsetattr(STDIN_FILENO, TCSANOW, &original)
             StandardStreams.writeError("\n")
         }
         guard let line = readLine(strippingNewline: true) else { throw ValidationError("Geen invoer.") }

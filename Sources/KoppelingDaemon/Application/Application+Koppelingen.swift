@@ -1,4 +1,5 @@
 import KoppelingCore
+import KoppelingTime
 import KoppelingProtocol
 
 extension Application {
@@ -7,7 +8,11 @@ extension Application {
     }
 
     func getCatalogEntry(_ p: CatalogGetParams) throws -> CatalogGetResult {
-        let e = try register.requireCatalogEntry(p.id.trimmingWhitespace().lowercased())
+        let id = p.id.trimmingWhitespace().lowercased()
+        guard let e = try register.catalogEntry(id) else {
+            throw KoppelingError.notFound(Violation(field: "id", reason: .koppelingNotFound,
+                message: "Koppeling '\(id)' staat niet in de catalogus. Zie 'koppelingctl catalog list'."))
+        }
         return CatalogGetResult(entry: CatalogSummary(e), termsText: e.termsText)
     }
 
@@ -89,7 +94,10 @@ extension Application {
         }
         var since: String?
         if let raw = p.since {
-            if let d = Instant.parse(raw) { since = Instant.rfc3339(d) } else {
+            // A plain date means the start of that day in the daemon's zone.
+            if let day = LocalDate(iso: raw) {
+                since = Instant.rfc3339(zone.firstInstant(of: day, at: LocalTime(hour: 0, minute: 0)!))
+            } else if let d = Instant.parse(raw) { since = Instant.rfc3339(d) } else {
                 violations.append(Violation(field: "since", reason: .dateFormat,
                     message: "'since' moet een datum (JJJJ-MM-DD) of tijdstip (RFC 3339, UTC) zijn."))
             }
