@@ -77,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "koppeling-bench",
             dependencies: [
-                "KoppelingClient", "KoppelingProtocol", "KoppelingCore",
+                "KoppelingClient", "KoppelingProtocol", "KoppelingCore", "KoppelingStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -5,6 +5,6 @@ struct KoppelingBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "koppeling-bench",
         abstract: "Load generator for koppelingd (docs/performance.md, scripts/bench.sh).",
-        subcommands: [LoadCommand.self, PopulateCommand.self, StartupCommand.self],
+        subcommands: [LoadCommand.self, PopulateCommand.self, StartupCommand.self, TimerCommand.self],
         defaultSubcommand: LoadCommand.self)
 }
