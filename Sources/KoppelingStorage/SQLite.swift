@@ -137,6 +137,15 @@ public final class SQLiteConnection: @unchecked Sendable {
 
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
+    /// Runs `body` with no busy wait: a lock held by another process fails
+    /// at once instead of after the busy timeout, which is restored after.
+    public func withoutBusyWait<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = (try? queryOne("PRAGMA busy_timeout") { $0.int(0) }) ?? 0
+        sqlite3_busy_timeout(handle, 0)
+        defer { sqlite3_busy_timeout(handle, Int32(clamping: previous)) }
+        return try body()
+    }
+
     public func pragma(_ name: String) throws -> String? {
         try queryOne("PRAGMA \(name)") { $0.text(0) }
     }

@@ -61,3 +61,22 @@ struct TextRulesTests {
         #expect(TextRules.schoolName("", field: "school_name").failureValue?.field == "school_name")
     }
 }
+
+/// Found by the socket fuzzer: 200 characters with combining marks passed
+/// the rule but broke the schema's CHECK (SQLite counts code points).
+@Suite("Names with combining marks")
+struct CombiningMarkNameTests {
+    @Test func lengthCountsUnicodeScalarsLikeTheSchema() {
+        let name = String(repeating: "e\u{301}", count: 101)  // 101 characters, 202 scalars
+        #expect(name.count == 101)
+        guard case .failure(let v) = TextRules.schoolName(name) else {
+            Issue.record("a name of 202 code points must be refused")
+            return
+        }
+        #expect(v.reason == .schoolNameTooLong)
+        guard case .failure = TextRules.personName(String(repeating: "a\u{300}", count: 51)) else {
+            Issue.record("a person name of 102 code points must be refused")
+            return
+        }
+    }
+}

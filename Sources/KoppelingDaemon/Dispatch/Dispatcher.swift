@@ -16,49 +16,46 @@ enum Parsed: Sendable {
 /// the audit trail. `parse` is pure (any thread); `execute` runs on the
 /// database thread.
 enum Dispatcher {
+    /// One pass of the JSON decoder over the line: the envelope is read by
+    /// hand and the params straight into the method's own type.
     static func parse(_ line: Data) -> Parsed {
-        let value: JSONValue
+        let parseError = Parsed.reply(ReplyEncoding.failure(id: .null, error: RPCError(
+            code: RPCErrorCode.parseError, reason: .parseError,
+            message: "De regel is geen geldige JSON (UTF-8, één object per regel).")))
+        // The decoder reads strings lazily: check the whole line up front.
+        guard isWellFormedText(line) else { return parseError }
+        let envelope: Envelope
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: line)
-        } catch {
-            return .reply(ReplyEncoding.failure(id: .null, error: RPCError(
-                code: RPCErrorCode.parseError, reason: .parseError,
-                message: "De regel is geen geldige JSON (UTF-8, één object per regel).")))
-        }
-        guard case .object(let envelope) = value else {
+            envelope = try JSONDecoder().decode(Envelope.self, from: line)
+        } catch DecodingError.typeMismatch, DecodingError.valueNotFound {
             return invalidRequest(id: .null, "Een verzoek moet een JSON-object zijn (batches worden niet ondersteund).")
+        } catch {
+            return parseError
         }
-        var id: RPCID? = nil
-        switch envelope["id"] {
-        case nil: id = nil
-        case .null?: id = .null
-        case .string(let s)?: id = .string(s)
-        case .integer(let n)?: id = .number(n)
-        default: return invalidRequest(id: .null, "'id' moet een tekst, een geheel getal of null zijn.")
-        }
-        guard envelope["jsonrpc"] == .string("2.0") else {
-            return invalidRequest(id: id ?? .null, "'jsonrpc' moet \"2.0\" zijn.")
-        }
-        guard case .string(let name)? = envelope["method"] else {
-            return invalidRequest(id: id ?? .null, "'method' ontbreekt of is geen tekst.")
-        }
-        guard let route = Routes.byName[name] else {
-            return .reply(ReplyEncoding.failure(id: id ?? .null, error: RPCError(
+        switch envelope.outcome {
+        case .invalidID:
+            return invalidRequest(id: .null, "'id' moet een tekst, een geheel getal of null zijn.")
+        case .invalidVersion:
+            return invalidRequest(id: envelope.id ?? .null, "'jsonrpc' moet \"2.0\" zijn.")
+        case .invalidMethod:
+            return invalidRequest(id: envelope.id ?? .null, "'method' ontbreekt of is geen tekst.")
+        case .unknownMethod(let name):
+            return .reply(ReplyEncoding.failure(id: envelope.id ?? .null, error: RPCError(
                 code: RPCErrorCode.methodNotFound, reason: .methodNotFound,
                 message: "Onbekende methode '\(String(name.prefix(60)))'. 'hello' geeft de lijst van methoden.")))
+        case .refused(let route, let error):
+            return paramsRefusal(id: envelope.id, route: route, error)
+        case .call(let route, let call):
+            return .call(id: envelope.id, route: route, call: call)
         }
-        let keys: [String]
-        switch envelope["params"] {
-        case nil, .null?: keys = []
-        case .object(let o)?: keys = Array(o.keys)
-        case let other?:
-            return paramsRefusal(id: id, route: route, .invalidParams(.invalidParams,
-                message: "'params' moet een object zijn met benoemde parameters (geen \(other.typeName)).", fields: ["params"]))
-        }
-        do {
-            return .call(id: id, route: route, call: try route.decode(line, keys))
-        } catch {
-            return paramsRefusal(id: id, route: route, error)
+    }
+
+    /// Valid UTF-8 without raw control characters other than JSON's own
+    /// white space: a NUL or an invalid byte is a parse error wherever it is.
+    static func isWellFormedText(_ line: Data) -> Bool {
+        line.withUnsafeBytes { raw in
+            for b in raw where b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D { return false }
+            return String(validating: raw, as: UTF8.self) != nil
         }
     }
 
@@ -112,8 +109,13 @@ enum Dispatcher {
                 }
                 if method.changesState {
                     let outcome: AuditEntry.Outcome = if case .unavailable = refusal { .error } else { .refused }
-                    audit(app, caller, method.rawValue, call.subject, outcome: outcome, reasons: refusal.violations.isEmpty ? [refusal.reason] : refusal.violations.map(\.reason),
-                          detail: refusal.fields.joined(separator: ","))
+                    let write = {
+                        audit(app, caller, method.rawValue, call.subject, outcome: outcome, reasons: refusal.violations.isEmpty ? [refusal.reason] : refusal.violations.map(\.reason),
+                              detail: refusal.fields.joined(separator: ","))
+                    }
+                    // The lock was not to be had for a whole busy timeout:
+                    // the audit row gets one try, not a second timeout.
+                    if refusal.reason == .databaseBusy { app.register.db.withoutBusyWait(write) } else { write() }
                 }
                 return id.map { _ in ReplyEncoding.failure(id: replyID, error: RPCError(refusal)) }
             }

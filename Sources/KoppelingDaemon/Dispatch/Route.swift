@@ -19,21 +19,22 @@ struct PreparedCall: Sendable {
 /// One protocol method: how its params decode and which function serves it.
 struct Route: Sendable {
     let method: Method
-    let decode: @Sendable (_ line: Data, _ paramKeys: [String]) throws(KoppelingError) -> PreparedCall
+    /// Decodes the params (nil: absent or null) and checks their names.
+    let decode: @Sendable (_ params: (decoder: any Decoder, keys: [String])?) throws(KoppelingError) -> PreparedCall
 
-    static func make<P: RPCParams, R: Encodable>(
+    static func make<P: RPCParams, R: Encodable & SendableMetatype>(
         _ method: Method,
         subject: @escaping @Sendable (P) -> AuditSubject = { _ in .none },
         _ body: @escaping @Sendable (Application, P, Caller) throws -> R
     ) -> Route {
-        Route(method: method) { line, paramKeys throws(KoppelingError) in
-            let unknown = paramKeys.filter { !P.allowedKeys.contains($0) }.sorted()
+        Route(method: method) { given throws(KoppelingError) in
+            let unknown = (given?.keys ?? []).filter { !P.allowedKeys.contains($0) }.sorted()
             if !unknown.isEmpty {
                 throw .invalidParams(.unknownParams,
                     message: "Onbekende parameter(s) voor '\(method.rawValue)': \(unknown.joined(separator: ", ")).",
                     fields: unknown)
             }
-            let params = try ParamsDecoding.decode(P.self, from: line)
+            let params = try ParamsDecoding.decode(P.self, from: given?.decoder)
             return PreparedCall(subject: subject(params)) { app, caller, id in
                 try ReplyEncoding.success(id: id, result: try body(app, params, caller))
             }
@@ -44,22 +45,14 @@ struct Route: Sendable {
 /// Typed params from the request line: `params` omitted or `null` is an
 /// empty object, so a method without parameters accepts all three forms.
 enum ParamsDecoding {
-    struct Box<P: Decodable>: Decodable {
-        let params: P
-        enum CodingKeys: String, CodingKey { case params }
-        init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            if c.contains(.params), try !c.decodeNil(forKey: .params) {
-                params = try c.decode(P.self, forKey: .params)
-            } else {
-                params = try JSONDecoder().decode(P.self, from: Data("{}".utf8))
-            }
-        }
-    }
+    /// `params` omitted or `null` is an empty object, so a method without
+    /// parameters accepts all three forms.
+    static let emptyObject = Data("{}".utf8)
 
-    static func decode<P: Decodable>(_ type: P.Type, from line: Data) throws(KoppelingError) -> P {
+    static func decode<P: Decodable>(_ type: P.Type, from decoder: (any Decoder)?) throws(KoppelingError) -> P {
         do {
-            return try JSONDecoder().decode(Box<P>.self, from: line).params
+            if let decoder { return try P(from: decoder) }
+            return try JSONDecoder().decode(P.self, from: emptyObject)
         } catch let error as DecodingError {
             throw invalidParams(error)
         } catch {

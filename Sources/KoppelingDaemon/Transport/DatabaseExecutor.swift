@@ -115,10 +115,22 @@ final class DatabaseExecutor: @unchecked Sendable {
     private func run(_ batch: [(Parsed, Caller, EventLoopPromise<Data?>)]) {
         let db = app.register.db
         let writes = batch.contains { $0.0.runsInTransaction }
-        // A lone request needs no outer transaction: its own is the commit.
-        guard writes, batch.count > 1, (try? db.execute("BEGIN IMMEDIATE")) != nil else {
+        let app = self.app
+        let runAlone = {
             for (parsed, caller, promise) in batch { promise.succeed(Dispatcher.execute(parsed, app: app, caller: caller)) }
-            return
+        }
+        // A lone request needs no outer transaction: its own is the commit.
+        guard writes, batch.count > 1 else { return runAlone() }
+        do {
+            try db.execute("BEGIN IMMEDIATE")
+        } catch let error as SQLiteError where error.isBusy {
+            // Another process held the lock for a whole busy timeout. Each
+            // request gets one more try without waiting: a change is refused
+            // at once (-32005) instead of after a timeout of its own, and
+            // the reads queued behind are not held up a timeout per write.
+            return db.withoutBusyWait(runAlone)
+        } catch {
+            return runAlone()
         }
         let replies = batch.map { Dispatcher.execute($0.0, app: app, caller: $0.1) }
         do {
