@@ -1,5 +1,6 @@
 import Foundation
 import KoppelingCore
+import KoppelingTime
 import KoppelingStorage
 import Logging
 import NIOCore
