@@ -38,7 +38,15 @@ public final class Daemon: Service, Sendable {
                            metadata: ["group": "\(config.adminGroup)"])
         }
         let registry = ConnectionRegistry(maxConnections: config.maxConnections)
+        // One loop: reads run on it, writes on the database thread; a second
+        // loop grew memory (a malloc arena and page cache more) for little gain.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let readers: ReadConnections
+        do { readers = try ReadConnections(group: group, writer: app) } catch {
+            await executor.shutdown()
+            try? await group.shutdownGracefully()
+            throw error
+        }
         let listener: SocketServer.Listener
         do {
             listener = try await SocketServer.start(group: group, config: config, activation: activation, logger: logger) {
@@ -46,12 +54,14 @@ public final class Daemon: Service, Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(IdleStateHandler(readTimeout: .seconds(config.idleTimeoutSeconds)))
+                    try sync.addHandler(LineDeadlineHandler(timeout: .seconds(config.lineTimeoutSeconds), logger: logger))
                     try sync.addHandler(ByteToMessageHandler(LineDecoder(maxLength: 1 << 20), maximumBufferSize: (1 << 20) + 2))
-                    try sync.addHandler(ConnectionHandler(executor: executor, policy: policy, registry: registry,
+                    try sync.addHandler(ConnectionHandler(executor: executor, readers: readers, policy: policy, registry: registry,
                                                           maxInFlight: config.maxInFlightPerConnection, logger: logger))
                 }
             }
         } catch {
+            await readers.close(group: group)
             await executor.shutdown()
             try? await group.shutdownGracefully()
             throw error
@@ -100,6 +110,7 @@ public final class Daemon: Service, Sendable {
         for channel in open { try? await channel.eventLoop.submit {}.get() }
         for channel in open { try? await channel.close() }
         _ = await background.value
+        await readers.close(group: group)
         await executor.shutdown()
         if listener.ownsPath { unlink(config.socketPath) }
         try? await group.shutdownGracefully()

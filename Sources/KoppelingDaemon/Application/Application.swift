@@ -14,12 +14,13 @@ public final class Application: @unchecked Sendable {
     public let startedAt: Date
     let logger: Logger
 
-    public init(register: Register, config: DaemonConfig, clock: any KoppelingClock, logger: Logger = Logger(label: "koppelingd")) {
+    public init(register: Register, config: DaemonConfig, clock: any KoppelingClock,
+                logger: Logger = Logger(label: "koppelingd"), startedAt: Date? = nil) {
         self.register = register
         self.config = config
         self.clock = clock
         self.logger = logger
-        self.startedAt = clock.now()
+        self.startedAt = startedAt ?? clock.now()
     }
 
     var zone: Zone { config.schedule.zone }

@@ -22,8 +22,9 @@ enum Dispatcher {
         let parseError = Parsed.reply(ReplyEncoding.failure(id: .null, error: RPCError(
             code: RPCErrorCode.parseError, reason: .parseError,
             message: "De regel is geen geldige JSON (UTF-8, één object per regel).")))
-        // The decoder reads strings lazily: check the whole line up front.
-        guard isWellFormedText(line) else { return parseError }
+        // The decoder reads strings and numbers lazily, only those it
+        // decodes: check the whole line up front.
+        guard isWellFormedText(line), line.withUnsafeBytes(JSONSyntax.isValid) else { return parseError }
         let envelope: Envelope
         do {
             envelope = try JSONDecoder().decode(Envelope.self, from: line)

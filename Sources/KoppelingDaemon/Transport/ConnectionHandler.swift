@@ -6,11 +6,18 @@ import NIOCore
 
 /// One client connection: reads lines, runs each request on the database
 /// thread, and writes replies in request order (clients may pipeline).
+///
+/// At most `maxInFlight` requests per connection are started and not yet
+/// written to the socket; lines read beyond that wait here, unparsed, and
+/// reading stops until the client takes its replies. So a client that
+/// pipelines without reading holds the daemon to a bounded amount of
+/// memory, and the backlog stays in its own socket buffer.
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = InboundLine
     typealias OutboundOut = ByteBuffer
 
     private let executor: DatabaseExecutor
+    private let readers: ReadConnections?
     private let policy: AdminPolicy
     private let registry: ConnectionRegistry
     private let maxInFlight: Int
@@ -19,26 +26,40 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var caller: EventLoopFuture<Caller>?
     /// Completes when every reply so far has been written.
     private var tail: EventLoopFuture<Void>?
+    /// Lines read but not yet started, in order.
+    private var waiting = CircularBuffer<InboundLine>()
+    /// Requests started whose reply is not yet written to the socket.
     private var inFlight = 0
     private var readingPaused = false
     private var closing = false
+    private var inputClosed = false
 
-    init(executor: DatabaseExecutor, policy: AdminPolicy, registry: ConnectionRegistry, maxInFlight: Int, logger: Logger) {
+    init(executor: DatabaseExecutor, readers: ReadConnections?, policy: AdminPolicy, registry: ConnectionRegistry,
+         maxInFlight: Int, logger: Logger) {
         self.executor = executor
+        self.readers = readers
         self.policy = policy
         self.registry = registry
-        self.maxInFlight = maxInFlight
+        self.maxInFlight = max(1, maxInFlight)
         self.logger = logger
     }
 
     func channelActive(context: ChannelHandlerContext) {
         tail = context.eventLoop.makeSucceededVoidFuture()
-        guard registry.admit(context.channel) else {
-            closing = true
-            let reply = ReplyEncoding.failure(id: .null, error: RPCError(code: RPCErrorCode.unavailable, reason: .shuttingDown,
-                message: "Te veel verbindingen of de daemon stopt; probeer het zo opnieuw."))
-            write(reply, context: context)
-            context.close(promise: nil)
+        switch registry.admit(context.channel) {
+        case .admitted:
+            break
+        case .full(let first):
+            if first {
+                logger.warning("refusing connections: the connection cap is reached (--max-connections)",
+                               metadata: ["max_connections": "\(registry.maxConnections)"])
+            }
+            refuse(context, RPCError(code: RPCErrorCode.unavailable, reason: .tooManyConnections,
+                message: "Er zijn al \(registry.maxConnections) verbindingen met koppelingd open, het maximum; de verbinding wordt gesloten. Probeer het zo opnieuw."))
+            return
+        case .shuttingDown:
+            refuse(context, RPCError(code: RPCErrorCode.unavailable, reason: .shuttingDown,
+                message: "De daemon stopt; de verbinding wordt gesloten. Probeer het zo opnieuw."))
             return
         }
         let policy = self.policy
@@ -48,29 +69,67 @@ final class ConnectionHandler: ChannelInboundHandler {
         context.fireChannelActive()
     }
 
+    /// One error line, then close: nothing this connection sends is read.
+    private func refuse(_ context: ChannelHandlerContext, _ error: RPCError) {
+        closing = true
+        write(ReplyEncoding.failure(id: .null, error: error), context: context).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         registry.remove(context.channel)
+        waiting.removeAll()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closing, let caller, let tail else { return }
-        switch unwrapInboundIn(data) {
+        guard !closing, caller != nil else { return }
+        let line = unwrapInboundIn(data)
+        switch line {
         case .tooLong:
-            closing = true
-            let reply = ReplyEncoding.failure(id: .null, error: RPCError(code: RPCErrorCode.invalidRequest, reason: .lineTooLong,
-                message: "De regel is langer dan \(ProtocolInfo.maxLineBytes) bytes; de verbinding wordt gesloten."))
-            self.tail = tail.assumeIsolated().map { self.write(reply, context: context) }.always { _ in
-                context.close(promise: nil)
-            }.nonisolated()
+            closing = true  // read nothing more; answer it after the lines before it
         case .line(let buffer):
             if buffer.readableBytesView.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) {
                 return  // blank lines are keep-alives, not requests
             }
+        }
+        waiting.append(line)
+        startWaiting(context)
+    }
+
+    /// Starts waiting lines while fewer than `maxInFlight` are in flight;
+    /// stops reading while any have to wait.
+    private func startWaiting(_ context: ChannelHandlerContext) {
+        while inFlight < maxInFlight, let next = waiting.popFirst() {
+            start(next, context: context)
+        }
+        if !readingPaused, !waiting.isEmpty || inFlight >= maxInFlight {
+            pauseReading(context)
+        }
+    }
+
+    private func start(_ line: InboundLine, context: ChannelHandlerContext) {
+        guard let caller, let tail else { return }
+        switch line {
+        case .tooLong:
+            let reply = ReplyEncoding.failure(id: .null, error: RPCError(code: RPCErrorCode.invalidRequest, reason: .lineTooLong,
+                message: "De regel is langer dan \(ProtocolInfo.maxLineBytes) bytes; de verbinding wordt gesloten."))
+            self.tail = tail.assumeIsolated().flatMap { self.write(reply, context: context) }.always { _ in
+                context.close(promise: nil)
+            }.nonisolated()
+        case .line(let buffer):
             let parsed = Dispatcher.parse(Data(buffer.readableBytesView))
             let reply: EventLoopFuture<Data?>
             if case .reply(let data) = parsed {
                 reply = context.eventLoop.makeSucceededFuture(data)
+            } else if parsed.onlyReads, let reader = readers?.reader(for: context.eventLoop), registry.beginRequest() {
+                // Right here on the loop, once the replies before it are
+                // out: a read sees every write this connection made.
+                let registry = self.registry
+                reply = tail.flatMap { caller }.map { caller in
+                    Dispatcher.execute(parsed, app: reader, caller: caller)
+                }.always { _ in registry.endRequest() }
             } else if registry.beginRequest() {
                 let registry = self.registry
                 reply = caller.flatMap { [executor] caller in
@@ -81,27 +140,48 @@ final class ConnectionHandler: ChannelInboundHandler {
                     code: RPCErrorCode.unavailable, reason: .shuttingDown, message: "De daemon stopt; probeer het zo opnieuw.")))
             }
             inFlight += 1
-            if inFlight >= maxInFlight { pauseReading(context) }
             let logger = self.logger
-            self.tail = tail.flatMap { reply }.assumeIsolated().map { data in
-                if let data { self.write(data, context: context) }
-            }.recover { error in
+            self.tail = tail.flatMap { reply }.assumeIsolated().recover { error -> Data? in
                 logger.error("request failed", metadata: ["error": "\(error)"])
+                return nil
+            }.flatMap { data -> EventLoopFuture<Void> in
+                guard let data else { return context.eventLoop.makeSucceededVoidFuture() }
+                return self.write(data, context: context)
+            }.recover { _ in
+                // The client went away; the remaining replies have nowhere to go.
             }.always { _ in
                 self.inFlight -= 1
-                if self.readingPaused, self.inFlight < self.maxInFlight / 2 { self.resumeReading(context) }
+                self.replyWritten(context)
             }.nonisolated()
+        }
+    }
+
+    private func replyWritten(_ context: ChannelHandlerContext) {
+        startWaiting(context)
+        if readingPaused, waiting.isEmpty, inFlight <= maxInFlight / 2, !closing {
+            resumeReading(context)
+        }
+        if inputClosed, waiting.isEmpty, inFlight == 0 {
+            context.close(promise: nil)
         }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
             // The client sent all it will: answer what is queued, then close.
-            closing = true
-            tail?.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-        } else if event is IdleStateHandler.IdleStateEvent, inFlight == 0 {
-            logger.debug("closing idle connection")
-            context.close(promise: nil)
+            inputClosed = true
+            if waiting.isEmpty, inFlight == 0 {
+                tail?.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            }
+        } else if event is IdleStateHandler.IdleStateEvent {
+            if inFlight == 0, waiting.isEmpty {
+                logger.debug("closing idle connection")
+                context.close(promise: nil)
+            } else if readingPaused {
+                // Replies wait for a client that has not read any for the whole idle timeout.
+                logger.notice("closing a connection whose client stopped reading its replies")
+                context.close(promise: nil)
+            }
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -112,11 +192,14 @@ final class ConnectionHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
-    private func write(_ data: Data, context: ChannelHandlerContext) {
+    /// Writes one reply line; the future completes once it reached the socket.
+    private func write(_ data: Data, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
         var buffer = context.channel.allocator.buffer(capacity: data.count + 1)
         buffer.writeBytes(data)
         buffer.writeInteger(UInt8(ascii: "\n"))
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)
+        return promise.futureResult
     }
 
     private func pauseReading(_ context: ChannelHandlerContext) {
@@ -132,6 +215,12 @@ final class ConnectionHandler: ChannelInboundHandler {
 }
 
 extension Parsed {
+    /// A call of a method that changes nothing (no audit row either).
+    var onlyReads: Bool {
+        if case .call(_, let route, _) = self { return !route.method.changesState }
+        return false
+    }
+
     var id: RPCID? {
         switch self {
         case .reply: nil

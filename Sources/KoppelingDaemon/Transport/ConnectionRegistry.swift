@@ -8,18 +8,33 @@ final class ConnectionRegistry: Sendable {
         var channels: [ObjectIdentifier: any Channel] = [:]
         var inFlight = 0
         var shuttingDown = false
+        /// Refusals at the cap since a connection was last admitted (the log names the first only).
+        var refusedAtCap = 0
     }
     private let state = NIOLockedValueBox(State())
     let maxConnections: Int
 
     init(maxConnections: Int) { self.maxConnections = maxConnections }
 
-    /// False when the cap is reached or the daemon is stopping.
-    func admit(_ channel: any Channel) -> Bool {
+    enum Admission: Equatable {
+        case admitted
+        /// `maxConnections` are open already; `first` for the first refusal
+        /// since a connection was last admitted (log that one only).
+        case full(first: Bool)
+        case shuttingDown
+    }
+
+    /// Registers the connection unless the cap is reached or the daemon is stopping.
+    func admit(_ channel: any Channel) -> Admission {
         state.withLockedValue { s in
-            guard !s.shuttingDown, s.channels.count < maxConnections else { return false }
+            if s.shuttingDown { return .shuttingDown }
+            guard s.channels.count < maxConnections else {
+                s.refusedAtCap += 1
+                return .full(first: s.refusedAtCap == 1)
+            }
             s.channels[ObjectIdentifier(channel)] = channel
-            return true
+            s.refusedAtCap = 0
+            return .admitted
         }
     }
 

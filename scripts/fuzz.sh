@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# libFuzzer over the line decoder, request parsing and the domain rules
+# (Fuzz/Sources/KoppelingFuzz/FuzzTarget.swift). Built as a package of its own
+# in Fuzz/, with `-sanitize=fuzzer`, so the main build is never touched.
+#
+# Usage: scripts/fuzz.sh [extra libFuzzer flags]
+#   FUZZ_RUNS      inputs to run (default 20000, the CI run; the long run:
+#                  FUZZ_RUNS=1000000)
+#   FUZZ_SANITIZE  fuzzer (default) or fuzzer,address to add AddressSanitizer
+#   FUZZ_SEED      libFuzzer's -seed, to replay a run's mutations
+#   FUZZ_SCRATCH   build directory (default .build-fuzz; .build-fuzz-asan
+#                  with address)
+#
+# The seeds in Fuzz/corpus/ are read, never written; the corpus libFuzzer
+# grows lives in $FUZZ_SCRATCH/corpus and carries over to the next run. A
+# crash leaves its input in $FUZZ_SCRATCH/crashes/; replay it with
+#   $FUZZ_SCRATCH/release/KoppelingFuzz $FUZZ_SCRATCH/crashes/crash-...
+# and turn it into a regression test in Tests/KoppelingDaemonTests or
+# Tests/KoppelingCoreTests.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+runs=${FUZZ_RUNS:-20000}
+sanitize=${FUZZ_SANITIZE:-fuzzer}
+case $sanitize in
+    fuzzer) default_scratch=.build-fuzz ;;
+    *) default_scratch=.build-fuzz-${sanitize#fuzzer,} ;;
+esac
+scratch=${FUZZ_SCRATCH:-$default_scratch}
+# `--sanitize fuzzer --sanitize address` would reach swiftc as two flags, and
+# then the Swift code gets no coverage: several sanitizers go as one flag.
+if [ "$sanitize" = fuzzer ]; then
+    sanitizers=(--sanitize fuzzer)
+else
+    sanitizers=(-Xswiftc "-sanitize=$sanitize")
+fi
+
+echo "fuzz: building Fuzz/ (release, ${sanitize}) in $scratch"
+build_start=$(date +%s)
+# -enable-testing: the target reaches the daemon's internal LineDecoder and
+# Dispatcher through @testable import.
+(cd Fuzz && swift build -c release --scratch-path "$root/$scratch" "${sanitizers[@]}" -Xswiftc -enable-testing)
+echo "fuzz: built in $(( $(date +%s) - build_start )) s"
+
+work=$scratch/corpus
+crashes=$scratch/crashes
+mkdir -p "$work" "$crashes"
+flags=(
+    -runs="$runs"
+    -dict=Fuzz/koppeling.dict
+    -max_len=4096
+    -timeout=20          # one input taking this long is a hang
+    -rss_limit_mb=2048
+    -artifact_prefix="$crashes/"
+    -print_final_stats=1
+)
+[ -n "${FUZZ_SEED:-}" ] && flags+=(-seed="$FUZZ_SEED")
+
+start=$(date +%s)
+set +e
+# Swift's own crash handler would end the process before libFuzzer's saves
+# the input: leave crashes to libFuzzer.
+SWIFT_BACKTRACE=enable=no "$scratch/release/KoppelingFuzz" "${flags[@]}" "$@" "$work" Fuzz/corpus
+status=$?
+set -e
+seconds=$(( $(date +%s) - start ))
+if [ $status -eq 0 ]; then
+    echo "fuzz: $runs inputs in $seconds s, 0 crashes (corpus: $(ls "$work" | wc -l) files in $work)"
+else
+    echo "fuzz: FAILED after $seconds s (exit $status); the input is in $crashes/" >&2
+fi
+exit $status
