@@ -31,6 +31,7 @@ public final class Daemon: Service, Sendable {
         try SocketServer.createDirectory(config.stateDirectory)
         let register = try Register.open(path: config.databasePath)
         let app = Application(register: register, config: config, clock: clock, logger: logger)
+        app.removeUnfinishedBackups()
         let executor = DatabaseExecutor(app: app)
         let policy = AdminPolicy(adminGroup: config.adminGroup)
         if policy.adminGID == nil {

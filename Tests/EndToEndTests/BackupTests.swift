@@ -83,3 +83,19 @@ final class Flag: @unchecked Sendable {
     func set() { lock.lock(); value = true; lock.unlock() }
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 }
+
+@Suite("Backups left unfinished")
+struct UnfinishedBackupTests {
+    @Test func aHalfWrittenCopyIsRemovedAtStart() throws {
+        let dir = TemporaryDirectory()
+        let first = try DaemonProcess(directory: dir)
+        first.stop()
+        let backups = first.stateDirectory + "/backups"
+        try FileManager.default.createDirectory(atPath: backups, withIntermediateDirectories: true)
+        let leftover = backups + "/.incoming-koppelingd-2026-11-29T000000Z.db"
+        FileManager.default.createFile(atPath: leftover, contents: Data("half".utf8))
+        let again = try DaemonProcess(directory: dir)
+        #expect(!FileManager.default.fileExists(atPath: leftover))
+        #expect(again.stop() == 0)
+    }
+}

@@ -41,6 +41,12 @@ extension Application {
         return BackupResult(path: final, sizeBytes: Int(info.st_size), createdAt: Instant.rfc3339(now))
     }
 
+    /// Removes temporary copies a crash left half-written in `backups/`.
+    func removeUnfinishedBackups() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: backupDirectory)) ?? []
+        for name in names where name.hasPrefix(".incoming-") { unlink(backupDirectory + "/" + name) }
+    }
+
     /// Keeps the newest `keep` backups.
     func pruneBackups(keep: Int) throws -> [String] {
         let names = try FileManager.default.contentsOfDirectory(atPath: backupDirectory)
