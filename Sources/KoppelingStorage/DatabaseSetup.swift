@@ -5,6 +5,9 @@ import Foundation
 /// pragmas, integrity check, migrations.
 public enum DatabaseSetup {
     public static let busyTimeoutMilliseconds = 5_000
+    /// Page cache per connection, in KiB (negative: a size, not pages).
+    /// A register of thousands of schools fits; memory stays flat and small.
+    static let pageCacheKiB = -1024
 
     /// Opens (creating if absent) the writing connection at `path`.
     public static func openWriter(path: String, migrations: [Migration] = Migrator.embedded) throws -> SQLiteConnection {
@@ -26,6 +29,7 @@ public enum DatabaseSetup {
                 throw StorageOpenError.foreignSchema(path: path)
             }
             try db.execute("""
+                PRAGMA cache_size = \(pageCacheKiB);
                 PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = FULL;
                 PRAGMA foreign_keys = ON;
@@ -46,7 +50,7 @@ public enum DatabaseSetup {
     /// A read-only connection to the same file (backups verify with it).
     public static func openReader(path: String) throws -> SQLiteConnection {
         let db = try SQLiteConnection(path: path, readOnly: true)
-        try db.execute("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)")
+        try db.execute("PRAGMA busy_timeout = \(busyTimeoutMilliseconds); PRAGMA cache_size = \(pageCacheKiB)")
         return db
     }
 

@@ -324,15 +324,18 @@ extension LimitsTests {
     /// Drives a daemon with a mix of reads, refusals, malformed lines and
     /// writes on a few pipelining connections, checking every reply's id.
     enum Load {
-        static let batch = 100
+        static let batch = 100  // a multiple of 20
         /// Each connection is replaced after this many requests (churn).
         static let perConnection = 2_000
 
-        /// Request `n` (global index) and the id its reply must carry (nil: null).
-        static func request(_ n: Int, phase: Int) -> (line: String, id: Int?) {
-            let id = 1_000_000_000 + phase * 10_000_000 + n
+        /// Request `n` of connection thread `t` and the id its reply must
+        /// carry (nil: null). A thread sends its requests in order, so each
+        /// school it adds it removes again right after, on the same
+        /// connection (a batch and a connection both hold whole cycles of 20).
+        static func request(_ n: Int, thread t: Int, phase: Int) -> (line: String, id: Int?) {
+            let id = 1_000_000_000 + phase * 10_000_000 + n * 64 + t
             // A school for each add/remove pair, outside the BRIN6s used elsewhere.
-            let k = (phase * 10_000_000 + n / 20) % 780_000
+            let k = (phase * 100_000 + (n / 20) * 64 + t) % 780_000
             let school = two(k % 100) + ["X", "Y", "Z"][(k / 100) % 3] + letters[(k / 300) % 26] + two((k / 7800) % 100)
             func call(_ method: String, _ params: String = "") -> (String, Int?) {
                 (#"{"jsonrpc":"2.0","id":\#(id),"method":"\#(method)"\#(params.isEmpty ? "" : #","params":"# + params)}"#, id)
@@ -415,7 +418,7 @@ extension LimitsTests {
                                 onThisConnection = 0
                             }
                             let count = min(batch, share - n)
-                            let requests = (0..<count).map { request((n + $0) * threads + t, phase: phase) }
+                            let requests = (0..<count).map { request(n + $0, thread: t, phase: phase) }
                             var bytes: [UInt8] = []
                             bytes.reserveCapacity(count * 120)
                             for r in requests {
