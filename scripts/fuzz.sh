@@ -28,13 +28,11 @@ case $sanitize in
     *) default_scratch=.build-fuzz-${sanitize#fuzzer,} ;;
 esac
 scratch=${FUZZ_SCRATCH:-$default_scratch}
-# `--sanitize fuzzer --sanitize address` would reach swiftc as two flags, and
-# then the Swift code gets no coverage: several sanitizers go as one flag.
-if [ "$sanitize" = fuzzer ]; then
-    sanitizers=(--sanitize fuzzer)
-else
-    sanitizers=(-Xswiftc "-sanitize=$sanitize")
-fi
+# `--sanitize fuzzer --sanitize address` reaches swiftc as two flags, the
+# last one wins and the Swift code gets no coverage; so SwiftPM is told about
+# the fuzzer (it then links libFuzzer's main) and swiftc about them all at once.
+sanitizers=(--sanitize fuzzer)
+[ "$sanitize" != fuzzer ] && sanitizers+=(-Xswiftc "-sanitize=$sanitize")
 
 echo "fuzz: building Fuzz/ (release, ${sanitize}) in $scratch"
 build_start=$(date +%s)

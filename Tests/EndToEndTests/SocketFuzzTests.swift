@@ -62,6 +62,10 @@ struct SocketFuzzTests {
             }
             if result.problems.count > 20 || stats.problems > 200 { break }
             sent += batch.inputs.count
+            if batchNumber % 2000 == 0 {
+                // stdout is buffered until the end when piped: progress goes to stderr.
+                FileHandle.standardError.write(Data("SocketFuzzTests: \(sent) inputs, \(Int(Date().timeIntervalSince(started))) s, seed \(seed)\n".utf8))
+            }
         }
 
         let seconds = Date().timeIntervalSince(started)
@@ -86,9 +90,11 @@ struct FuzzStats {
     var problems = 0
     var codes: [Int: Int] = [:]
     var results = 0
+    var wellFormed = 0
 
     mutating func record(_ r: ExchangeResult) {
         batches += 1
+        wellFormed += r.wellFormed
         replies += r.replies.count
         problems += r.problems.count
         for reply in r.replies {
@@ -100,6 +106,7 @@ struct FuzzStats {
         let perCode = codes.sorted { $0.key > $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
         return "\(inputs) inputs in \(batches) batches, \(String(format: "%.1f", seconds)) s "
             + "(\(Int(Double(inputs) / max(seconds, 0.001)))/s), \(replies) replies (\(results) results; errors \(perCode)), "
+            + "\(wellFormed) of them to well-formed requests (none a parse, request or params error), "
             + "\(reconnects) reconnects after oversized lines, \(problems) problems"
     }
 }
@@ -172,6 +179,8 @@ struct ExchangeResult {
     /// The daemon closed the connection.
     var closed = false
     var sawLineTooLong = false
+    /// Replies to well-formed requests (ids `valid-…`).
+    var wellFormed = 0
 }
 
 /// One client connection: writes a batch from a second thread while this
@@ -223,6 +232,15 @@ final class FuzzConnection: @unchecked Sendable {
                     result.sawLineTooLong = true
                     if !batch.oversized { result.problems.append("line_too_long for a batch without an oversized line") }
                 }
+                // A well-formed request is never taken for a malformed one.
+                if case .string(let id)? = reply.id, id.hasPrefix(FuzzGenerator.validPrefix) {
+                    result.wellFormed += 1
+                    if let code = reply.errorCode,
+                       [RPCErrorCode.parseError, RPCErrorCode.invalidRequest, RPCErrorCode.methodNotFound, RPCErrorCode.invalidParams].contains(code) {
+                        let input = batch.inputs.first { $0.id == id }
+                        result.problems.append("well-formed request got \(code): \(reply)\n  request: \(input.map { String(decoding: $0.bytes.prefix(600), as: UTF8.self) } ?? "?")")
+                    }
+                }
                 if reply.id == .string(sentinelID) {
                     if !reply.isHello { result.problems.append("the sentinel hello got \(reply)") }
                     return result
@@ -255,6 +273,8 @@ struct FuzzBatch {
     struct Input {
         let kind: String
         let bytes: [UInt8]
+        /// The id of a well-formed request (kind "valid").
+        var id: String? = nil
     }
     var inputs: [Input] = []
     /// The last input is longer than the protocol's line limit.
@@ -288,10 +308,30 @@ indirect enum J {
     var text: String {
         switch self {
         case .raw(let s): s
-        case .string(let s): E2E.literal(s)
+        case .string(let s): J.quote(s)
         case .array(let a): "[" + a.map(\.text).joined(separator: ",") + "]"
-        case .object(let o): "{" + o.map { E2E.literal($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
+        case .object(let o): "{" + o.map { J.quote($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
         }
+    }
+
+    /// A JSON string literal (faster than an encoder per string).
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        out.reserveCapacity(s.utf8.count + 2)
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 }
 
@@ -303,6 +343,10 @@ struct FuzzGenerator {
     /// Verification codes used in activations, per school: the ECKiD key
     /// of `eckid.set_key` must equal one.
     var codes: [String: String] = [:]
+    /// Ids of well-formed requests: their replies may be refusals, never
+    /// parse errors, invalid requests or invalid params.
+    static let validPrefix = "valid-"
+    var validCount = 0
 
     static let schools = (0..<24).map { "\(10 + $0)\(["QW", "AB", "ZZ", "FU"][$0 % 4])0\($0 % 3)" }
     static let koppelingen = ["topdossier", "topdossier-eckid", "fuzz-kop", "fuzz-kop-2"]
@@ -335,7 +379,7 @@ struct FuzzGenerator {
         return o.keys.sorted()
     }
 
-    static func hello(id: String) -> String { #"{"jsonrpc":"2.0","id":"# + E2E.literal(id) + #","method":"hello"}"# }
+    static func hello(id: String) -> String { #"{"jsonrpc":"2.0","id":"# + J.quote(id) + #","method":"hello"}"# }
 
     init(seed: UInt64, inputs: Int) {
         rng = SplitMix64(seed: seed)
@@ -441,13 +485,20 @@ struct FuzzGenerator {
         switch int(0...5) {
         case 0: return pick(["2026-02-29", "2024-02-29", "2026-13-01", "0000-01-01", "9999-12-31", "2026-1-1", "2026/12/01", ""])
         case 1: return String(format: "%04d-%02d-%02d", int(1990...2100), int(0...13), int(0...32))
-        default:
-            let days = int(0...400)
-            let d = Calendar(identifier: .gregorian).date(byAdding: .day, value: days, to: Date())!
-            let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "Europe/Amsterdam")!, from: d)
-            return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+        default: return pick(Self.upcomingDates)
         }
     }
+
+    /// Today and the 400 days after it, in the daemon's zone.
+    static let upcomingDates: [String] = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Amsterdam")!
+        let today = calendar.startOfDay(for: Date())
+        return (0...400).map { days in
+            let c = calendar.dateComponents([.year, .month, .day], from: calendar.date(byAdding: .day, value: days, to: today)!)
+            return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+        }
+    }()
 
     /// A plausible value for each param; mostly valid.
     mutating func value(method: Method, key: String) -> J {
@@ -502,8 +553,8 @@ struct FuzzGenerator {
         return .object(members)
     }
 
-    /// A mostly valid request for `method`.
-    mutating func validRequest(_ method: Method) -> String {
+    /// A well-formed request for `method` (its params may break rules).
+    mutating func validRequest(_ method: Method, id: String? = nil) -> String {
         var method = method
         if method == .backupCreate {
             if backupsLeft > 0 { backupsLeft -= 1 } else { method = .status }
@@ -514,7 +565,7 @@ struct FuzzGenerator {
            let c = m.first(where: { $0.0 == "verification_code" }).map({ $0.1 }), case .string(let code) = c {
             codes[s] = code
         }
-        return request(method.rawValue, p)
+        return request(method.rawValue, p, id: id.map { .string($0) })
     }
 
     /// Every method except a valid `backup.create` (its budget is spent
@@ -673,7 +724,10 @@ struct FuzzGenerator {
     mutating func nextInput() -> FuzzBatch.Input {
         let r = int(0...99)
         switch r {
-        case 0..<12: return .init(kind: "valid", bytes: Array(validRequest(anyMethod()).utf8))
+        case 0..<12:
+            validCount += 1
+            let id = "\(Self.validPrefix)\(validCount)"
+            return .init(kind: "valid", bytes: Array(validRequest(anyMethod(), id: id).utf8), id: id)
         case 12..<34: return .init(kind: "wrong type", bytes: Array(wrongTypeRequest().utf8))
         case 34..<58: return .init(kind: "mutated", bytes: mutate(Array(validRequest(anyMethod()).utf8)))
         case 58..<64:
