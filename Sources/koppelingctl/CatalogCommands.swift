@@ -16,7 +16,7 @@ struct CatalogCommand: ParsableCommand {
         subcommands: [List.self, Show.self, Terms.self, Load.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Toon de beschikbare koppelingen.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Toon de beschikbare koppelingen.")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -27,7 +27,7 @@ struct CatalogCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Toon de gegevens van een koppeling.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Toon de gegevens van een koppeling.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Id van de koppeling, bijv. topdossier-eckid.") var id: String
 
@@ -43,7 +43,7 @@ struct CatalogCommand: ParsableCommand {
     }
 
     struct Terms: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Toon de gebruikersvoorwaarden van een koppeling.")
+        static let configuration = CommandConfiguration(commandName: "terms", abstract: "Toon de gebruikersvoorwaarden van een koppeling.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Id van de koppeling.") var id: String
 
@@ -57,6 +57,7 @@ struct CatalogCommand: ParsableCommand {
 
     struct Load: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "load",
             abstract: "Laad catalogusregels uit een JSON-bestand (toevoegen of bijwerken per id).",
             discussion: "Het bestand bevat een lijst van objecten, of {\"entries\": [...]}, met de velden id, category, name, description, supplier, price_cents (of null), terms_text, terms_version, recommended_prerequisite (of null) en carries_eckid_import.")
         @OptionGroup var global: GlobalOptions

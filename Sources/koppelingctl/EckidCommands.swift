@@ -28,7 +28,7 @@ struct EckidCommand: ParsableCommand {
     }
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Toon de ECKiD-import van één school of van alle scholen.")
+        static let configuration = CommandConfiguration(commandName: "status", abstract: "Toon de ECKiD-import van één school of van alle scholen.")
         @OptionGroup var global: GlobalOptions
         @Option(name: .long, help: "BRIN6 van de school (standaard: alle).") var school: String?
 
@@ -51,7 +51,7 @@ struct EckidCommand: ParsableCommand {
     }
 
     struct Disable: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Zet de ECKiD-import van een school uit.")
+        static let configuration = CommandConfiguration(commandName: "disable", abstract: "Zet de ECKiD-import van een school uit.")
         @OptionGroup var global: GlobalOptions
         @Option(name: .long, help: "BRIN6 van de school.") var school: String
 
@@ -77,7 +77,7 @@ struct TimerCommand: ParsableCommand {
     }
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Toon de laatste en de volgende run.")
+        static let configuration = CommandConfiguration(commandName: "status", abstract: "Toon de laatste en de volgende run.")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -87,7 +87,7 @@ struct TimerCommand: ParsableCommand {
     }
 
     struct Run: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Voer de run nu uit (telt niet als de geplande run van vandaag).")
+        static let configuration = CommandConfiguration(commandName: "run", abstract: "Voer de run nu uit (telt niet als de geplande run van vandaag).")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {

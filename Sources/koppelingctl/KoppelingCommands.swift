@@ -91,6 +91,7 @@ struct VerificationCodeCommand: ParsableCommand {
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "generate",
             abstract: "Maak een geldige, willekeurige verificatiecode voor een school (eenmalig getoond).")
         @Option(name: .long, help: "BRIN6 van de school.") var school: String
         @Option(name: .long, help: "Lengte, 20 tot 50 (standaard 32).") var length = 32

@@ -16,7 +16,7 @@ struct SchoolCommand: ParsableCommand {
         subcommands: [Add.self, List.self, Show.self, Remove.self, Import.self])
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Registreer een school: BRIN6 (bijv. 21QW00) en naam.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Registreer een school: BRIN6 (bijv. 21QW00) en naam.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "BRIN + vestigingsnummer, bijv. 21QW00.") var brin6: String
         @Argument(help: "Naam van de school.") var name: String
@@ -28,7 +28,7 @@ struct SchoolCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Toon alle geregistreerde scholen.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Toon alle geregistreerde scholen.")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -39,7 +39,7 @@ struct SchoolCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Toon een school met haar koppelingen.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Toon een school met haar koppelingen.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "BRIN6 van de school.") var brin6: String
 
@@ -60,7 +60,7 @@ struct SchoolCommand: ParsableCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Verwijder een school (niet zolang er koppelingen actief zijn).")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Verwijder een school (niet zolang er koppelingen actief zijn).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "BRIN6 van de school.") var brin6: String
 
@@ -72,6 +72,7 @@ struct SchoolCommand: ParsableCommand {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Registreer scholen uit een CSV-bestand met regels 'brin6,naam' (alles of niets).",
             discussion: "Een kopregel 'brin6,name' of 'brin6,naam' wordt overgeslagen. Een naam met een komma staat tussen dubbele aanhalingstekens.")
         @OptionGroup var global: GlobalOptions
