@@ -57,7 +57,7 @@ fi
 # The same flags as scripts/install.sh: the figures are those of the binary
 # a server runs (the static Swift runtime changes RSS and start-up).
 say "building (release)"
-build=(swift build -c release --static-swift-stdlib --scratch-path "$root/.build-release")
+build=(env RELEASE_SCRATCH="$root/.build-release" "$root/scripts/release-build.sh")
 "${build[@]}" >&2
 bin=$("${build[@]}" --show-bin-path)
 for b in koppelingd koppelingctl koppeling-bench; do [[ -x $bin/$b ]] || die "$bin/$b was not built"; done
@@ -418,9 +418,9 @@ scripts/bench.sh
 \`\`\`
 
 It installs what is missing (redis-server, redis-tools, sqlite3,
-libsqlite3-dev, gcc, hyperfine), builds with
-\`swift build -c release --static-swift-stdlib --scratch-path .build-release\`
-(as scripts/install.sh does), and runs, in order:
+libsqlite3-dev, gcc, hyperfine), builds with \`scripts/release-build.sh\`
+(as scripts/install.sh does: static Swift runtime, lld with packed
+relative relocations), and runs, in order:
 
 \`\`\`
 koppeling-bench load --mix read  --connections 16 --depth 1 --warmup 2 --duration $seconds --daemon-pid PID

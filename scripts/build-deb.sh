@@ -42,6 +42,10 @@ while read -r lib; do
         || die "$lib belongs to no Debian package; was the build made with --static-swift-stdlib?"
     depends+=("${owner%%:*}")
 done < <(ldd "$pkg/usr/bin/koppelingd" "$pkg/usr/bin/koppelingctl" | awk '$3 ~ /^\// { print $3 }' | sort -u)
+# Packed relative relocations (scripts/release-build.sh) need glibc 2.36.
+if readelf -d "$pkg/usr/bin/koppelingd" | grep -q RELR; then
+    for i in "${!depends[@]}"; do [[ ${depends[$i]} == libc6 ]] && depends[$i]="libc6 (>= 2.36)"; done
+fi
 depends+=(libsqlite3-0 "systemd (>= 247)")
 depends_line=$(printf '%s\n' "${depends[@]}" | sort -u | paste -sd, - | sed 's/,/, /g')
 

@@ -15,8 +15,9 @@
 #   STRIP=0       install the binaries unstripped
 #   SWIFT_BUILD_FLAGS  extra flags for swift build
 #
-# The release build links the Swift runtime statically, so the server needs
-# only libc and libsqlite3, not a Swift toolchain.
+# The release build (scripts/release-build.sh) links the Swift runtime
+# statically, so the server needs only libc and libsqlite3, not a Swift
+# toolchain.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,7 +47,7 @@ fi
 
 # --- binaries -----------------------------------------------------------------
 build() {
-    local cmd=(swift build -c release --static-swift-stdlib --scratch-path "$scratch")
+    local cmd=(env RELEASE_SCRATCH="$scratch" "$root/scripts/release-build.sh")
     # shellcheck disable=SC2206 # word splitting of extra flags is intended
     [[ -n ${SWIFT_BUILD_FLAGS:-} ]] && cmd+=($SWIFT_BUILD_FLAGS)
     say "building: ${cmd[*]}"
@@ -70,7 +71,7 @@ elif [[ -x $scratch/release/koppelingd && -x $scratch/release/koppelingctl ]]; t
     say "no swift in PATH; using the binaries already built in $scratch/release"
     bindir_src=$scratch/release
 else
-    die "no swift in PATH and no binaries in $scratch/release. Build first (swift build -c release --static-swift-stdlib --scratch-path .build-release), run with sudo env PATH=\"\$PATH\", or set BINARIES=DIR"
+    die "no swift in PATH and no binaries in $scratch/release. Build first (scripts/release-build.sh), run with sudo env PATH=\"\$PATH\", or set BINARIES=DIR"
 fi
 for b in koppelingd koppelingctl; do
     [[ -x $bindir_src/$b ]] || die "$bindir_src/$b is missing or not executable"
