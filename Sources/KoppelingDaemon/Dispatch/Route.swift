@@ -94,17 +94,25 @@ enum ParamsDecoding {
     }
 }
 
+/// Reply lines: compact JSON with sorted keys, written by
+/// `CompactJSONEncoder`, or by Foundation for what that one leaves out.
 enum ReplyEncoding {
     static func success<R: Encodable>(id: RPCID, result: R) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        return try encoder.encode(RPCSuccess(id: id, result: result))
+        try encode(RPCSuccess(id: id, result: result))
     }
 
     static func failure(id: RPCID, error: RPCError) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         // Encoding strings and integers cannot fail.
-        return (try? encoder.encode(RPCFailure(id: id, error: error))) ?? Data()
+        (try? encode(RPCFailure(id: id, error: error))) ?? Data()
+    }
+
+    static func encode<T: Encodable>(_ value: T) throws -> Data {
+        do {
+            return Data(try CompactJSONEncoder().encode(value))
+        } catch is CompactJSONEncoder.Unsupported {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+            return try encoder.encode(value)
+        }
     }
 }
