@@ -54,10 +54,39 @@ enum Dispatcher {
     /// Valid UTF-8 without raw control characters other than JSON's own
     /// white space: a NUL or an invalid byte is a parse error wherever it is.
     static func isWellFormedText(_ line: Data) -> Bool {
-        line.withUnsafeBytes { raw in
-            for b in raw where b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D { return false }
-            return String(validating: raw, as: UTF8.self) != nil
+        line.withUnsafeBytes(isWellFormedText)
+    }
+
+    /// One pass, no allocation (RFC 3629: no overlong forms, no UTF-16
+    /// surrogates, nothing above U+10FFFF).
+    static func isWellFormedText(_ raw: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        let n = raw.count
+        while i < n {
+            let b = raw[i]
+            if b < 0x80 {
+                if b < 0x20, b != 0x09, b != 0x0A, b != 0x0D { return false }
+                i += 1
+                continue
+            }
+            // The lead byte fixes the length and the range of the second byte.
+            let length: Int
+            var low: UInt8 = 0x80, high: UInt8 = 0xBF
+            switch b {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: return false
+            }
+            guard n - i >= length, raw[i + 1] >= low, raw[i + 1] <= high else { return false }
+            for k in 2..<length where raw[i + k] & 0xC0 != 0x80 { return false }
+            i += length
         }
+        return true
     }
 
     private static func invalidRequest(id: RPCID, _ message: String) -> Parsed {
