@@ -104,8 +104,12 @@ enum Dispatcher {
         case .reply(let data):
             return data
         case .refusedChange(let id, let method, let error):
-            audit(app, caller, method.rawValue, .none, outcome: .refused, reasons: [error.reason], detail: error.fields.joined(separator: ","))
-            return id.map { ReplyEncoding.failure(id: $0, error: RPCError(error)) }
+            // Permission first: someone who may change nothing is told only
+            // that, whatever the params.
+            let refusal = caller.mayChange ? error : KoppelingError.permissionDenied(method: method.rawValue)
+            audit(app, caller, method.rawValue, .none, outcome: .refused, reasons: [refusal.reason],
+                  detail: refusal.fields.joined(separator: ","))
+            return id.map { ReplyEncoding.failure(id: $0, error: RPCError(refusal)) }
         case .call(let id, let route, let call):
             let replyID = id ?? .null
             let method = route.method
