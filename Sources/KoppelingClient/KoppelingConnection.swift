@@ -60,7 +60,14 @@ public final class KoppelingConnection {
 
     /// Sends one line (a `\n` is added) and reads one reply line.
     public func exchange(_ line: Data) throws -> Data {
-        try send(line)
+        do {
+            try send(line)
+        } catch {
+            // The daemon may have said why before it closed (the connection
+            // cap, a shutdown): that line is the better answer.
+            if let reason = try? receiveLine() { return reason }
+            throw error
+        }
         return try receiveLine()
     }
 

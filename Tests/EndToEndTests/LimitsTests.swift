@@ -52,6 +52,14 @@ struct LimitsTests {
         #expect(admitted != nil, "no connection admitted within 5 s after one closed")
         let again = try RawSocket(path: daemon.socketPath, timeoutSeconds: 5)
         #expect(E2E.errorReason(try again.readReply()) == "too_many_connections")
+        // koppelingctl over the cap shows the daemon's reason (exit 1), not
+        // "daemon not reachable" (exit 3), even when its request found the
+        // connection already closed.
+        for _ in 0..<5 {
+            let r = try Ctl(socketPath: daemon.socketPath).run(["status"])
+            #expect(r.status == 1, "koppelingctl status over the cap:\n\(r.transcript)")
+            #expect(r.stderr.contains("verbindingen"), "the daemon's Dutch reason:\n\(r.transcript)")
+        }
         #expect(daemon.process.isRunning)
         #expect(daemon.output.contains("connection cap is reached"), "the refusals are logged:\n\(daemon.output)")
     }
