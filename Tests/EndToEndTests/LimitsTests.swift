@@ -53,8 +53,8 @@ struct LimitsTests {
         let again = try RawSocket(path: daemon.socketPath, timeoutSeconds: 5)
         #expect(E2E.errorReason(try again.readReply()) == "too_many_connections")
         // koppelingctl over the cap shows the daemon's reason (exit 1), not
-        // "daemon not reachable" (exit 3), even when its request found the
-        // connection already closed.
+        // "daemon not reachable" (exit 3). (When its request finds the
+        // connection already closed: ClientRefusalTests.)
         for _ in 0..<5 {
             let r = try Ctl(socketPath: daemon.socketPath).run(["status"])
             #expect(r.status == 1, "koppelingctl status over the cap:\n\(r.transcript)")
