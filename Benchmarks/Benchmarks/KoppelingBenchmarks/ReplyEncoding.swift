@@ -21,6 +21,11 @@ enum ReplyEncodingBenchmarks {
                 blackHole(ReplyEncoding.failure(id: .number(14), error: Fixtures.notFound))
             }
         }
+        Benchmark("ReplyEncoding.failure: parse error") { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(ReplyEncoding.failure(id: .null, error: Fixtures.parseError))
+            }
+        }
         Benchmark("ReplyEncoding.failure: activation, 6 violations") { benchmark in
             for _ in benchmark.scaledIterations {
                 blackHole(ReplyEncoding.failure(id: .number(9), error: Fixtures.sixViolations))
@@ -66,6 +71,11 @@ enum Fixtures {
 
     static let notFound = RPCError(.notFound(Violation(
         field: "brin6", reason: .schoolNotFound, message: "School 21QW00 is niet geregistreerd.")))
+
+    /// The `-32700` reply to a line that is not JSON (the message as the
+    /// daemon writes it).
+    static let parseError = RPCError(code: RPCErrorCode.parseError, reason: .parseError,
+                                     message: "De regel is geen geldige JSON (UTF-8, één object per regel).")
 
     /// The refusal of the badly filled-in activation dialog (all six rules
     /// broken), as the rules produce it.
