@@ -8,10 +8,12 @@ let package = Package(
         .executable(name: "koppelingd", targets: ["koppelingd"]),
         .executable(name: "koppelingctl", targets: ["koppelingctl"]),
         .executable(name: "koppeling-bench", targets: ["koppeling-bench"]),
-        // For the fuzz package in Fuzz/ (it depends on this one by path).
+        // For the fuzz and benchmark packages in Fuzz/ and Benchmarks/
+        // (they depend on this one by path).
         .library(name: "KoppelingCore", targets: ["KoppelingCore"]),
         .library(name: "KoppelingTime", targets: ["KoppelingTime"]),
         .library(name: "KoppelingProtocol", targets: ["KoppelingProtocol"]),
+        .library(name: "KoppelingStorage", targets: ["KoppelingStorage"]),
         .library(name: "KoppelingDaemon", targets: ["KoppelingDaemon"]),
     ],
     dependencies: [

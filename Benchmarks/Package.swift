@@ -30,6 +30,7 @@ let package = Package(
                 .product(name: "KoppelingCore", package: "koppelingd"),
                 .product(name: "KoppelingProtocol", package: "koppelingd"),
                 .product(name: "KoppelingDaemon", package: "koppelingd"),
+                .product(name: "KoppelingStorage", package: "koppelingd"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -19,9 +19,7 @@ enum Dispatcher {
     /// One pass of the JSON decoder over the line: the envelope is read by
     /// hand and the params straight into the method's own type.
     static func parse(_ line: Data) -> Parsed {
-        let parseError = Parsed.reply(ReplyEncoding.failure(id: .null, error: RPCError(
-            code: RPCErrorCode.parseError, reason: .parseError,
-            message: "De regel is geen geldige JSON (UTF-8, één object per regel).")))
+        let parseError = Parsed.reply(parseErrorReply)
         // The decoder reads strings and numbers lazily, only those it
         // decodes: check the whole line up front.
         guard isWellFormedText(line), line.withUnsafeBytes(JSONSyntax.isValid) else { return parseError }
@@ -50,6 +48,11 @@ enum Dispatcher {
             return .call(id: envelope.id, route: route, call: call)
         }
     }
+
+    /// The same for every line that is not JSON: encoded once.
+    static let parseErrorReply = ReplyEncoding.failure(id: .null, error: RPCError(
+        code: RPCErrorCode.parseError, reason: .parseError,
+        message: "De regel is geen geldige JSON (UTF-8, één object per regel)."))
 
     /// Valid UTF-8 without raw control characters other than JSON's own
     /// white space: a NUL or an invalid byte is a parse error wherever it is.
