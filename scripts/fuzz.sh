@@ -8,6 +8,9 @@
 #                  FUZZ_RUNS=1000000)
 #   FUZZ_SANITIZE  fuzzer (default) or fuzzer,address to add AddressSanitizer
 #   FUZZ_SEED      libFuzzer's -seed, to replay a run's mutations
+#   FUZZ_JOBS      fuzzing processes side by side (default 1); FUZZ_RUNS is
+#                  then split between them, which share the grown corpus,
+#                  and each writes its log to $FUZZ_SCRATCH/jobs/
 #   FUZZ_SCRATCH   build directory (default .build-fuzz; .build-fuzz-asan
 #                  with address)
 #
@@ -28,6 +31,7 @@ case $sanitize in
     *) default_scratch=.build-fuzz-${sanitize#fuzzer,} ;;
 esac
 scratch=${FUZZ_SCRATCH:-$default_scratch}
+case $scratch in /*) ;; *) scratch=$root/$scratch ;; esac
 # `--sanitize fuzzer --sanitize address` reaches swiftc as two flags, the
 # last one wins and the Swift code gets no coverage; so SwiftPM is told about
 # the fuzzer (it then links libFuzzer's main) and swiftc about them all at once.
@@ -38,7 +42,7 @@ echo "fuzz: building Fuzz/ (release, ${sanitize}) in $scratch"
 build_start=$(date +%s)
 # -enable-testing: the target reaches the daemon's internal LineDecoder and
 # Dispatcher through @testable import.
-(cd Fuzz && swift build -c release --scratch-path "$root/$scratch" "${sanitizers[@]}" -Xswiftc -enable-testing)
+(cd Fuzz && swift build -c release --scratch-path "$scratch" "${sanitizers[@]}" -Xswiftc -enable-testing)
 echo "fuzz: built in $(( $(date +%s) - build_start )) s"
 
 work=$scratch/corpus
@@ -46,7 +50,7 @@ crashes=$scratch/crashes
 mkdir -p "$work" "$crashes"
 flags=(
     -runs="$runs"
-    -dict=Fuzz/koppeling.dict
+    -dict="$root/Fuzz/koppeling.dict"
     -max_len=4096
     -timeout=20          # one input taking this long is a hang
     -rss_limit_mb=2048
@@ -55,14 +59,37 @@ flags=(
 )
 [ -n "${FUZZ_SEED:-}" ] && flags+=(-seed="$FUZZ_SEED")
 
+jobs=${FUZZ_JOBS:-1}
+if [ "$jobs" -gt 1 ]; then
+    # Each job runs its share; libFuzzer writes job N's log to fuzz-N.log
+    # in the working directory.
+    flags=("${flags[@]/#-runs=*/-runs=$(( (runs + jobs - 1) / jobs ))}" -jobs="$jobs" -workers="$jobs")
+fi
+mkdir -p "$scratch/jobs"
+rm -f "$scratch"/jobs/fuzz-*.log
+
 start=$(date +%s)
 set +e
 # Swift's own crash handler would end the process before libFuzzer's saves
 # the input: leave crashes to libFuzzer.
-SWIFT_BACKTRACE=enable=no "$scratch/release/KoppelingFuzz" "${flags[@]}" "$@" "$work" Fuzz/corpus
+if [ "$jobs" -gt 1 ]; then
+    (cd "$scratch/jobs" && SWIFT_BACKTRACE=enable=no "$scratch/release/KoppelingFuzz" "${flags[@]}" "$@" \
+        "$work" "$root/Fuzz/corpus")
+else
+    mkdir -p "$scratch/jobs"
+    SWIFT_BACKTRACE=enable=no "$scratch/release/KoppelingFuzz" "${flags[@]}" "$@" "$work" Fuzz/corpus \
+        2> >(tee "$scratch/jobs/fuzz-0.log" >&2)
+fi
 status=$?
 set -e
 seconds=$(( $(date +%s) - start ))
+# libFuzzer's own count ("Done N runs"): the corpus it loads first counts
+# too. A job that ends without it crashed or was stopped.
+done_runs=$(cat "$scratch"/jobs/fuzz-*.log | sed -n 's/^Done \([0-9]*\) runs.*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+finished=$(grep -l '^Done ' "$scratch"/jobs/fuzz-*.log 2>/dev/null | wc -l)
+[ "$finished" -eq "$jobs" ] || { [ $status -ne 0 ] || status=1; }
+runs=$done_runs
+[ "$jobs" -gt 1 ] && runs="$done_runs (in $jobs jobs)"
 if [ $status -eq 0 ]; then
     echo "fuzz: $runs inputs in $seconds s, 0 crashes (corpus: $(ls "$work" | wc -l) files in $work)"
 else
