@@ -21,8 +21,9 @@ final class DatabaseExecutor: @unchecked Sendable {
 
     private let app: Application
     private let condition = NSCondition()
-    private var queue: [Job] = []
-    private var head = 0
+    /// A ring buffer: under a load that never lets it drain, the storage
+    /// of jobs already taken is reused, not kept.
+    private var queue = CircularBuffer<Job>()
     private var stopping = false
     private var thread: Thread?
     /// Commits that served more than one request (for tests and status).
@@ -84,28 +85,24 @@ final class DatabaseExecutor: @unchecked Sendable {
     private func loop() {
         while true {
             condition.lock()
-            while head == queue.count, !stopping { condition.wait() }
-            if head == queue.count {
+            while queue.isEmpty, !stopping { condition.wait() }
+            if queue.isEmpty {
                 condition.unlock()
                 return
             }
             var batch: [(Parsed, Caller, EventLoopPromise<Data?>)] = []
             var task: (() -> Void)?
-            if case .task(let body) = queue[head] {
+            if case .task(let body)? = queue.first {
                 task = body
-                head += 1
+                queue.removeFirst()
             } else {
-                while head < queue.count, batch.count < DatabaseExecutor.maxBatch, case .request(let p, let c, let promise) = queue[head] {
+                while batch.count < DatabaseExecutor.maxBatch, case .request(let p, let c, let promise)? = queue.first {
                     // A backup (VACUUM INTO) cannot run inside a transaction.
                     if p.mustRunAlone, !batch.isEmpty { break }
                     batch.append((p, c, promise))
-                    head += 1
+                    queue.removeFirst()
                     if p.mustRunAlone { break }
                 }
-            }
-            if head == queue.count {
-                queue.removeAll(keepingCapacity: true)
-                head = 0
             }
             condition.unlock()
             if let task { task() } else { run(batch) }
