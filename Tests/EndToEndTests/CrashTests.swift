@@ -46,7 +46,7 @@ struct CrashTests {
         let seed = Self.seed
         let iterations = Self.iterations
         Self.say("crash: seed \(seed), \(iterations) iterations (replay: KOPPELING_CRASH_SEED=\(seed))")
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let directory = TemporaryDirectory()
         let writers = (0..<CrashWriter.maxWriters).map { CrashWriter(index: $0, seed: seed) }
         var stats = CrashStats()
@@ -143,7 +143,7 @@ struct CrashTests {
 
     /// Microseconds before the kill: mostly spread over 0–1.2 s, sometimes
     /// very early (writers still connecting or on their first request).
-    static func killDelay(using rng: inout SeededGenerator) -> UInt32 {
+    static func killDelay(using rng: inout SplitMix64) -> UInt32 {
         if Int.random(in: 0..<10, using: &rng) == 0 { return UInt32.random(in: 0...30_000, using: &rng) }
         return UInt32.random(in: 30_000...1_200_000, using: &rng)
     }
@@ -253,7 +253,7 @@ final class CrashWriter: @unchecked Sendable {
     /// Sends changes until the connection dies.
     func run(socketPath: String, iteration: Int) {
         failures = []
-        var rng = SeededGenerator(seed: seed ^ (UInt64(iteration) &* 0x1000_0001) ^ UInt64(index + 1) &* 0x9E37_79B9)
+        var rng = SplitMix64(seed: seed ^ (UInt64(iteration) &* 0x1000_0001) ^ UInt64(index + 1) &* 0x9E37_79B9)
         guard let connection = try? KoppelingConnection(path: socketPath) else { return }
         var id = 0
         while true {
@@ -276,7 +276,7 @@ final class CrashWriter: @unchecked Sendable {
         }
     }
 
-    private func choose(using rng: inout SeededGenerator) -> CrashOp {
+    private func choose(using rng: inout SplitMix64) -> CrashOp {
         let r = Int.random(in: 0..<100, using: &rng)
         if schools.isEmpty || r < 10 { return .add(school: newSchool()) }
         if r < 18 { return .importRows(schools: (0..<Int.random(in: 2...5, using: &rng)).map { _ in newSchool() }) }
@@ -308,7 +308,7 @@ final class CrashWriter: @unchecked Sendable {
     /// A valid code never used before: the BRIN6 (now and then in lower
     /// case), this writer's number and a counter, then random letters and
     /// digits up to a random length of 20–50.
-    private func newCode(for school: String, using rng: inout SeededGenerator) -> String {
+    private func newCode(for school: String, using rng: inout SplitMix64) -> String {
         let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
         nextCode += 1
         let prefix = (Int.random(in: 0..<5, using: &rng) == 0 ? school.lowercased() : school) + "W\(index)N\(nextCode)X"
@@ -458,7 +458,7 @@ struct CrashCheck {
     /// nil: the whole register, row by row.
     private let subset: Set<String>?
     private let snapshot: RegisterSnapshot
-    private var rng: SeededGenerator
+    private var rng: SplitMix64
     private var problems: [String] = []
     /// Unanswered changes found whole / absent.
     private(set) var applied = 0
@@ -469,7 +469,7 @@ struct CrashCheck {
         self.writers = writers
         self.subset = full ? nil : writers.reduce(into: Set<String>()) { $0.formUnion($1.touched) }
         self.snapshot = try RegisterSnapshot(databasePath: daemon.databasePath, only: subset)
-        self.rng = SeededGenerator(seed: seed)
+        self.rng = SplitMix64(seed: seed)
     }
 
     private func inScope(_ school: String) -> Bool { subset?.contains(school) ?? true }
@@ -677,18 +677,5 @@ struct CrashCheck {
                 problems.append("school.get \(school): ECKiD import \(state ?? "none"), files \(snapshot.imports[school]?.state ?? "none")")
             }
         }
-    }
-}
-
-/// SplitMix64: small, fast and seeded, so a failing run can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
