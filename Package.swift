@@ -84,7 +84,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KoppelingCoreTests", dependencies: ["KoppelingCore", "KoppelingTime"]),
-        .testTarget(name: "KoppelingStorageTests", dependencies: ["KoppelingStorage", "CSQLite"]),
+        .testTarget(
+            name: "KoppelingStorageTests",
+            dependencies: ["KoppelingStorage", "CSQLite", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(
             name: "KoppelingDaemonTests",
             dependencies: [

@@ -36,6 +36,32 @@ public struct VerificationCode: Sendable, CustomStringConvertible, CustomDebugSt
 
     public init(plainText: String) { self.plainText = plainText }
 
+    /// The form a code is kept (hashed) in: the six prefix characters
+    /// upper-cased, the rest exactly as typed. `21qw00Abc…` and `21QW00Abc…`
+    /// are one code; `21QW00abc…` is another.
+    public var canonical: String {
+        String(String.UnicodeScalarView(plainText.unicodeScalars.prefix(6))).asciiUppercased
+            + String(String.UnicodeScalarView(plainText.unicodeScalars.dropFirst(6)))
+    }
+
+    /// The code with every ASCII letter of its prefix in each case, the
+    /// canonical form first. A register written before codes were kept in
+    /// canonical form holds the hash of the code as typed; one of these is
+    /// that text. A valid prefix has two letters: four variants (at most 64).
+    public var prefixCaseVariants: [String] {
+        let scalars = Array(plainText.unicodeScalars)
+        let rest = String(String.UnicodeScalarView(scalars.dropFirst(6)))
+        var prefixes: [String] = [String(String.UnicodeScalarView(scalars.prefix(6))).asciiUppercased]
+        for (i, scalar) in scalars.prefix(6).enumerated() where scalar.isASCII && (UInt8(scalar.value).isASCIIUpper || UInt8(scalar.value).isASCIILower) {
+            prefixes += prefixes.map { prefix in
+                var chars = Array(prefix.unicodeScalars)
+                chars[i] = Unicode.Scalar(UInt8(scalar.value) | 0x20)
+                return String(String.UnicodeScalarView(chars))
+            }
+        }
+        return prefixes.map { $0 + rest }
+    }
+
     public var masked: MaskedCode { MaskedCode(prefix: String(plainText.prefix(6)).uppercased(), length: plainText.count) }
     public var description: String { masked.description }
     public var debugDescription: String { masked.description }

@@ -29,6 +29,11 @@ public final class Daemon: Service, Sendable {
         let notifier = Notifier()
         let activation = SocketActivation.fromEnvironment()
         try SocketServer.createDirectory(config.stateDirectory)
+        // Before the database is touched: a second daemon on this register
+        // stops here, naming the one that runs.
+        let lock = try RegisterLock.acquire(database: config.databasePath,
+                                            holder: RegisterLock.holder(socket: config.socketPath))
+        defer { lock.release() }
         let register = try Register.open(path: config.databasePath)
         let app = Application(register: register, config: config, clock: clock, logger: logger)
         app.removeUnfinishedBackups()

@@ -10,7 +10,11 @@ public enum DatabaseSetup {
     static let pageCacheKiB = -1024
 
     /// Opens (creating if absent) the writing connection at `path`.
-    public static func openWriter(path: String, migrations: [Migration] = Migrator.embedded) throws -> SQLiteConnection {
+    /// `beforeChanging` sees the accepted file, with its schema version,
+    /// before anything in it is changed; a throw there leaves it untouched.
+    public static func openWriter(path: String, migrations: [Migration] = Migrator.embedded,
+                                  beforeChanging: (SQLiteConnection, _ version: Int) throws -> Void = { _, _ in })
+        throws -> SQLiteConnection {
         try refuseForeignFile(path: path)
         let db: SQLiteConnection
         do { db = try SQLiteConnection(path: path) } catch let e as SQLiteError {
@@ -28,6 +32,7 @@ public enum DatabaseSetup {
             if version == 0, try db.queryOne("SELECT count(*) FROM sqlite_master") { $0.int(0) } ?? 0 > 0 {
                 throw StorageOpenError.foreignSchema(path: path)
             }
+            try beforeChanging(db, version)
             try db.execute("""
                 PRAGMA cache_size = \(pageCacheKiB);
                 PRAGMA journal_mode = WAL;

@@ -3,13 +3,31 @@ import Foundation
 import KoppelingCore
 
 /// The per-install key under which verification codes are hashed
-/// (HMAC-SHA-256). Kept in a 0600 file beside the database, made on first
-/// start; a file readable by others is refused.
+/// (HMAC-SHA-256). Kept in a 0600 file beside the database; a file readable
+/// by others is refused.
+///
+/// The database holds a check value of the key (an HMAC of a fixed label),
+/// so a secret file that is lost or swapped is noticed at start instead of
+/// silently voiding every stored code.
 // SymmetricKey is an immutable value; sharing it across threads is safe.
 public struct InstallSecret: @unchecked Sendable {
     private let key: SymmetricKey
 
     public init(key: SymmetricKey) { self.key = key }
+
+    /// What the database says about the secret it was written under.
+    public struct DatabaseState: Sendable, Equatable {
+        /// The stored check value; nil in a new database or one written
+        /// before check values existed.
+        public var check: [UInt8]?
+        /// Whether any verification code was ever stored.
+        public var holdsCodes: Bool
+
+        public init(check: [UInt8]?, holdsCodes: Bool) {
+            self.check = check
+            self.holdsCodes = holdsCodes
+        }
+    }
 
     /// Refuses an existing secret file that group or others may read.
     public static func refuseIfExposed(path: String) throws {
@@ -19,15 +37,34 @@ public struct InstallSecret: @unchecked Sendable {
         if mode & 0o077 != 0 { throw StorageOpenError.insecureSecret(path: path, mode: mode) }
     }
 
-    public static func loadOrCreate(path: String) throws -> InstallSecret {
+    /// Loads the secret of a database, or makes one for a database that
+    /// holds no code. A missing file beside a database with codes or a
+    /// check value, or a file whose check value differs, is a refusal.
+    public static func resolve(path: String, database: String, state: DatabaseState) throws -> InstallSecret {
         try refuseIfExposed(path: path)
-        var info = stat()
-        if stat(path, &info) == 0 {
-            guard let data = FileManager.default.contents(atPath: path), data.count == 32 else {
-                throw StorageOpenError.secretUnreadable(path: path, detail: "expected 32 bytes")
+        if let secret = try load(path: path) {
+            if let check = state.check, !secret.verifies(check: check) {
+                throw StorageOpenError.secretMismatch(path: path, database: database)
             }
-            return InstallSecret(key: SymmetricKey(data: data))
+            return secret
         }
+        if state.check != nil || state.holdsCodes {
+            throw StorageOpenError.secretMissing(path: path, database: database)
+        }
+        return try create(path: path)
+    }
+
+    /// The secret in `path`, or nil when there is no such file.
+    public static func load(path: String) throws -> InstallSecret? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        guard let data = FileManager.default.contents(atPath: path), data.count == 32 else {
+            throw StorageOpenError.secretUnreadable(path: path, detail: "expected 32 bytes")
+        }
+        return InstallSecret(key: SymmetricKey(data: data))
+    }
+
+    static func create(path: String) throws -> InstallSecret {
         let key = SymmetricKey(size: .bits256)
         let bytes = key.withUnsafeBytes { Array($0) }
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -43,13 +80,35 @@ public struct InstallSecret: @unchecked Sendable {
         return InstallSecret(key: key)
     }
 
-    /// The keyed hash stored in place of a code.
-    public func hash(_ code: VerificationCode) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Data(code.plainText.utf8), using: key))
+    /// The check value the database keeps: an HMAC of a fixed label, which
+    /// tells whether a secret is the right one without revealing it.
+    public var checkValue: [UInt8] { mac(Self.checkLabel) }
+
+    public func verifies(check: [UInt8]) -> Bool {
+        HMAC<SHA256>.isValidAuthenticationCode(check, authenticating: Data(Self.checkLabel.utf8), using: key)
     }
 
-    /// Compares a candidate code with a stored hash in constant time.
+    static let checkLabel = "koppelingd install secret check value v1"
+
+    /// The keyed hash stored in place of a code: of its canonical form.
+    public func hash(_ code: VerificationCode) -> [UInt8] { mac(code.canonical) }
+
+    /// Every hash under which this code may be stored: new rows hold the
+    /// canonical form's, rows written before codes were canonical the
+    /// hash of the code as typed, with its prefix in any case.
+    public func storedHashes(_ code: VerificationCode) -> [[UInt8]] { code.prefixCaseVariants.map(mac) }
+
+    /// Compares a candidate code with a stored hash in constant time (every
+    /// prefix variant is compared, whichever matches).
     public func matches(_ candidate: VerificationCode, storedHash: [UInt8]) -> Bool {
-        HMAC<SHA256>.isValidAuthenticationCode(storedHash, authenticating: Data(candidate.plainText.utf8), using: key)
+        var found = false
+        for variant in candidate.prefixCaseVariants {
+            found = HMAC<SHA256>.isValidAuthenticationCode(storedHash, authenticating: Data(variant.utf8), using: key) || found
+        }
+        return found
+    }
+
+    private func mac(_ text: String) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key))
     }
 }

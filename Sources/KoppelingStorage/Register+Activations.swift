@@ -30,9 +30,12 @@ extension Register {
             """, [.text(school.value), .text(koppeling)]) { ($0.int(0), $0.text(1), $0.blob(2)) }
     }
 
-    /// Whether a code was ever used on this server (current or past).
+    /// Whether a code was ever used on this server (current or past), in
+    /// any case of its prefix (see migrations/0003_secret_check.sql).
     public func isCodeUsed(_ code: VerificationCode) throws -> Bool {
-        try db.queryOne("SELECT 1 FROM used_code WHERE code_hash = ?", [.blob(secret.hash(code))]) { _ in true } ?? false
+        let hashes = secret.storedHashes(code)
+        let marks = Array(repeating: "?", count: hashes.count).joined(separator: ", ")
+        return try db.queryOne("SELECT 1 FROM used_code WHERE code_hash IN (\(marks))", hashes.map { .blob($0) }) { _ in true } ?? false
     }
 
     /// Steps 3–4: records the activation with the terms version accepted.

@@ -34,7 +34,10 @@ extension Register {
                 throw KoppelingError.rules([Violation(field: "brin6", reason: .koppelingNotActive,
                     message: "TOP Dossier – ECKiD is voor school \(school) niet geactiveerd; activeer die koppeling eerst (stap 2–4).")])
             }
-            guard secret.matches(VerificationCode(plainText: key), storedHash: activation.codeHash) else {
+            // A key longer than any code cannot match: it is not hashed.
+            let candidate = VerificationCode(plainText: key)
+            guard key.unicodeScalars.count <= VerificationCode.maxLength,
+                  secret.matches(candidate, storedHash: activation.codeHash) else {
                 throw KoppelingError.rules([Violation(field: "key", reason: .eckidKeyMismatch,
                     message: "De autorisatiesleutel komt niet overeen met de verificatiecode van de geactiveerde koppeling TOP Dossier – ECKiD.")])
             }

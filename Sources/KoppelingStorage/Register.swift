@@ -15,20 +15,59 @@ public final class Register: @unchecked Sendable {
     }
 
     /// Opens the database and its secret at `path` (the secret file sits
-    /// beside it as `koppelingd.secret`).
+    /// beside it as `koppelingd.secret`). Nothing is written unless both
+    /// belong together: an exposed, missing or foreign secret, or a missing
+    /// register beside an earlier one's secret or backups, is a refusal.
     public static func open(path: String) throws -> Register {
-        // An exposed secret is refused before anything is written; a new
-        // secret is made only once the database was accepted.
         let secretPath = secretPath(forDatabase: path)
         try InstallSecret.refuseIfExposed(path: secretPath)
-        let db = try DatabaseSetup.openWriter(path: path)
+        try refuseMissingRegister(path: path, secretPath: secretPath)
+        var secret: InstallSecret?
+        let db = try DatabaseSetup.openWriter(path: path) { db, version in
+            secret = try InstallSecret.resolve(path: secretPath, database: path,
+                                            state: try secretState(db, schemaVersion: version))
+        }
+        guard let secret else { db.close(); throw StorageOpenError.cannotOpen(path: path, detail: "no secret") }
         do {
-            let secret = try InstallSecret.loadOrCreate(path: secretPath)
-            return Register(db: db, secret: secret, path: path)
+            // A register made by a version without check values gets one
+            // from the secret it has; a new one from its new secret.
+            try db.run("INSERT INTO install_check (id, secret_check) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
+                       [.blob(secret.checkValue)])
         } catch {
             db.close()
             throw error
         }
+        return Register(db: db, secret: secret, path: path)
+    }
+
+    /// What a database at `schemaVersion` says about its secret.
+    public static func secretState(_ db: SQLiteConnection, schemaVersion version: Int) throws -> InstallSecret.DatabaseState {
+        let holdsCodes = version >= 1
+            ? try db.queryOne("SELECT EXISTS (SELECT 1 FROM used_code) OR EXISTS (SELECT 1 FROM activation)") { $0.int(0) } == 1
+            : false
+        let check = version >= 3
+            ? try db.queryOne("SELECT secret_check FROM install_check WHERE id = 1") { $0.blob(0) }
+            : nil
+        return InstallSecret.DatabaseState(check: check, holdsCodes: holdsCodes)
+    }
+
+    /// A database that is gone while an earlier register's secret or backups
+    /// are still beside it was lost or moved: starting a new empty register
+    /// there would hide that (and void the backups' codes).
+    static func refuseMissingRegister(path: String, secretPath: String) throws {
+        var info = stat()
+        guard stat(path, &info) != 0, errno == ENOENT else { return }
+        var leftovers: [String] = []
+        if stat(secretPath, &info) == 0 { leftovers.append(secretPath) }
+        let backups = backupDirectory(forDatabase: path)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: backups)) ?? []
+        if names.contains(where: { $0.hasPrefix("koppelingd-") && $0.hasSuffix(".db") }) { leftovers.append(backups) }
+        if !leftovers.isEmpty { throw StorageOpenError.registerMissing(path: path, leftovers: leftovers) }
+    }
+
+    /// Where backups of the register at `path` are kept.
+    public static func backupDirectory(forDatabase path: String) -> String {
+        ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("backups")
     }
 
     public static func secretPath(forDatabase path: String) -> String {

@@ -8,6 +8,10 @@ public enum StorageOpenError: Error, CustomStringConvertible, Equatable {
     case cannotOpen(path: String, detail: String)
     case insecureSecret(path: String, mode: UInt32)
     case secretUnreadable(path: String, detail: String)
+    case secretMissing(path: String, database: String)
+    case secretMismatch(path: String, database: String)
+    case registerMissing(path: String, leftovers: [String])
+    case registerInUse(database: String, holder: String)
 
     public var description: String {
         switch self {
@@ -25,6 +29,21 @@ public enum StorageOpenError: Error, CustomStringConvertible, Equatable {
             return "the secret file \(p) has mode \(String(mode, radix: 8)); it must not be readable by group or others (chmod 600)"
         case .secretUnreadable(let p, let d):
             return "cannot use the secret file \(p): \(d)"
+        case .secretMissing(let p, let db):
+            return "the secret file \(p) is missing, but the register \(db) holds verification codes hashed under it; "
+                + "refusing to start (a new secret would void every stored code and let used codes be used again). "
+                + "Restore koppelingd.secret from this install's backup (owner koppelingd, mode 0600): see 'Restoring' in docs/install.md"
+        case .secretMismatch(let p, let db):
+            return "the secret file \(p) does not belong to the register \(db) (its check value differs); refusing to start. "
+                + "Put back the koppelingd.secret that was made with this register, or restore the register that belongs to this secret "
+                + "(koppelingd restore BACKUP): see 'Restoring' in docs/install.md"
+        case .registerInUse(let db, let holder):
+            return "another koppelingd (\(holder)) serves the register \(db); refusing to start a second daemon on it. "
+                + "Use that daemon's socket, or stop it first (systemctl stop koppelingd.service koppelingd.socket)"
+        case .registerMissing(let p, let leftovers):
+            return "the register \(p) is missing, but \(leftovers.joined(separator: " and ")) of an earlier register "
+                + (leftovers.count == 1 ? "is" : "are") + " there; refusing to start a new empty register. "
+                + "Restore a backup with 'koppelingd restore BACKUP' (docs/install.md), or move those files aside to really start anew"
         }
     }
 }

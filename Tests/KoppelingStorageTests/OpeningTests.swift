@@ -239,8 +239,9 @@ private func migrationFilesOnDisk() throws -> [String] {
         try withTemporaryDirectory { a in
             try withTemporaryDirectory { b in
                 let code = VerificationCode(plainText: "21QW00Zx9Vq3Lm7Tp2Kd8Rw")
-                let first = try InstallSecret.loadOrCreate(path: a.secretPath)
-                let second = try InstallSecret.loadOrCreate(path: b.secretPath)
+                let new = InstallSecret.DatabaseState(check: nil, holdsCodes: false)
+                let first = try InstallSecret.resolve(path: a.secretPath, database: a.databasePath, state: new)
+                let second = try InstallSecret.resolve(path: b.secretPath, database: b.databasePath, state: new)
                 #expect(first.hash(code) != second.hash(code))
                 #expect(!second.matches(code, storedHash: first.hash(code)))
                 #expect(!first.matches(VerificationCode(plainText: "21QW00Zx9Vq3Lm7Tp2Kd8RW"), storedHash: first.hash(code)))
@@ -263,6 +264,8 @@ private func migrationFilesOnDisk() throws -> [String] {
 
     @Test func secretOfTheWrongSizeIsRefused() throws {
         try withTemporaryDirectory { dir in
+            try dir.openRegister().close()
+            try FileManager.default.removeItem(atPath: dir.secretPath)
             try Data(repeating: 7, count: 16).write(to: URL(fileURLWithPath: dir.secretPath))
             #expect(chmod(dir.secretPath, 0o600) == 0)
             guard case .secretUnreadable(let path, _)? = openRefusal(dir.databasePath) else {
