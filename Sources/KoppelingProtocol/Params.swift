@@ -4,6 +4,10 @@ import KoppelingCore
 /// checked against `CodingKeys` so unknown names are refused by name.
 public protocol RPCParams: Codable, Sendable {
     associatedtype CodingKeys: CodingKey & CaseIterable
+    /// The member names `params` may hold. A requirement, not only an
+    /// extension member, so that a type's own answer (`NoParams`: none) is
+    /// the one generic code sees.
+    static var allowedKeys: Set<String> { get }
 }
 
 extension RPCParams {

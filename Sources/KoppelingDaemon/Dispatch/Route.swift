@@ -19,6 +19,8 @@ struct PreparedCall: Sendable {
 /// One protocol method: how its params decode and which function serves it.
 struct Route: Sendable {
     let method: Method
+    /// The member names its `params` may hold.
+    let allowedKeys: Set<String>
     /// Decodes the params (nil: absent or null) and checks their names.
     let decode: @Sendable (_ params: (decoder: any Decoder, keys: [String])?) throws(KoppelingError) -> PreparedCall
 
@@ -27,7 +29,7 @@ struct Route: Sendable {
         subject: @escaping @Sendable (P) -> AuditSubject = { _ in .none },
         _ body: @escaping @Sendable (Application, P, Caller) throws -> R
     ) -> Route {
-        Route(method: method) { given throws(KoppelingError) in
+        Route(method: method, allowedKeys: P.allowedKeys) { given throws(KoppelingError) in
             let unknown = (given?.keys ?? []).filter { !P.allowedKeys.contains($0) }.sorted()
             if !unknown.isEmpty {
                 throw .invalidParams(.unknownParams,
