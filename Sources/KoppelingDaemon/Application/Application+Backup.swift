@@ -4,7 +4,7 @@ import KoppelingProtocol
 import KoppelingStorage
 
 extension Application {
-    var backupDirectory: String { config.stateDirectory + "/backups" }
+    var backupDirectory: String { Register.backupDirectory(forDatabase: config.databasePath) }
 
     /// A consistent copy while serving: `VACUUM INTO` a temporary file,
     /// integrity check, fsync, rename into `backups/`.
@@ -47,13 +47,33 @@ extension Application {
         for name in names where name.hasPrefix(".incoming-") { unlink(backupDirectory + "/" + name) }
     }
 
-    /// Keeps the newest `keep` backups.
+    /// Keeps the newest `keep` backups by the time they were written, not
+    /// by name: `…Z-2.db`, the second of one second, sorts before `…Z.db`
+    /// as text. Equal times (a coarse file-system clock) fall back to the
+    /// sequence number of the name.
     func pruneBackups(keep: Int) throws -> [String] {
         let names = try FileManager.default.contentsOfDirectory(atPath: backupDirectory)
-            .filter { $0.hasPrefix("koppelingd-") && $0.hasSuffix(".db") }.sorted()
-        let doomed = names.dropLast(max(0, keep))
+            .filter { $0.hasPrefix("koppelingd-") && $0.hasSuffix(".db") }
+        let oldestFirst = names.map { name -> (name: String, time: timespec, sequence: Int) in
+            var info = stat()
+            stat(backupDirectory + "/" + name, &info)
+            return (name, info.st_mtim, Self.backupSequence(name))
+        }.sorted { a, b in
+            if a.time.tv_sec != b.time.tv_sec { return a.time.tv_sec < b.time.tv_sec }
+            if a.time.tv_nsec != b.time.tv_nsec { return a.time.tv_nsec < b.time.tv_nsec }
+            if a.sequence != b.sequence { return a.sequence < b.sequence }
+            return a.name < b.name
+        }.map(\.name)
+        let doomed = oldestFirst.dropLast(max(0, keep))
         for name in doomed { unlink(backupDirectory + "/" + name) }
         return Array(doomed)
+    }
+
+    /// `koppelingd-<stamp>-3.db` → 3; a name without a suffix is the first.
+    static func backupSequence(_ name: String) -> Int {
+        let stem = name.dropLast(3)
+        guard let dash = stem.lastIndex(of: "-"), let n = Int(stem[stem.index(after: dash)...]) else { return 1 }
+        return n
     }
 
     private func fsyncFile(_ path: String) throws {
