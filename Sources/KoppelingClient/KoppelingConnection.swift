@@ -11,12 +11,18 @@ import KoppelingProtocol
 /// Why a call did not get a reply from the daemon.
 public enum ClientError: Error, CustomStringConvertible {
     case notReachable(path: String, reason: String)
+    /// The socket is there but this user may not open it: a matter of
+    /// group membership, not of a daemon that is down.
+    case noAccess(path: String, group: String?)
     case connectionLost(path: String)
     case malformedReply(String)
 
     public var description: String {
         switch self {
         case .notReachable(let p, let r): "De daemon is niet bereikbaar via \(p) (\(r))."
+        case .noAccess(let p, let g):
+            "U heeft geen toegang tot de socket van koppelingd (\(p)): alleen root en leden van de groep "
+                + "\(g ?? "koppelingbeheer") mogen koppelingd gebruiken."
         case .connectionLost(let p): "De verbinding met de daemon via \(p) is onverwacht verbroken."
         case .malformedReply(let d): "Het antwoord van de daemon is niet te lezen: \(d)"
         }
@@ -49,14 +55,27 @@ public final class KoppelingConnection {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard rc == 0 else {
-            let reason = String(cString: strerror(errno))
+            let code = errno
             close(fd)
-            throw ClientError.notReachable(path: path, reason: reason)
+            if code == EACCES || code == EPERM { throw ClientError.noAccess(path: path, group: Self.groupName(of: path)) }
+            throw ClientError.notReachable(path: path, reason: String(cString: strerror(code)))
         }
         self.fd = fd
     }
 
     deinit { close(fd) }
+
+    /// The group that owns the socket (whose members may connect), if this
+    /// user can see it.
+    static func groupName(of path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        var entry = group()
+        var result: UnsafeMutablePointer<group>?
+        var buffer = [CChar](repeating: 0, count: 16384)
+        guard getgrgid_r(info.st_gid, &entry, &buffer, buffer.count, &result) == 0, result != nil else { return nil }
+        return String(cString: entry.gr_name)
+    }
 
     /// Sends one line (a `\n` is added) and reads one reply line.
     public func exchange(_ line: Data) throws -> Data {

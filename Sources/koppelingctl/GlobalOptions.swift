@@ -30,6 +30,12 @@ struct Session {
         let path = options.socket ?? DefaultPaths.clientSocket()
         do {
             connection = try KoppelingConnection(path: path)
+        } catch ClientError.noAccess(let path, let group) {
+            Output.error("\(ClientError.noAccess(path: path, group: group))")
+            let group = group ?? "koppelingbeheer"
+            Output.error("Een beheerder voegt u toe met: sudo usermod -aG \(group) \(Self.userName());"
+                + " daarna logt u opnieuw in (of start u een nieuwe shell met 'newgrp \(group)').")
+            throw ExitCode(CtlExit.unreachable)
         } catch {
             Output.error("\(error)")
             Output.error("Draait koppelingd? Controleer 'systemctl status koppelingd' (of 'systemctl status koppelingd.socket'), of geef de socket op met --socket of KOPPELING_SOCKET.")
@@ -54,6 +60,12 @@ struct Session {
             Output.error("\(error)")
             throw ExitCode(CtlExit.unreachable)
         }
+    }
+
+    /// This user's login name, for the command that grants access.
+    static func userName() -> String {
+        guard let entry = getpwuid(getuid()) else { return "\(getuid())" }
+        return String(cString: entry.pointee.pw_name)
     }
 
     func call<R: Decodable>(_ method: Method, as type: R.Type) throws -> R? {

@@ -153,6 +153,23 @@ struct PermissionTests {
         Self.expectNoSecrets(secrets, stateDirectory: daemon.stateDirectory, texts: outputs + [daemon.output, after.stdout])
     }
 
+    @Test("a user outside the admin group is told it is a matter of the group, and how to join it")
+    func nonMemberIsToldAboutTheGroup() throws {
+        let accounts = try TemporaryAccounts()
+        let daemon = try DaemonProcess(arguments: ["--admin-group", accounts.group])
+        // The socket as the socket unit makes it: 0660, group koppelingbeheer.
+        #expect(chown(daemon.socketPath, 0, accounts.groupID) == 0)
+        #expect(chmod(daemon.socketPath, 0o660) == 0)
+        #expect(chmod(daemon.directory.path, 0o755) == 0)
+        let files = try ForeignCtl(socketPath: daemon.socketPath)
+        let r = try files.as(uid: Self.nobody, gid: Self.nogroup).run(["status"])
+        #expect(r.status == 3, "\(r.transcript)")
+        #expect(r.stderr.contains("alleen root en leden van de groep \(accounts.group) mogen koppelingd gebruiken"), "\(r.transcript)")
+        #expect(r.stderr.contains("sudo usermod -aG \(accounts.group) nobody"), "\(r.transcript)")
+        #expect(!r.stderr.contains("Draait koppelingd"), "the wrong cause: \(r.transcript)")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test("database, WAL, shm and secret are 0600; a secret readable by others is a refusal to start")
     func stateFiles() throws {
         let directory = TemporaryDirectory()
