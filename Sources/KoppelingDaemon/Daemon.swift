@@ -43,6 +43,11 @@ public final class Daemon: Service, Sendable {
             logger.warning("admin group does not exist; only root and the daemon's own user may change things",
                            metadata: ["group": "\(config.adminGroup)"])
         }
+        // Who is asking is an NSS lookup that may take seconds: on these
+        // threads, not on the event loop (DESIGN §6).
+        let lookups = NIOThreadPool(numberOfThreads: CallerResolver.threads)
+        lookups.start()
+        let callers = CallerResolver(policy: policy, threadPool: lookups)
         let registry = ConnectionRegistry(maxConnections: config.maxConnections)
         // One loop: reads run on it, writes on the database thread; a second
         // loop grew memory (a malloc arena and page cache more) for little gain.
@@ -50,6 +55,7 @@ public final class Daemon: Service, Sendable {
         let readers: ReadConnections
         do { readers = try ReadConnections(group: group, writer: app) } catch {
             await executor.shutdown()
+            try? await lookups.shutdownGracefully()
             try? await group.shutdownGracefully()
             throw error
         }
@@ -62,13 +68,14 @@ public final class Daemon: Service, Sendable {
                     try sync.addHandler(IdleStateHandler(readTimeout: .seconds(config.idleTimeoutSeconds)))
                     try sync.addHandler(LineDeadlineHandler(timeout: .seconds(config.lineTimeoutSeconds), logger: logger))
                     try sync.addHandler(ByteToMessageHandler(LineDecoder(maxLength: 1 << 20), maximumBufferSize: (1 << 20) + 2))
-                    try sync.addHandler(ConnectionHandler(executor: executor, readers: readers, policy: policy, registry: registry,
+                    try sync.addHandler(ConnectionHandler(executor: executor, readers: readers, callers: callers, registry: registry,
                                                           maxInFlight: config.maxInFlightPerConnection, logger: logger))
                 }
             }
         } catch {
             await readers.close(group: group)
             await executor.shutdown()
+            try? await lookups.shutdownGracefully()
             try? await group.shutdownGracefully()
             throw error
         }
@@ -119,6 +126,7 @@ public final class Daemon: Service, Sendable {
         await readers.close(group: group)
         await executor.shutdown()
         if listener.ownsPath { unlink(config.socketPath) }
+        try? await lookups.shutdownGracefully()
         try? await group.shutdownGracefully()
         logger.info("stopped cleanly")
     }

@@ -18,7 +18,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private let executor: DatabaseExecutor
     private let readers: ReadConnections?
-    private let policy: AdminPolicy
+    private let callers: CallerResolver
     private let registry: ConnectionRegistry
     private let maxInFlight: Int
     private let logger: Logger
@@ -34,11 +34,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var closing = false
     private var inputClosed = false
 
-    init(executor: DatabaseExecutor, readers: ReadConnections?, policy: AdminPolicy, registry: ConnectionRegistry,
+    init(executor: DatabaseExecutor, readers: ReadConnections?, callers: CallerResolver, registry: ConnectionRegistry,
          maxInFlight: Int, logger: Logger) {
         self.executor = executor
         self.readers = readers
-        self.policy = policy
+        self.callers = callers
         self.registry = registry
         self.maxInFlight = max(1, maxInFlight)
         self.logger = logger
@@ -62,10 +62,8 @@ final class ConnectionHandler: ChannelInboundHandler {
                 message: "De daemon stopt; de verbinding wordt gesloten. Probeer het zo opnieuw."))
             return
         }
-        let policy = self.policy
-        caller = PeerCredentials.read(context.channel)
-            .map { policy.caller(for: $0) }
-            .recover { _ in Caller(user: "onbekend", uid: -1, mayChange: false) }
+        // Looked up off the loop; this connection's requests wait for it.
+        caller = callers.caller(on: context.channel)
         context.fireChannelActive()
     }
 
