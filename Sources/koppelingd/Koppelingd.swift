@@ -7,13 +7,23 @@ import KoppelingProtocol
 import Logging
 import ServiceLifecycle
 
-/// Each flag can also come from the environment (systemd units set them
-/// there); a flag on the command line wins.
 @main
 struct Koppelingd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "koppelingd",
         abstract: "Keeps the register of koppelingen (ESIS ↔ TOP dossier ECKiD) and enables ECKiD imports daily.",
+        version: ProtocolInfo.daemonVersion,
+        subcommands: [Serve.self, Restore.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Runs the daemon (what `koppelingd` does without a subcommand). Each flag
+/// can also come from the environment (systemd units set them there); a
+/// flag on the command line wins.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the register on its socket (the default).",
         discussion: """
             Environment: KOPPELINGD_DATABASE, KOPPELINGD_SOCKET, KOPPELINGD_TIME_ZONE, KOPPELINGD_RUN_AT,
             KOPPELINGD_ADMIN_GROUP, KOPPELINGD_KEEP_BACKUPS, KOPPELINGD_MAX_CONNECTIONS, KOPPELINGD_MAX_IN_FLIGHT,

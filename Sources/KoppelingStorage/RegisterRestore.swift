@@ -1,0 +1,236 @@
+import CSQLite
+import Foundation
+
+/// `koppelingd restore BACKUP`: puts a backup in the register's place with
+/// every step a hand restore gets wrong done for the administrator. Run
+/// with no daemon on the register (the lock proves it) and nothing listening
+/// on its socket (a socket unit would start one mid-restore).
+public enum RegisterRestore {
+    /// What was done, for the administrator.
+    public struct Outcome: Sendable {
+        public var database: String
+        public var backup: String
+        public var schemaVersion: Int
+        public var schools: Int
+        public var activeActivations: Int
+        /// Where the register that was replaced now lies (nil: there was none).
+        public var keptAside: String?
+        public var owner: String
+        /// The backup predates check values: its secret could not be checked.
+        public var secretUnchecked: Bool
+    }
+
+    public enum Refusal: Error, CustomStringConvertible, Equatable {
+        case daemonRuns(holder: String)
+        case socketListens(path: String)
+        case backupUnreadable(path: String, detail: String)
+        case backupDamaged(path: String, detail: String)
+        case backupNotOurs(path: String)
+        case backupNewer(path: String, found: Int, known: Int)
+        case secretMissing(secret: String, backup: String)
+        case secretMismatch(secret: String, backup: String)
+        case fileOperation(path: String, detail: String)
+
+        public var description: String {
+            switch self {
+            case .daemonRuns(let holder):
+                return "koppelingd draait nog (\(holder)). Stop eerst beide units: sudo systemctl stop koppelingd.service koppelingd.socket"
+            case .socketListens(let path):
+                return "Op \(path) luistert nog een socket (koppelingd.socket): een verbinding zou koppelingd midden in het herstel starten. "
+                    + "Stop eerst beide units: sudo systemctl stop koppelingd.service koppelingd.socket"
+            case .backupUnreadable(let p, let d):
+                return "De back-up \(p) is niet te lezen: \(d)."
+            case .backupDamaged(let p, let d):
+                return "De back-up \(p) is beschadigd (\(d)); er is niets hersteld. Kies een andere back-up."
+            case .backupNotOurs(let p):
+                return "\(p) is geen back-up van koppelingd (geen SQLite-database met het schema van koppelingd); er is niets hersteld."
+            case .backupNewer(let p, let found, let known):
+                return "De back-up \(p) heeft schemaversie \(found), nieuwer dan deze koppelingd kent (\(known)). Installeer eerst een nieuwere koppelingd."
+            case .secretMissing(let s, let b):
+                return "De back-up \(b) bevat verificatiecodes, maar het geheim \(s) ontbreekt. "
+                    + "Zet eerst het koppelingd.secret van deze installatie terug (eigenaar koppelingd, modus 0600)."
+            case .secretMismatch(let s, let b):
+                return "De back-up \(b) hoort niet bij het geheim \(s): de controlewaarde verschilt (een back-up van een andere installatie?). "
+                    + "Zet het koppelingd.secret van de installatie van die back-up terug (eigenaar koppelingd, modus 0600) en probeer opnieuw; er is niets hersteld."
+            case .fileOperation(let p, let d):
+                return "\(p): \(d); het herstel is afgebroken."
+            }
+        }
+    }
+
+    /// Restores `backup` as the register at `database`. The files end owned
+    /// by the owner of the register's directory, mode 0600.
+    public static func run(backup: String, database: String, socket: String, now: Date = Date()) throws -> Outcome {
+        let lock: RegisterLock
+        do {
+            lock = try RegisterLock.acquire(database: database, holder: "koppelingd restore, pid \(getpid())")
+        } catch StorageOpenError.registerInUse(_, let holder) {
+            throw Refusal.daemonRuns(holder: holder)
+        }
+        defer { lock.release() }
+        if isListening(socket) { throw Refusal.socketListens(path: socket) }
+
+        let checked = try check(backup: backup, secret: Register.secretPath(forDatabase: database))
+        let directory = (database as NSString).deletingLastPathComponent
+        var info = stat()
+        guard stat(directory, &info) == 0 else { throw Refusal.fileOperation(path: directory, detail: errnoText()) }
+        let (uid, gid) = (info.st_uid, info.st_gid)
+
+        // The copy first, beside the register, so the rename is atomic.
+        let incoming = database + ".restoring"
+        unlink(incoming)
+        try copy(backup, to: incoming)
+        try own(incoming, uid: uid, gid: gid)
+
+        // The register it replaces, with its WAL and shared memory, kept
+        // aside under one name: SQLite finds a WAL by the database's name,
+        // so the aside copy stays complete, and a stale WAL can never be
+        // applied to the restored file.
+        var keptAside: String?
+        if FileManager.default.fileExists(atPath: database) {
+            var aside = database + ".before-restore-" + stamp(now)
+            var n = 1
+            while FileManager.default.fileExists(atPath: aside) {
+                n += 1
+                aside = database + ".before-restore-" + stamp(now) + "-\(n)"
+            }
+            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: database + suffix) {
+                guard rename(database + suffix, aside + suffix) == 0 else {
+                    throw Refusal.fileOperation(path: database + suffix, detail: errnoText())
+                }
+            }
+            keptAside = aside
+        }
+        for suffix in ["-wal", "-shm"] { unlink(database + suffix) }
+        guard rename(incoming, database) == 0 else { throw Refusal.fileOperation(path: database, detail: errnoText()) }
+        try syncDirectory(directory)
+        // A lock file made by this restore belongs to the daemon too.
+        _ = chown(RegisterLock.path(forDatabase: database), uid, gid)
+
+        let owner = (getpwuid(uid).map { String(cString: $0.pointee.pw_name) } ?? "\(uid)")
+            + ":" + (getgrgid(gid).map { String(cString: $0.pointee.gr_name) } ?? "\(gid)")
+        return Outcome(database: database, backup: backup, schemaVersion: checked.version, schools: checked.schools,
+                       activeActivations: checked.active, keptAside: keptAside, owner: owner,
+                       secretUnchecked: checked.secretUnchecked)
+    }
+
+    struct Checked {
+        var version: Int
+        var schools: Int
+        var active: Int
+        var secretUnchecked: Bool
+    }
+
+    /// Integrity, schema and the secret's check value, on a read-only
+    /// connection to the backup.
+    static func check(backup: String, secret secretPath: String) throws -> Checked {
+        guard let handle = FileHandle(forReadingAtPath: backup) else {
+            throw Refusal.backupUnreadable(path: backup, detail: errnoText())
+        }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        try? handle.close()
+        guard header == Data("SQLite format 3\0".utf8) else { throw Refusal.backupNotOurs(path: backup) }
+        let db: SQLiteConnection
+        do { db = try SQLiteConnection(path: backup, readOnly: true) } catch {
+            throw Refusal.backupUnreadable(path: backup, detail: "\(error)")
+        }
+        defer { db.close() }
+        do {
+            let integrity = try db.query("PRAGMA integrity_check") { $0.text(0) }
+            guard integrity == ["ok"] else {
+                throw Refusal.backupDamaged(path: backup, detail: integrity.prefix(3).joined(separator: "; "))
+            }
+            let version = try Migrator.currentVersion(db)
+            let tables = Set(try db.query("SELECT name FROM sqlite_master WHERE type = 'table'") { $0.text(0) })
+            guard version >= 1, tables.isSuperset(of: ["school", "activation", "used_code", "audit"]) else {
+                throw Refusal.backupNotOurs(path: backup)
+            }
+            guard version <= Migrator.latestVersion else {
+                throw Refusal.backupNewer(path: backup, found: version, known: Migrator.latestVersion)
+            }
+            let state = try Register.secretState(db, schemaVersion: version)
+            var unchecked = false
+            if state.check != nil || state.holdsCodes {
+                guard let secret = try InstallSecret.load(path: secretPath) else {
+                    throw Refusal.secretMissing(secret: secretPath, backup: backup)
+                }
+                if let check = state.check {
+                    guard secret.verifies(check: check) else { throw Refusal.secretMismatch(secret: secretPath, backup: backup) }
+                } else {
+                    unchecked = true
+                }
+            }
+            let schools = try db.queryOne("SELECT count(*) FROM school") { $0.int(0) } ?? 0
+            let active = try db.queryOne("SELECT count(*) FROM activation WHERE deactivated_at IS NULL") { $0.int(0) } ?? 0
+            return Checked(version: version, schools: schools, active: active, secretUnchecked: unchecked)
+        } catch let refusal as Refusal {
+            throw refusal
+        } catch {
+            throw Refusal.backupDamaged(path: backup, detail: "\(error)")
+        }
+    }
+
+    /// Whether a listening Unix socket is bound to `path` in this network
+    /// namespace. Read from /proc/net/unix: connecting to find out would
+    /// make systemd start the daemon.
+    static func isListening(_ path: String) -> Bool {
+        guard let table = try? String(contentsOfFile: "/proc/net/unix", encoding: .utf8) else { return false }
+        for line in table.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            // Num RefCount Protocol Flags Type St Inode Path; flag 0x10000 = listening.
+            guard fields.count >= 8, fields[7] == path, let flags = Int(fields[3], radix: 16) else { continue }
+            if flags & 0x10000 != 0 { return true }
+        }
+        return false
+    }
+
+    static func copy(_ source: String, to destination: String) throws {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw Refusal.backupUnreadable(path: source, detail: errnoText()) }
+        defer { close(input) }
+        let output = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard output >= 0 else { throw Refusal.fileOperation(path: destination, detail: errnoText()) }
+        defer { close(output) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if n == 0 { break }
+            guard n > 0 else { unlink(destination); throw Refusal.backupUnreadable(path: source, detail: errnoText()) }
+            var offset = 0
+            while offset < n {
+                let w = buffer.withUnsafeBytes { write(output, $0.baseAddress! + offset, n - offset) }
+                guard w > 0 else { unlink(destination); throw Refusal.fileOperation(path: destination, detail: errnoText()) }
+                offset += w
+            }
+        }
+        guard fsync(output) == 0 else { unlink(destination); throw Refusal.fileOperation(path: destination, detail: errnoText()) }
+    }
+
+    static func own(_ path: String, uid: uid_t, gid: gid_t) throws {
+        var info = stat()
+        stat(path, &info)
+        if info.st_uid != uid || info.st_gid != gid, chown(path, uid, gid) != 0 {
+            let detail = errnoText()
+            unlink(path)
+            throw Refusal.fileOperation(path: path, detail: "eigenaar niet te zetten (\(detail)); draai het herstel als root")
+        }
+        guard chmod(path, 0o600) == 0 else { throw Refusal.fileOperation(path: path, detail: errnoText()) }
+    }
+
+    static func syncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        _ = fsync(fd)
+    }
+
+    static func stamp(_ date: Date) -> String {
+        var t = time_t(date.timeIntervalSince1970)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        return String(format: "%04d%02d%02dT%02d%02d%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec)
+    }
+
+    static func errnoText() -> String { String(cString: strerror(errno)) }
+}
