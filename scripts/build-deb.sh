@@ -61,9 +61,9 @@ Priority: optional
 Installed-Size: $(du -sk --exclude=DEBIAN "$pkg" | cut -f1)
 Description: register of koppelingen between ESIS and TOP dossier ECKiD
  koppelingd keeps, per school, which koppelingen are activated and enables
- ECKiD imports daily. It runs as a hardened, socket-activated systemd
- service; koppelingctl is its command-line client. Administrators are the
- members of the group koppelingbeheer.
+ ECKiD imports daily. It runs as a hardened systemd service, started at
+ boot and socket-activated; koppelingctl is its command-line client.
+ Administrators are the members of the group koppelingbeheer.
 EOF
 
 cat >"$pkg/DEBIAN/postinst" <<'EOF'
@@ -72,18 +72,29 @@ set -e
 if [ "$1" = configure ]; then
     systemd-sysusers /usr/lib/sysusers.d/koppelingd.conf
     systemd-tmpfiles --create /usr/lib/tmpfiles.d/koppelingd.conf || true
-    # Enable on first install only, so an administrator's "disable" survives
-    # upgrades. enable works without a running systemd (it makes symlinks).
+    # The service starts at boot (the daily run must happen on a server nobody
+    # logs in to); the socket also starts it on a connection before that.
+    # Both are enabled on first install. Packages up to 0.1.0 enabled only the
+    # socket, so an upgrade from one of those enables the service too, unless
+    # the administrator had disabled the socket. Otherwise an upgrade enables
+    # nothing, so an administrator's "disable" survives it. enable works
+    # without a running systemd (it makes symlinks).
+    start=
     if [ -z "$2" ]; then
-        systemctl enable koppelingd.socket >/dev/null 2>&1 || true
+        systemctl --quiet enable koppelingd.socket koppelingd.service
+        start=yes
+    elif dpkg --compare-versions "$2" le 0.1.0 && systemctl --quiet is-enabled koppelingd.socket 2>/dev/null; then
+        systemctl --quiet enable koppelingd.service
+        start=yes
     fi
     if [ -d /run/systemd/system ]; then
         systemctl daemon-reload
-        if [ -z "$2" ]; then
-            systemctl start koppelingd.socket
-        else
+        if [ -n "$2" ]; then
             # A running daemon still has the old binary.
             systemctl try-restart koppelingd.service
+        fi
+        if [ -n "$start" ]; then
+            systemctl start koppelingd.socket koppelingd.service
         fi
     fi
 fi
@@ -98,7 +109,7 @@ if [ "$1" = remove ]; then
     if [ -d /run/systemd/system ]; then
         systemctl stop koppelingd.service koppelingd.socket || true
     fi
-    systemctl disable koppelingd.socket koppelingd.service >/dev/null 2>&1 || true
+    systemctl --quiet disable koppelingd.socket koppelingd.service || true
 fi
 exit 0
 EOF

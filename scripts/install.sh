@@ -151,14 +151,16 @@ if [[ ! -d /run/systemd/system ]]; then
     say "systemd is not running here; on the server run:"
     echo "  systemd-sysusers $SYSUSERSDIR/koppelingd.conf"
     echo "  systemd-tmpfiles --create $TMPFILESDIR/koppelingd.conf"
-    echo "  systemctl daemon-reload && systemctl enable --now koppelingd.socket"
+    echo "  systemctl daemon-reload && systemctl enable --now koppelingd.socket koppelingd.service"
     exit 0
 fi
 systemd-sysusers "$SYSUSERSDIR/koppelingd.conf"
 systemd-tmpfiles --create "$TMPFILESDIR/koppelingd.conf"
 systemctl daemon-reload
-systemctl enable --now koppelingd.socket
 # An upgrade: a daemon that is running still has the old binary.
 systemctl try-restart koppelingd.service
-say "koppelingd.socket is enabled; the daemon starts on the first connection."
+# The service starts at boot (the daily run must happen on a server nobody
+# logs in to); the socket also starts it on a connection that comes first.
+systemctl enable --now koppelingd.socket koppelingd.service
+say "koppelingd.socket and koppelingd.service are enabled and running; the daemon starts at boot."
 say "Add administrators with: usermod -aG koppelingbeheer NAME (they log in again afterwards)"
