@@ -101,25 +101,36 @@ enum Dispatcher {
         return .reply(ReplyEncoding.failure(id: id ?? .null, error: RPCError(error)))
     }
 
+    /// A reply line (`nil` for a notification) and whether the request
+    /// succeeded, so a batch whose transaction SQLite ended can correct it.
+    struct Outcome {
+        var reply: Data?
+        var succeeded: Bool
+    }
+
     /// Runs a parsed request for `caller`; `nil` for a notification.
     static func execute(_ parsed: Parsed, app: Application, caller: Caller) -> Data? {
+        run(parsed, app: app, caller: caller).reply
+    }
+
+    static func run(_ parsed: Parsed, app: Application, caller: Caller) -> Outcome {
         switch parsed {
         case .reply(let data):
-            return data
+            return Outcome(reply: data, succeeded: false)
         case .refusedChange(let id, let method, let error):
             // Permission first: someone who may change nothing is told only
             // that, whatever the params.
             let refusal = caller.mayChange ? error : KoppelingError.permissionDenied(method: method.rawValue)
             audit(app, caller, method.rawValue, .none, outcome: .refused, reasons: [refusal.reason],
                   detail: refusal.fields.joined(separator: ","))
-            return id.map { ReplyEncoding.failure(id: $0, error: RPCError(refusal)) }
+            return Outcome(reply: id.map { ReplyEncoding.failure(id: $0, error: RPCError(refusal)) }, succeeded: false)
         case .call(let id, let route, let call):
             let replyID = id ?? .null
             let method = route.method
             guard !method.changesState || caller.mayChange else {
                 let error = KoppelingError.permissionDenied(method: method.rawValue)
                 audit(app, caller, method.rawValue, call.subject, outcome: .refused, reasons: [.permissionDenied], detail: "")
-                return id.map { _ in ReplyEncoding.failure(id: replyID, error: RPCError(error)) }
+                return Outcome(reply: id.map { _ in ReplyEncoding.failure(id: replyID, error: RPCError(error)) }, succeeded: false)
             }
             do {
                 let data: Data
@@ -137,7 +148,7 @@ enum Dispatcher {
                         audit(app, caller, method.rawValue, call.subject, outcome: .ok, reasons: [], detail: "")
                     }
                 }
-                return id == nil ? nil : data
+                return Outcome(reply: id == nil ? nil : data, succeeded: true)
             } catch {
                 let refusal = KoppelingError(storageError: error)
                 if case .unavailable = refusal {
@@ -154,7 +165,7 @@ enum Dispatcher {
                     // the audit row gets one try, not a second timeout.
                     if refusal.reason == .databaseBusy { app.register.db.withoutBusyWait(write) } else { write() }
                 }
-                return id.map { _ in ReplyEncoding.failure(id: replyID, error: RPCError(refusal)) }
+                return Outcome(reply: id.map { _ in ReplyEncoding.failure(id: replyID, error: RPCError(refusal)) }, succeeded: false)
             }
         }
     }
@@ -176,6 +187,10 @@ enum Dispatcher {
 }
 
 extension KoppelingError {
+    /// A change that ran but whose transaction SQLite rolled back.
+    static let changeNotSaved = KoppelingError.unavailable(.storageFailure,
+        message: "De wijziging kon niet worden opgeslagen (schijf vol of een schrijffout); er is niets gewijzigd.")
+
     /// Maps storage failures to refusals the caller can act on.
     init(storageError error: any Error) {
         switch error {

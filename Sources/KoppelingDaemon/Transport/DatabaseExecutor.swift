@@ -129,7 +129,24 @@ final class DatabaseExecutor: @unchecked Sendable {
         } catch {
             return runAlone()
         }
-        let replies = batch.map { Dispatcher.execute($0.0, app: app, caller: $0.1) }
+        var replies: [Dispatcher.Outcome] = []
+        for (index, (parsed, caller, _)) in batch.enumerated() {
+            replies.append(Dispatcher.run(parsed, app: app, caller: caller))
+            guard db.isInTransaction else {
+                // SQLite ended the batch's transaction by itself (a full
+                // disk, an I/O error): nothing of it is saved. Each reply so
+                // far says so, and the rest run each in a transaction of
+                // their own, never in autocommit behind a failed savepoint.
+                let lost = RPCError(KoppelingError.changeNotSaved)
+                for ((parsed, _, promise), outcome) in zip(batch[...index], replies) {
+                    promise.succeed(outcome.succeeded ? parsed.id.map { ReplyEncoding.failure(id: $0, error: lost) } : outcome.reply)
+                }
+                for (parsed, caller, promise) in batch[(index + 1)...] {
+                    promise.succeed(Dispatcher.execute(parsed, app: app, caller: caller))
+                }
+                return
+            }
+        }
         do {
             try db.execute("COMMIT")
         } catch {
@@ -141,7 +158,7 @@ final class DatabaseExecutor: @unchecked Sendable {
             return
         }
         groupCommits += 1
-        for ((_, _, promise), reply) in zip(batch, replies) { promise.succeed(reply) }
+        for ((_, _, promise), outcome) in zip(batch, replies) { promise.succeed(outcome.reply) }
     }
 }
 
