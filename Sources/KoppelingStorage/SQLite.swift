@@ -122,6 +122,15 @@ public final class SQLiteConnection: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` in one read transaction: every statement in it sees the
+    /// same snapshot, however many commits happen meanwhile (WAL). For the
+    /// read-only connections, which never hold a write transaction.
+    public func snapshot<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN DEFERRED")
+        defer { try? execute("COMMIT") }
+        return try body()
+    }
+
     /// Runs `body` inside a savepoint, so its failure undoes only its part.
     public func savepoint<T>(_ name: String, _ body: () throws -> T) throws -> T {
         try execute("SAVEPOINT \(name)")

@@ -24,6 +24,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private let logger: Logger
 
     private var caller: EventLoopFuture<Caller>?
+    /// Completes when the last read started on this connection has run.
+    private var readsDone: EventLoopFuture<Void>?
     /// Completes when every reply so far has been written.
     private var tail: EventLoopFuture<Void>?
     /// Lines read but not yet started, in order.
@@ -124,13 +126,22 @@ final class ConnectionHandler: ChannelInboundHandler {
             } else if parsed.onlyReads, let reader = readers?.reader(for: context.eventLoop), registry.beginRequest() {
                 // Right here on the loop, once the replies before it are
                 // out: a read sees every write this connection made.
+                // One snapshot for all its statements.
                 let registry = self.registry
                 reply = tail.flatMap { caller }.map { caller in
-                    Dispatcher.execute(parsed, app: reader, caller: caller)
+                    do {
+                        return try reader.register.db.snapshot { Dispatcher.execute(parsed, app: reader, caller: caller) }
+                    } catch {
+                        return parsed.id.map { ReplyEncoding.failure(id: $0, error: RPCError(KoppelingError(storageError: error))) }
+                    }
                 }.always { _ in registry.endRequest() }
+                // A change sent after this read waits until it has run, or
+                // the read could see it.
+                readsDone = reply.map { _ in () }.recover { _ in () }
             } else if registry.beginRequest() {
                 let registry = self.registry
-                reply = caller.flatMap { [executor] caller in
+                let afterReads = readsDone ?? context.eventLoop.makeSucceededVoidFuture()
+                reply = afterReads.flatMap { caller }.flatMap { [executor] caller in
                     executor.submit(parsed, caller: caller, on: context.eventLoop)
                 }.always { _ in registry.endRequest() }
             } else {
