@@ -64,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "koppelingd",
             dependencies: [
-                "KoppelingDaemon", "KoppelingCore", "KoppelingTime", "KoppelingProtocol",
+                "KoppelingDaemon", "KoppelingCore", "KoppelingTime", "KoppelingProtocol", "KoppelingStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -484,6 +484,12 @@ else
 fi
 run journalctl -u koppelingd.service --after-cursor "$cursor" --no-pager -o short-monotonic
 expect_out koppelingd.secret "the journal names koppelingd.secret"
+# A refusal to start exits 78, which RestartPreventExitStatus= keeps systemd
+# from retrying: one attempt, one message.
+run systemctl show koppelingd.service -p NRestarts --value
+if [[ $out == 0 ]]; then pass "the refusal was not retried (NRestarts=0)"; else fail "the refusal was retried $out times"; fi
+run systemctl show koppelingd.service -p ExecMainStatus --value
+expect_out 78 "the daemon exited 78 (EX_CONFIG)"
 ok "systemctl stop koppelingd.service koppelingd.socket" systemctl stop koppelingd.service koppelingd.socket
 sum_after=$(value sha256sum "$db" | cut -d' ' -f1)
 if [[ -n $sum_before && $sum_before == "$sum_after" ]]; then pass "the register is unchanged (sha256 ${sum_before:0:16}…)"; else

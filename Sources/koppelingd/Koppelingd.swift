@@ -4,6 +4,7 @@ import KoppelingCore
 import KoppelingTime
 import KoppelingDaemon
 import KoppelingProtocol
+import KoppelingStorage
 import Logging
 import ServiceLifecycle
 
@@ -95,9 +96,15 @@ struct Serve: AsyncParsableCommand {
             try await group.run()
         } catch {
             logger.critical("koppelingd cannot run: \(Self.reason(error))")
-            throw ExitCode(1)
+            throw ExitCode(error is StorageOpenError ? Self.refusedToStart : 1)
         }
     }
+
+    /// The exit status of a refusal to start that a restart cannot cure (a
+    /// missing or foreign secret, a register in use, a database that is not
+    /// ours): EX_CONFIG. The unit's RestartPreventExitStatus= names it, so
+    /// systemd reports the refusal at once instead of retrying it.
+    static let refusedToStart: Int32 = 78
 
     /// Each connection is a file descriptor, and systemd's default soft limit
     /// (1024) is below the default cap: raise the soft limit as far as the
