@@ -140,9 +140,10 @@ final class ConnectionHandler: ChannelInboundHandler {
                 readsDone = reply.map { _ in () }.recover { _ in () }
             } else if registry.beginRequest() {
                 let registry = self.registry
-                let afterReads = readsDone ?? context.eventLoop.makeSucceededVoidFuture()
+                let loop = context.eventLoop
+                let afterReads = readsDone ?? loop.makeSucceededVoidFuture()
                 reply = afterReads.flatMap { caller }.flatMap { [executor] caller in
-                    executor.submit(parsed, caller: caller, on: context.eventLoop)
+                    executor.submit(parsed, caller: caller, on: loop)
                 }.always { _ in registry.endRequest() }
             } else {
                 reply = context.eventLoop.makeSucceededFuture(ReplyEncoding.failure(id: parsed.id ?? .null, error: RPCError(
