@@ -21,23 +21,37 @@ public enum Method: String, Sendable, CaseIterable {
     case auditList = "audit.list"
     case backupCreate = "backup.create"
 
-    /// Whether the method changes the register (and so needs an admin).
-    public var changesState: Bool {
+    /// How the daemon runs the method: the one property that decides where
+    /// and in which transaction.
+    public var execution: Execution {
         switch self {
         case .schoolAdd, .schoolRemove, .schoolImport, .catalogLoad, .koppelingActivate, .koppelingDeactivate,
-             .eckidSetKey, .eckidDisable, .timerRun, .backupCreate:
-            return true
+             .eckidSetKey, .eckidDisable, .timerRun:
+            return .write
+        case .backupCreate:
+            return .exclusive
         case .hello, .status, .schoolList, .schoolGet, .catalogList, .catalogGet, .koppelingOverview,
              .eckidStatus, .timerStatus, .auditList:
-            return false
+            return .read
         }
     }
+
+    /// Whether the method changes the register (or copies it), and so needs
+    /// an administrator and is audited.
+    public var changesState: Bool { execution != .read }
 }
 
-extension Method {
-    /// Whether the change and its audit row commit in one transaction
-    /// (`VACUUM INTO` cannot run inside one).
-    public var runsInTransaction: Bool { changesState && self != .backupCreate }
+/// Where and how a method runs.
+public enum Execution: Sendable, Equatable {
+    /// Changes nothing: on the event loop, on its read-only connection, in
+    /// one snapshot.
+    case read
+    /// Changes the register: on the database thread, together with its
+    /// audit row, in the batch's transaction (a savepoint of its own).
+    case write
+    /// Works on the whole register outside any transaction (`VACUUM INTO`
+    /// for a backup): on the database thread, alone.
+    case exclusive
 }
 
 public enum ProtocolInfo {

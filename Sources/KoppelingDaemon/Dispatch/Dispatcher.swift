@@ -134,7 +134,7 @@ enum Dispatcher {
             }
             do {
                 let data: Data
-                if method.runsInTransaction {
+                if method.execution == .write {
                     data = try app.register.db.transaction {
                         let d = try call.run(app, caller, replyID)
                         try app.register.appendAudit(at: app.nowStamp, caller: caller, method: method.rawValue,

@@ -123,7 +123,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             let reply: EventLoopFuture<Data?>
             if case .reply(let data) = parsed {
                 reply = context.eventLoop.makeSucceededFuture(data)
-            } else if parsed.onlyReads, let reader = readers?.reader(for: context.eventLoop), registry.beginRequest() {
+            } else if parsed.execution == .read, let reader = readers?.reader(for: context.eventLoop), registry.beginRequest() {
                 // Right here on the loop, once the replies before it are
                 // out: a read sees every write this connection made.
                 // One snapshot for all its statements.
@@ -225,12 +225,6 @@ final class ConnectionHandler: ChannelInboundHandler {
 }
 
 extension Parsed {
-    /// A call of a method that changes nothing (no audit row either).
-    var onlyReads: Bool {
-        if case .call(_, let route, _) = self { return !route.method.changesState }
-        return false
-    }
-
     var id: RPCID? {
         switch self {
         case .reply: nil

@@ -98,10 +98,10 @@ final class DatabaseExecutor: @unchecked Sendable {
             } else {
                 while batch.count < DatabaseExecutor.maxBatch, case .request(let p, let c, let promise)? = queue.first {
                     // A backup (VACUUM INTO) cannot run inside a transaction.
-                    if p.mustRunAlone, !batch.isEmpty { break }
+                    if p.execution == .exclusive, !batch.isEmpty { break }
                     batch.append((p, c, promise))
                     queue.removeFirst()
-                    if p.mustRunAlone { break }
+                    if p.execution == .exclusive { break }
                 }
             }
             condition.unlock()
@@ -111,7 +111,7 @@ final class DatabaseExecutor: @unchecked Sendable {
 
     private func run(_ batch: [(Parsed, Caller, EventLoopPromise<Data?>)]) {
         let db = app.register.db
-        let writes = batch.contains { $0.0.runsInTransaction }
+        let writes = batch.contains { $0.0.execution == .write }
         let app = self.app
         let runAlone = {
             for (parsed, caller, promise) in batch { promise.succeed(Dispatcher.execute(parsed, app: app, caller: caller)) }
@@ -163,17 +163,13 @@ final class DatabaseExecutor: @unchecked Sendable {
 }
 
 extension Parsed {
-    /// Whether running this request writes to the register.
-    var runsInTransaction: Bool {
+    /// How the request runs: a ready reply needs no database; a refused
+    /// change writes its audit row.
+    var execution: Execution {
         switch self {
-        case .reply: false
-        case .call(_, let route, _): route.method.runsInTransaction
-        case .refusedChange: true
+        case .reply: .read
+        case .call(_, let route, _): route.method.execution
+        case .refusedChange: .write
         }
-    }
-
-    var mustRunAlone: Bool {
-        if case .call(_, let route, _) = self { return route.method == .backupCreate }
-        return false
     }
 }
