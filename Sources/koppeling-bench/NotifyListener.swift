@@ -1,4 +1,5 @@
 import Glibc
+import KoppelingProtocol
 
 /// The receiving end of sd_notify: a datagram socket whose path is put in
 /// `NOTIFY_SOCKET`, so start-up is timed to the daemon's own READY=1
@@ -11,17 +12,11 @@ final class NotifyListener {
         unlink(path)
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw BenchFailure("notify socket: \(String(cString: strerror(errno)))") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        guard let address = UnixSocketAddress(path: path) else {
             close(fd)
             throw BenchFailure("notify socket path too long: \(path)")
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let rc = address.withSockaddr { bind(fd, $0, $1) }
         guard rc == 0 else {
             close(fd)
             throw BenchFailure("notify socket bind: \(String(cString: strerror(errno)))")

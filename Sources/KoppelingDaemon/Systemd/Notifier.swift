@@ -1,4 +1,5 @@
 import Foundation
+import KoppelingProtocol
 
 /// sd_notify(3) without libsystemd: one datagram to `$NOTIFY_SOCKET`
 /// (`@` at the start means an abstract socket). Does nothing without it.
@@ -17,21 +18,10 @@ struct Notifier: Sendable {
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        var pathBytes = Array(socketPath.utf8)
-        if pathBytes.first == UInt8(ascii: "@") { pathBytes[0] = 0 }
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard pathBytes.count < capacity else { return false }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in pathBytes.enumerated() { raw[i] = b }
-        }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + pathBytes.count + (pathBytes.first == 0 ? 0 : 1))
+        guard let address = UnixSocketAddress(path: socketPath, abstract: true) else { return false }
         let payload = Array(message.utf8)
-        let sent = withUnsafePointer(to: &address) { addr in
-            addr.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                payload.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), sa, length) }
-            }
+        let sent = address.withSockaddr { sa, length in
+            payload.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), sa, length) }
         }
         return sent == payload.count
     }

@@ -1,4 +1,5 @@
 import Foundation
+import KoppelingProtocol
 import Logging
 import NIOCore
 import NIOPosix
@@ -75,14 +76,7 @@ enum SocketServer {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in path.utf8.prefix(raw.count - 1).enumerated() { raw[i] = b }
-        }
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        return rc == 0
+        guard let address = UnixSocketAddress(path: path) else { return false }
+        return address.withSockaddr { connect(fd, $0, $1) } == 0
     }
 }
