@@ -94,6 +94,8 @@ let package = Package(
                 "KoppelingDaemon", "KoppelingTime", "KoppelingClient", "KoppelingStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
             ]
         ),
         .testTarget(
