@@ -2,6 +2,7 @@ import Foundation
 import KoppelingCore
 import KoppelingTime
 import KoppelingStorage
+import KoppelingProtocol
 import Logging
 import NIOCore
 import NIOPosix
@@ -67,7 +68,8 @@ public final class Daemon: Service, Sendable {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(IdleStateHandler(readTimeout: .seconds(config.idleTimeoutSeconds)))
                     try sync.addHandler(LineDeadlineHandler(timeout: .seconds(config.lineTimeoutSeconds), logger: logger))
-                    try sync.addHandler(ByteToMessageHandler(LineDecoder(maxLength: 1 << 20), maximumBufferSize: (1 << 20) + 2))
+                    try sync.addHandler(ByteToMessageHandler(LineDecoder(maxLength: ProtocolInfo.maxLineBytes),
+                                                             maximumBufferSize: ProtocolInfo.maxLineBytes + 2))
                     try sync.addHandler(ConnectionHandler(executor: executor, readers: readers, callers: callers, registry: registry,
                                                           maxInFlight: config.maxInFlightPerConnection, logger: logger))
                 }

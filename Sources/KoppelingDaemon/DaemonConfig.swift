@@ -20,9 +20,25 @@ public struct DaemonConfig: Sendable {
     public var lineTimeoutSeconds: Int64
     public var shutdownGraceSeconds: Int64
 
-    public init(databasePath: String, socketPath: String, schedule: DailySchedule, adminGroup: String = "koppelingbeheer",
-                keepBackups: Int = 14, maxConnections: Int = 1024, maxInFlightPerConnection: Int = 64,
-                idleTimeoutSeconds: Int64 = 300, lineTimeoutSeconds: Int64 = 30, shutdownGraceSeconds: Int64 = 10) {
+    /// Every default, defined once: the flags' help, the environment and
+    /// the tests all take them from here.
+    public enum Defaults {
+        public static let timeZone = "Europe/Amsterdam"
+        public static let runAt = "00:05"
+        public static let adminGroup = "koppelingbeheer"
+        public static let keepBackups = 14
+        public static let maxConnections = 1024
+        public static let maxInFlightPerConnection = 64
+        public static let idleTimeoutSeconds: Int64 = 300
+        public static let lineTimeoutSeconds: Int64 = 30
+        public static let shutdownGraceSeconds: Int64 = 10
+    }
+
+    public init(databasePath: String, socketPath: String, schedule: DailySchedule, adminGroup: String = Defaults.adminGroup,
+                keepBackups: Int = Defaults.keepBackups, maxConnections: Int = Defaults.maxConnections,
+                maxInFlightPerConnection: Int = Defaults.maxInFlightPerConnection,
+                idleTimeoutSeconds: Int64 = Defaults.idleTimeoutSeconds, lineTimeoutSeconds: Int64 = Defaults.lineTimeoutSeconds,
+                shutdownGraceSeconds: Int64 = Defaults.shutdownGraceSeconds) {
         self.databasePath = databasePath
         self.socketPath = socketPath
         self.schedule = schedule

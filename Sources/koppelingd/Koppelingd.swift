@@ -37,22 +37,34 @@ struct Serve: AsyncParsableCommand {
     var database: String?
     @Option(help: "Unix socket path (ignored when systemd passes a socket).")
     var socket: String?
-    @Option(name: .customLong("time-zone"), help: "IANA time zone of the school (default Europe/Amsterdam).")
-    var timeZone: String?
-    @Option(name: .customLong("run-at"), help: "Local time HH:MM of the daily ECKiD run (default 00:05).")
-    var runAt: String?
-    @Option(name: .customLong("admin-group"), help: "Group whose members may change the register (default koppelingbeheer).")
+    @Option(name: .customLong("time-zone"), help: ArgumentHelp("IANA time zone of the school (default \(D.timeZone)).", valueName: "zone"))
+    var timeZone: Zone?
+    @Option(name: .customLong("run-at"), help: ArgumentHelp("Local time HH:MM of the daily ECKiD run (default \(D.runAt)).", valueName: "hh:mm"))
+    var runAt: LocalTime?
+    @Option(name: .customLong("admin-group"), help: ArgumentHelp("Group whose members may change the register (default \(D.adminGroup))."))
     var adminGroup: String?
-    @Option(name: .customLong("keep-backups"), help: "Daily backups to keep after the timer run; 0 turns them off (default 14).")
+    @Option(name: .customLong("keep-backups"), help: ArgumentHelp("Daily backups to keep after the timer run; 0 turns them off (default \(D.keepBackups))."))
     var keepBackups: Int?
-    @Option(name: .customLong("max-connections"), help: "Most client connections at once (default 1024).")
+    @Option(name: .customLong("max-connections"), help: ArgumentHelp("Most client connections at once (default \(D.maxConnections))."))
     var maxConnections: Int?
-    @Option(name: .customLong("max-in-flight"), help: "Most requests per connection being answered at once; a client that pipelines more waits (default 64).")
+    @Option(name: .customLong("max-in-flight"), help: ArgumentHelp("Most requests per connection being answered at once; a client that pipelines more waits (default \(D.maxInFlightPerConnection))."))
     var maxInFlight: Int?
-    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may send nothing before it is closed (default 300).")
-    var idleTimeout: Int?
-    @Option(name: .customLong("line-timeout"), help: "Seconds a client may take to finish a line it started; slower ones are disconnected (default 30).")
-    var lineTimeout: Int?
+    @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Seconds a connection may send nothing before it is closed (default \(D.idleTimeoutSeconds))."))
+    var idleTimeout: Int64?
+    @Option(name: .customLong("line-timeout"), help: ArgumentHelp("Seconds a client may take to finish a line it started; slower ones are disconnected (default \(D.lineTimeoutSeconds))."))
+    var lineTimeout: Int64?
+
+    typealias D = DaemonConfig.Defaults
+
+    /// A setting from its flag, else its environment variable (parsed as the
+    /// flag would be), else the default.
+    static func setting<T: ExpressibleByArgument>(_ flag: T?, _ variable: String, _ fallback: T,
+                                                  environment: [String: String]) throws -> T {
+        if let flag { return flag }
+        guard let text = environment[variable] else { return fallback }
+        guard let value = T(argument: text) else { throw ValidationError("\(variable)='\(text)' is not valid") }
+        return value
+    }
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
@@ -65,18 +77,14 @@ struct Serve: AsyncParsableCommand {
         // Database, WAL and secret are readable by the daemon's user only.
         umask(0o077)
         let defaults = DefaultPaths.forUser()
-        let zoneName = timeZone ?? env["KOPPELINGD_TIME_ZONE"] ?? "Europe/Amsterdam"
-        guard let zone = Zone(identifier: zoneName) else {
-            throw ValidationError("unknown time zone '\(zoneName)' (use an IANA name such as Europe/Amsterdam)")
-        }
-        let runAtText = runAt ?? env["KOPPELINGD_RUN_AT"] ?? "00:05"
-        guard let time = LocalTime(runAtText) else { throw ValidationError("--run-at must be HH:MM, got '\(runAtText)'") }
-        let keep = try keepBackups ?? env["KOPPELINGD_KEEP_BACKUPS"].map(Self.integer) ?? 14
-        let maxConn = try maxConnections ?? env["KOPPELINGD_MAX_CONNECTIONS"].map(Self.integer) ?? 1024
+        let zone = try Self.setting(timeZone, "KOPPELINGD_TIME_ZONE", Zone(identifier: D.timeZone)!, environment: env)
+        let time = try Self.setting(runAt, "KOPPELINGD_RUN_AT", LocalTime(D.runAt)!, environment: env)
+        let keep = try Self.setting(keepBackups, "KOPPELINGD_KEEP_BACKUPS", D.keepBackups, environment: env)
+        let maxConn = try Self.setting(maxConnections, "KOPPELINGD_MAX_CONNECTIONS", D.maxConnections, environment: env)
         guard keep >= 0, maxConn >= 1 else { throw ValidationError("--keep-backups must be ≥ 0 and --max-connections ≥ 1") }
-        let inFlight = try maxInFlight ?? env["KOPPELINGD_MAX_IN_FLIGHT"].map(Self.integer) ?? 64
-        let idle = try idleTimeout ?? env["KOPPELINGD_IDLE_TIMEOUT"].map(Self.integer) ?? 300
-        let line = try lineTimeout ?? env["KOPPELINGD_LINE_TIMEOUT"].map(Self.integer) ?? 30
+        let inFlight = try Self.setting(maxInFlight, "KOPPELINGD_MAX_IN_FLIGHT", D.maxInFlightPerConnection, environment: env)
+        let idle = try Self.setting(idleTimeout, "KOPPELINGD_IDLE_TIMEOUT", D.idleTimeoutSeconds, environment: env)
+        let line = try Self.setting(lineTimeout, "KOPPELINGD_LINE_TIMEOUT", D.lineTimeoutSeconds, environment: env)
         guard inFlight >= 1, idle >= 1, line >= 1 else {
             throw ValidationError("--max-in-flight, --idle-timeout and --line-timeout must be ≥ 1")
         }
@@ -85,9 +93,9 @@ struct Serve: AsyncParsableCommand {
             databasePath: Self.absolute(database ?? env["KOPPELINGD_DATABASE"] ?? defaults.database),
             socketPath: Self.absolute(socket ?? env["KOPPELINGD_SOCKET"] ?? defaults.socket),
             schedule: DailySchedule(zone: zone, runAt: time),
-            adminGroup: adminGroup ?? env["KOPPELINGD_ADMIN_GROUP"] ?? "koppelingbeheer",
+            adminGroup: adminGroup ?? env["KOPPELINGD_ADMIN_GROUP"] ?? D.adminGroup,
             keepBackups: keep, maxConnections: maxConn, maxInFlightPerConnection: inFlight,
-            idleTimeoutSeconds: Int64(idle), lineTimeoutSeconds: Int64(line))
+            idleTimeoutSeconds: idle, lineTimeoutSeconds: line)
         let daemon = Daemon(config: config, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
@@ -130,11 +138,6 @@ struct Serve: AsyncParsableCommand {
         #endif
     }
 
-    static func integer(_ s: String) throws -> Int {
-        guard let n = Int(s) else { throw ValidationError("'\(s)' is not a whole number") }
-        return n
-    }
-
     static func absolute(_ path: String) -> String {
         path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
@@ -146,3 +149,14 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
+
+/// A time zone given on the command line: an IANA name from the system's
+/// zone files.
+extension Zone: ExpressibleByArgument {
+    public init?(argument: String) { self.init(identifier: argument) }
+}
+
+/// The daily run's local time, `HH:MM`.
+extension LocalTime: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
