@@ -303,7 +303,7 @@ Figures from one run of \`scripts/bench.sh\` (started $started_at), which
 builds the release binaries, measures koppelingd and the two local anchors
 it is compared with one after the other on the same machine, and writes
 this file. The ratios compare figures from that one run; re-run the script
-to reproduce them. Issue 6 states the targets.
+to reproduce them.
 
 ## Machine
 
@@ -326,7 +326,7 @@ $load_note
 | durable writes ÷ raw SQLite commits (16 connections) | $(calc "%.0f" "$w1_rate") writes/s | $(calc "%.0f" "$raw_rate") commits/s | **${write_ratio}×** | ≥ 2×: $(verdict "$write_ratio" 2 higher) |
 | \`koppelingctl status\` ÷ \`sqlite3 DB 'select 1'\` (wall time) | $status_ms ms | $select_ms ms | **${status_ratio}×** | ≤ 3×: $(verdict "$status_ratio" 3 lower) |
 
-## Targets (issue 6, item 3)
+## Targets
 
 | target | measured | verdict |
 |---|---|---|

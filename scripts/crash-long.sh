@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The long run of the crash harness (issue 5, item 1): 1,000 iterations of
+# The long run of the crash harness: 1,000 iterations of
 # "start koppelingd on the same files, 4-8 concurrent writers, SIGKILL at a
 # random moment, restart, check every acknowledged change". CI runs 30 (the
 # default of Tests/EndToEndTests/CrashTests.swift).

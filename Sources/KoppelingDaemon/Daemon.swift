@@ -45,7 +45,7 @@ public final class Daemon: Service, Sendable {
                            metadata: ["group": "\(config.adminGroup)"])
         }
         // Who is asking is an NSS lookup that may take seconds: on these
-        // threads, not on the event loop (DESIGN §6).
+        // threads, not on the event loop.
         let lookups = NIOThreadPool(numberOfThreads: CallerResolver.threads)
         lookups.start()
         let callers = CallerResolver(policy: policy, threadPool: lookups)

@@ -6,7 +6,7 @@
 /// It covers what replies use: keyed and unkeyed containers used in order,
 /// strings, integers, booleans and null. Anything else (floating point,
 /// nested containers obtained ahead of use, super encoders, a key written
-/// twice) throws `CompactJSONEncoder.Unsupported`; `encodeOrFallBack` then
+/// twice) throws `CompactJSONEncoder.Unsupported`; `ReplyEncoding.encode` then
 /// asks Foundation, so the output never depends on which path ran.
 public struct CompactJSONEncoder {
     public struct Unsupported: Error {}

@@ -2,7 +2,7 @@ import Foundation
 import KoppelingClient
 import Testing
 
-/// The crash harness (issue 5, item 1), modelled on SQLite's crash tests.
+/// The crash harness, modelled on SQLite's crash tests.
 ///
 /// Each iteration starts the built daemon on the same files, lets 4–8
 /// writer threads change the register (school.add, school.import,

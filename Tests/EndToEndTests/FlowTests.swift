@@ -1,10 +1,10 @@
 import Foundation
 import Testing
 
-/// The seed flow of DESIGN §1 with the built `koppelingctl` against the
+/// The LAS vendor's activation flow with the built `koppelingctl` against the
 /// built `koppelingd`: steps 1–4 (schools, catalogue, activation) and
 /// steps 5–6 (ECKiD key, timer), a restart, and the CLI's exit codes.
-@Suite("The seed flow with koppelingctl")
+@Suite("The activation flow with koppelingctl")
 struct FlowTests {
     static let school = "21QW00"
 

@@ -2,7 +2,7 @@ import Foundation
 import KoppelingClient
 import Testing
 
-/// Transactions tell the truth (DESIGN §4) on a disk that fills up under
+/// Transactions tell the truth on a disk that fills up under
 /// concurrent writers: queued requests share one commit, and SQLite may
 /// roll that transaction back by itself midway (SQLITE_FULL). Whatever a
 /// client was told, success or refusal, is what the register holds after

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Limits under load (issue 5, item 3): the connection cap, the slowloris
+/// Limits under load: the connection cap, the slowloris
 /// guard, the bound on requests in flight per connection, 1,000 connections
 /// at once, and memory that stays flat over many requests.
 ///

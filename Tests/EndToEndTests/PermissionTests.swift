@@ -2,8 +2,7 @@ import Foundation
 import KoppelingProtocol
 import Testing
 
-/// Who may do what (DESIGN §3) and how the state files are kept (issue 5,
-/// item 5): `koppelingctl` run as other users through `setpriv`. Needs
+/// Who may do what and how the state files are kept: `koppelingctl` run as other users through `setpriv`. Needs
 /// root (CI runs as root), `setpriv`, `groupadd` and `useradd`.
 @Suite("Permissions and the state files", .serialized,
        .enabled(if: TemporaryAccounts.possible, "needs root, setpriv, groupadd and useradd"))

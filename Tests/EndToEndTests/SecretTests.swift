@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The verification code is a secret (DESIGN §2): after activations, an
+/// The verification code is a secret: after activations, an
 /// ECKiD key, refusals and a backup, no code appears in the state files,
 /// the daemon's log, any reply or the audit trail.
 @Suite("The verification code stays secret")

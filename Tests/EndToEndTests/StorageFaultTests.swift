@@ -2,7 +2,7 @@ import Foundation
 import KoppelingClient
 import Testing
 
-/// Storage faults (issue 5, item 4): a database locked by another process,
+/// Storage faults: a database locked by another process,
 /// a full file system and a file system that turns read-only under the
 /// running daemon. In each case a write is refused with -32005 and a Dutch
 /// message, reads keep working, and nothing is half there afterwards.

@@ -7,7 +7,7 @@ import NIOCore
 import NIOPosix
 import Testing
 
-/// Transactions tell the truth (DESIGN §4): a group commit never lets a
+/// Transactions tell the truth: a group commit never lets a
 /// request run outside the batch's transaction, and every reply says
 /// whether its change is saved, also when SQLite rolls the transaction
 /// back by itself (as it may on SQLITE_FULL or SQLITE_IOERR).

@@ -6,7 +6,7 @@ import NIOCore
 import NIOPosix
 import Testing
 
-/// Who is asking (DESIGN §3 "Who may do what", §6 "Who is asking"): the
+/// Who is asking, and who may do what: the
 /// caller's user and groups come from an injected directory, looked up off
 /// the event loop, through the daemon's own socket and connection handler.
 @Suite("Who is asking")

@@ -3,7 +3,7 @@ import KoppelingClient
 @testable import KoppelingDaemon
 import Testing
 
-/// Transactions tell the truth (DESIGN §4) on a pipelining client (§3):
+/// Transactions tell the truth on a pipelining client:
 /// a read sees every change acknowledged earlier on its connection and
 /// nothing from a request sent after it on that connection, however many
 /// other connections write at the same time.

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// On a real system these are NSS lookups (files, sssd, LDAP) that may
 /// block for seconds, so they run on the lookup thread pool, never on the
-/// event loop (DESIGN §6 "Who is asking"). Tests inject a directory of
+/// event loop. Tests inject a directory of
 /// their own: invented users and groups, or a lookup that is slow on
 /// purpose.
 protocol CallerDirectory: Sendable {
