@@ -37,8 +37,8 @@ let package = Package(
             ],
             path: "Benchmarks/KoppelingBenchmarks",
             plugins: [
-                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+                .plugin(name: "BenchmarkPlugin", package: "benchmark")
             ]
-        ),
+        )
     ]
 )

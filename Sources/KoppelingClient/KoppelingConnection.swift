@@ -1,3 +1,5 @@
+import KoppelingProtocol
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -6,7 +8,6 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import KoppelingProtocol
 
 /// Why a call did not get a reply from the daemon.
 public enum ClientError: Error, CustomStringConvertible {
@@ -51,7 +52,9 @@ public final class KoppelingConnection {
         guard rc == 0 else {
             let code = errno
             close(fd)
-            if code == EACCES || code == EPERM { throw ClientError.noAccess(path: path, group: Self.groupName(of: path)) }
+            if code == EACCES || code == EPERM {
+                throw ClientError.noAccess(path: path, group: Self.groupName(of: path))
+            }
             throw ClientError.notReachable(path: path, reason: String(cString: strerror(code)))
         }
         self.fd = fd

@@ -8,7 +8,14 @@ public struct ActivationInput: Sendable, CustomStringConvertible, CustomDebugStr
     public var verificationCode: String
     public var startDate: String?
 
-    public init(school: String, koppeling: String, name: String, agree: Bool, verificationCode: String, startDate: String?) {
+    public init(
+        school: String,
+        koppeling: String,
+        name: String,
+        agree: Bool,
+        verificationCode: String,
+        startDate: String?
+    ) {
         self.school = school
         self.koppeling = koppeling
         self.name = name
@@ -29,8 +36,13 @@ public struct ActivationInput: Sendable, CustomStringConvertible, CustomDebugStr
     public var debugDescription: String { description }
 
     public var customMirror: Mirror {
-        Mirror(self, children: ["school": school, "koppeling": koppeling, "name": name, "agree": agree,
-                                "verificationCode": hiddenCode, "startDate": startDate as Any])
+        Mirror(
+            self,
+            children: [
+                "school": school, "koppeling": koppeling, "name": name, "agree": agree,
+                "verificationCode": hiddenCode, "startDate": startDate as Any,
+            ]
+        )
     }
 }
 
@@ -46,12 +58,17 @@ public struct ValidatedActivation: Sendable {
 public enum ActivationRules {
     /// Checks every input rule at once and reports all that fail. `today`
     /// is the local date in the daemon's zone.
-    public static func validate(_ input: ActivationInput, today: LocalDate) -> Result<ValidatedActivation, KoppelingError> {
+    public static func validate(
+        _ input: ActivationInput,
+        today: LocalDate
+    ) -> Result<ValidatedActivation, KoppelingError> {
         var violations: [Violation] = []
         let school: Brin6?
         switch Brin6.parse(input.school) {
         case .success(let b): school = b
-        case .failure(let v): school = nil; violations.append(v)
+        case .failure(let v):
+            school = nil
+            violations.append(v)
         }
         let koppeling = input.koppeling.trimmingWhitespace().lowercased()
         if koppeling.isEmpty {
@@ -63,20 +80,36 @@ public enum ActivationRules {
         case .failure(let v): violations.append(v)
         }
         if !input.agree {
-            violations.append(Violation(field: "agree", reason: .agreementRequired,
-                message: "Vink 'Voor akkoord' aan: zonder akkoord met de gebruikersvoorwaarden kan de koppeling niet worden geactiveerd."))
+            violations.append(
+                Violation(
+                    field: "agree",
+                    reason: .agreementRequired,
+                    message:
+                        "Vink 'Voor akkoord' aan: zonder akkoord met de gebruikersvoorwaarden kan de koppeling niet worden geactiveerd."
+                )
+            )
         }
         var startDate = today
         if let raw = input.startDate {
             if let d = LocalDate(iso: raw.trimmingWhitespace()) {
                 startDate = d
                 if d < today {
-                    violations.append(Violation(field: "start_date", reason: .startDateInPast,
-                        message: "De startdatum \(d) ligt in het verleden; kies vandaag (\(today)) of later."))
+                    violations.append(
+                        Violation(
+                            field: "start_date",
+                            reason: .startDateInPast,
+                            message: "De startdatum \(d) ligt in het verleden; kies vandaag (\(today)) of later."
+                        )
+                    )
                 }
             } else {
-                violations.append(Violation(field: "start_date", reason: .startDateFormat,
-                    message: "De startdatum moet een bestaande datum zijn in de vorm JJJJ-MM-DD."))
+                violations.append(
+                    Violation(
+                        field: "start_date",
+                        reason: .startDateFormat,
+                        message: "De startdatum moet een bestaande datum zijn in de vorm JJJJ-MM-DD."
+                    )
+                )
             }
         }
         var code: VerificationCode?
@@ -94,6 +127,14 @@ public enum ActivationRules {
             }
         }
         guard violations.isEmpty, let school, let code else { return .failure(.rules(violations)) }
-        return .success(ValidatedActivation(school: school, koppeling: koppeling, acceptedByName: name, startDate: startDate, code: code))
+        return .success(
+            ValidatedActivation(
+                school: school,
+                koppeling: koppeling,
+                acceptedByName: name,
+                startDate: startDate,
+                code: code
+            )
+        )
     }
 }

@@ -7,9 +7,14 @@ public struct Brin6: Sendable, Hashable, Comparable, CustomStringConvertible, Co
     public static func parse(_ raw: String, field: String = "brin6") -> Result<Brin6, Violation> {
         let normalised = raw.trimmingWhitespace().asciiUppercased
         if isWellFormed(normalised) { return .success(Brin6(unchecked: normalised)) }
-        return .failure(Violation(
-            field: field, reason: .brin6Format,
-            message: "'\(raw.printableExcerpt)' is geen geldig BRIN6-nummer: verwacht 2 cijfers, 2 letters en het 2-cijferige vestigingsnummer, bijvoorbeeld 21QW00."))
+        return .failure(
+            Violation(
+                field: field,
+                reason: .brin6Format,
+                message:
+                    "'\(raw.printableExcerpt)' is geen geldig BRIN6-nummer: verwacht 2 cijfers, 2 letters en het 2-cijferige vestigingsnummer, bijvoorbeeld 21QW00."
+            )
+        )
     }
 
     init(unchecked value: String) { self.value = value }
@@ -64,7 +69,9 @@ extension String {
 
     /// A short, single-line excerpt safe to echo back in a message.
     var printableExcerpt: String {
-        let cleaned = String(self.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : Character($0) })
+        let cleaned = String(
+            self.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : Character($0) }
+        )
         return cleaned.count > 40 ? String(cleaned.prefix(40)) + "…" : cleaned
     }
 }

@@ -12,9 +12,18 @@ public struct CatalogEntry: Sendable, Equatable, Codable {
     public var recommendedPrerequisite: String?
     public var carriesEckidImport: Bool
 
-    public init(id: String, category: String, name: String, description: String, supplier: String,
-                priceCents: Int?, termsText: String, termsVersion: String,
-                recommendedPrerequisite: String?, carriesEckidImport: Bool) {
+    public init(
+        id: String,
+        category: String,
+        name: String,
+        description: String,
+        supplier: String,
+        priceCents: Int?,
+        termsText: String,
+        termsVersion: String,
+        recommendedPrerequisite: String?,
+        carriesEckidImport: Bool
+    ) {
         self.id = id
         self.category = category
         self.name = name
@@ -82,20 +91,44 @@ public enum CatalogRules {
     /// `knownIds` are the ids a prerequisite may name.
     public static func validate(_ e: CatalogEntry, field: String, knownIds: Set<String>) -> [Violation] {
         var v: [Violation] = []
-        func bad(_ f: String, _ m: String) { v.append(Violation(field: "\(field).\(f)", reason: .catalogEntryInvalid, message: m)) }
-        if !isSlug(e.id) { bad("id", "Het id '\(e.id.printableExcerpt)' moet bestaan uit kleine letters, cijfers en koppeltekens (2-64 tekens).") }
-        for (f, value, max) in [("category", e.category, 100), ("name", e.name, 200), ("supplier", e.supplier, 200),
-                                ("description", e.description, 2000), ("terms_version", e.termsVersion, 50)] {
-            let t = value.trimmingWhitespace()
-            if t.isEmpty { bad(f, "Het veld '\(f)' is verplicht.") }
-            else if t.count > max { bad(f, "Het veld '\(f)' mag hoogstens \(max) tekens lang zijn.") }
+        func bad(_ f: String, _ m: String) {
+            v.append(Violation(field: "\(field).\(f)", reason: .catalogEntryInvalid, message: m))
         }
-        if e.termsText.trimmingWhitespace().isEmpty { bad("terms_text", "De tekst van de gebruikersvoorwaarden is verplicht.") }
-        if e.termsText.utf8.count > 200_000 { bad("terms_text", "De gebruikersvoorwaarden mogen hoogstens 200.000 bytes lang zijn.") }
-        if let p = e.priceCents, p < 0 || p > 100_000_000 { bad("price_cents", "De prijs moet tussen 0 en 1.000.000 euro liggen (in centen).") }
+        if !isSlug(e.id) {
+            bad(
+                "id",
+                "Het id '\(e.id.printableExcerpt)' moet bestaan uit kleine letters, cijfers en koppeltekens (2-64 tekens)."
+            )
+        }
+        for (f, value, max) in [
+            ("category", e.category, 100), ("name", e.name, 200), ("supplier", e.supplier, 200),
+            ("description", e.description, 2000), ("terms_version", e.termsVersion, 50),
+        ] {
+            let t = value.trimmingWhitespace()
+            if t.isEmpty {
+                bad(f, "Het veld '\(f)' is verplicht.")
+            } else if t.count > max {
+                bad(f, "Het veld '\(f)' mag hoogstens \(max) tekens lang zijn.")
+            }
+        }
+        if e.termsText.trimmingWhitespace().isEmpty {
+            bad("terms_text", "De tekst van de gebruikersvoorwaarden is verplicht.")
+        }
+        if e.termsText.utf8.count > 200_000 {
+            bad("terms_text", "De gebruikersvoorwaarden mogen hoogstens 200.000 bytes lang zijn.")
+        }
+        if let p = e.priceCents, p < 0 || p > 100_000_000 {
+            bad("price_cents", "De prijs moet tussen 0 en 1.000.000 euro liggen (in centen).")
+        }
         if let pre = e.recommendedPrerequisite {
-            if pre == e.id { bad("recommended_prerequisite", "Een koppeling kan niet zichzelf als voorwaarde aanbevelen.") }
-            else if !knownIds.contains(pre) { bad("recommended_prerequisite", "De aanbevolen koppeling '\(pre.printableExcerpt)' staat niet in de catalogus.") }
+            if pre == e.id {
+                bad("recommended_prerequisite", "Een koppeling kan niet zichzelf als voorwaarde aanbevelen.")
+            } else if !knownIds.contains(pre) {
+                bad(
+                    "recommended_prerequisite",
+                    "De aanbevolen koppeling '\(pre.printableExcerpt)' staat niet in de catalogus."
+                )
+            }
         }
         return v
     }

@@ -20,12 +20,13 @@ public enum Instant {
         let u = Array(s.utf8)
         // Int("+1") and Int("-1") parse: insist on digits.
         guard u.count == 20, [11, 12, 14, 15, 17, 18].allSatisfy({ u[$0].isASCIIDigit }),
-              u[10] == UInt8(ascii: "T"), u[13] == UInt8(ascii: ":"),
-              u[16] == UInt8(ascii: ":"), u[19] == UInt8(ascii: "Z"),
-              let day = LocalDate(iso: String(decoding: u[0..<10], as: UTF8.self)),
-              let h = Int(String(decoding: u[11..<13], as: UTF8.self)), h < 24,
-              let m = Int(String(decoding: u[14..<16], as: UTF8.self)), m < 60,
-              let sec = Int(String(decoding: u[17..<19], as: UTF8.self)), sec < 61 else { return nil }
+            u[10] == UInt8(ascii: "T"), u[13] == UInt8(ascii: ":"),
+            u[16] == UInt8(ascii: ":"), u[19] == UInt8(ascii: "Z"),
+            let day = LocalDate(iso: String(decoding: u[0..<10], as: UTF8.self)),
+            let h = Int(String(decoding: u[11..<13], as: UTF8.self)), h < 24,
+            let m = Int(String(decoding: u[14..<16], as: UTF8.self)), m < 60,
+            let sec = Int(String(decoding: u[17..<19], as: UTF8.self)), sec < 61
+        else { return nil }
         return Date(timeIntervalSince1970: Double(day.dayNumber * 86400 + h * 3600 + m * 60 + sec))
     }
 }

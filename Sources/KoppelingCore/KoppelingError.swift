@@ -52,7 +52,8 @@ public enum KoppelingError: Error, Sendable, Equatable {
             return "\(v.count) regels zijn niet nageleefd: " + v.map(\.message).joined(separator: " ")
         case .notFound(let v), .conflict(let v): return v.message
         case .permissionDenied(let method):
-            return "U heeft geen rechten om '\(method)' uit te voeren. Alleen root, de gebruiker van de daemon en leden van de beheergroep mogen wijzigingen doen."
+            return
+                "U heeft geen rechten om '\(method)' uit te voeren. Alleen root, de gebruiker van de daemon en leden van de beheergroep mogen wijzigingen doen."
         case .unavailable(_, let m), .invalidParams(_, let m, _): return m
         }
     }

@@ -37,9 +37,23 @@ public struct ActivationRecord: Sendable, Equatable, Codable {
     public var deactivatedBy: String?
     public var deactivationReason: String?
 
-    public init(id: Int, school: String, koppeling: String, koppelingName: String, acceptedByName: String,
-                user: String, uid: Int, termsVersion: String, startDate: String, verificationCode: String,
-                activatedAt: String, active: Bool, deactivatedAt: String?, deactivatedBy: String?, deactivationReason: String?) {
+    public init(
+        id: Int,
+        school: String,
+        koppeling: String,
+        koppelingName: String,
+        acceptedByName: String,
+        user: String,
+        uid: Int,
+        termsVersion: String,
+        startDate: String,
+        verificationCode: String,
+        activatedAt: String,
+        active: Bool,
+        deactivatedAt: String?,
+        deactivatedBy: String?,
+        deactivationReason: String?
+    ) {
         self.id = id
         self.school = school
         self.koppeling = koppeling
@@ -103,8 +117,17 @@ public struct EckidImportRecord: Sendable, Equatable, Codable {
     public var disabledBy: String?
     public var disabledReason: String?
 
-    public init(school: String, state: EckidImportState, activeFrom: String, keySetAt: String, keySetBy: String,
-                activatedAt: String?, disabledAt: String?, disabledBy: String?, disabledReason: String?) {
+    public init(
+        school: String,
+        state: EckidImportState,
+        activeFrom: String,
+        keySetAt: String,
+        keySetBy: String,
+        activatedAt: String?,
+        disabledAt: String?,
+        disabledBy: String?,
+        disabledReason: String?
+    ) {
         self.school = school
         self.state = state
         self.activeFrom = activeFrom
@@ -153,7 +176,15 @@ public struct TimerRunRecord: Sendable, Equatable, Codable {
     public var stopped: Int
     public var stoppedDetail: String
 
-    public init(kind: Kind, localDay: String, startedAt: String, finishedAt: String, enabled: Int, stopped: Int, stoppedDetail: String) {
+    public init(
+        kind: Kind,
+        localDay: String,
+        startedAt: String,
+        finishedAt: String,
+        enabled: Int,
+        stopped: Int,
+        stoppedDetail: String
+    ) {
         self.kind = kind
         self.localDay = localDay
         self.startedAt = startedAt
@@ -203,8 +234,18 @@ public struct AuditEntry: Sendable, Equatable, Codable {
         try c.encode(detail, forKey: .detail)
     }
 
-    public init(id: Int, at: String, user: String, uid: Int, method: String, school: String?, koppeling: String?,
-                outcome: Outcome, reasons: [String], detail: String) {
+    public init(
+        id: Int,
+        at: String,
+        user: String,
+        uid: Int,
+        method: String,
+        school: String?,
+        koppeling: String?,
+        outcome: Outcome,
+        reasons: [String],
+        detail: String
+    ) {
         self.id = id
         self.at = at
         self.user = user

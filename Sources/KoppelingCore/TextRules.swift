@@ -9,12 +9,23 @@ public enum TextRules {
     public static func schoolName(_ raw: String, field: String = "name") -> Result<String, Violation> {
         let name = raw.trimmingWhitespace()
         if name.isEmpty || name.containsControlCharacters {
-            return .failure(Violation(field: field, reason: .schoolNameRequired,
-                message: "De naam van de school is verplicht (zonder stuurtekens)."))
+            return .failure(
+                Violation(
+                    field: field,
+                    reason: .schoolNameRequired,
+                    message: "De naam van de school is verplicht (zonder stuurtekens)."
+                )
+            )
         }
         if name.unicodeScalars.count > schoolNameMaxLength {
-            return .failure(Violation(field: field, reason: .schoolNameTooLong,
-                message: "De naam van de school mag hoogstens \(schoolNameMaxLength) tekens lang zijn (nu \(name.unicodeScalars.count))."))
+            return .failure(
+                Violation(
+                    field: field,
+                    reason: .schoolNameTooLong,
+                    message:
+                        "De naam van de school mag hoogstens \(schoolNameMaxLength) tekens lang zijn (nu \(name.unicodeScalars.count))."
+                )
+            )
         }
         return .success(name)
     }
@@ -22,12 +33,24 @@ public enum TextRules {
     public static func personName(_ raw: String, field: String = "name") -> Result<String, Violation> {
         let name = raw.trimmingWhitespace()
         if name.isEmpty || name.containsControlCharacters {
-            return .failure(Violation(field: field, reason: .nameRequired,
-                message: "Uw naam is verplicht: de gemandateerde persoon die akkoord gaat met de gebruikersvoorwaarden."))
+            return .failure(
+                Violation(
+                    field: field,
+                    reason: .nameRequired,
+                    message:
+                        "Uw naam is verplicht: de gemandateerde persoon die akkoord gaat met de gebruikersvoorwaarden."
+                )
+            )
         }
         if name.unicodeScalars.count > personNameMaxLength {
-            return .failure(Violation(field: field, reason: .nameTooLong,
-                message: "Uw naam mag hoogstens \(personNameMaxLength) tekens lang zijn (nu \(name.unicodeScalars.count))."))
+            return .failure(
+                Violation(
+                    field: field,
+                    reason: .nameTooLong,
+                    message:
+                        "Uw naam mag hoogstens \(personNameMaxLength) tekens lang zijn (nu \(name.unicodeScalars.count))."
+                )
+            )
         }
         return .success(name)
     }

@@ -11,24 +11,46 @@ public struct VerificationCode: Sendable, CustomStringConvertible, CustomDebugSt
 
     /// Checks every rule and reports every one that fails (reuse is checked
     /// by storage, which alone knows the codes used before).
-    public static func validate(_ raw: String, for school: Brin6, field: String = "verification_code") -> Result<VerificationCode, KoppelingError> {
+    public static func validate(
+        _ raw: String,
+        for school: Brin6,
+        field: String = "verification_code"
+    ) -> Result<VerificationCode, KoppelingError> {
         var violations: [Violation] = []
         let scalars = raw.unicodeScalars
         let length = scalars.count
         if length < minLength || length > maxLength {
-            violations.append(Violation(field: field, reason: .verificationCodeLength,
-                message: "De verificatiecode moet minimaal \(minLength) en mag maximaal \(maxLength) tekens bevatten (nu \(length))."))
+            violations.append(
+                Violation(
+                    field: field,
+                    reason: .verificationCodeLength,
+                    message:
+                        "De verificatiecode moet minimaal \(minLength) en mag maximaal \(maxLength) tekens bevatten (nu \(length))."
+                )
+            )
         }
         if !scalars.allSatisfy({ $0.isASCII && UInt8($0.value).isASCIIAlphanumeric }) {
-            violations.append(Violation(field: field, reason: .verificationCodeCharacters,
-                message: "De verificatiecode mag alleen letters en cijfers bevatten (A-Z, a-z, 0-9): geen spaties, leestekens of andere tekens."))
+            violations.append(
+                Violation(
+                    field: field,
+                    reason: .verificationCodeCharacters,
+                    message:
+                        "De verificatiecode mag alleen letters en cijfers bevatten (A-Z, a-z, 0-9): geen spaties, leestekens of andere tekens."
+                )
+            )
         }
         // The vendor's own screenshot shows a lower-case prefix: compare
         // the first six characters without regard to case.
         let prefix = String(String.UnicodeScalarView(scalars.prefix(6)))
         if prefix.asciiUppercased != school.value {
-            violations.append(Violation(field: field, reason: .verificationCodePrefix,
-                message: "De verificatiecode moet beginnen met het BRIN- en vestigingsnummer van de school (\(school.value))."))
+            violations.append(
+                Violation(
+                    field: field,
+                    reason: .verificationCodePrefix,
+                    message:
+                        "De verificatiecode moet beginnen met het BRIN- en vestigingsnummer van de school (\(school.value))."
+                )
+            )
         }
         if violations.isEmpty { return .success(VerificationCode(plainText: raw)) }
         return .failure(.rules(violations))
@@ -52,7 +74,8 @@ public struct VerificationCode: Sendable, CustomStringConvertible, CustomDebugSt
         let scalars = Array(plainText.unicodeScalars)
         let rest = String(String.UnicodeScalarView(scalars.dropFirst(6)))
         var prefixes: [String] = [String(String.UnicodeScalarView(scalars.prefix(6))).asciiUppercased]
-        for (i, scalar) in scalars.prefix(6).enumerated() where scalar.isASCII && (UInt8(scalar.value).isASCIIUpper || UInt8(scalar.value).isASCIILower) {
+        for (i, scalar) in scalars.prefix(6).enumerated()
+        where scalar.isASCII && (UInt8(scalar.value).isASCIIUpper || UInt8(scalar.value).isASCIILower) {
             prefixes += prefixes.map { prefix in
                 var chars = Array(prefix.unicodeScalars)
                 chars[i] = Unicode.Scalar(UInt8(scalar.value) | 0x20)
@@ -62,7 +85,9 @@ public struct VerificationCode: Sendable, CustomStringConvertible, CustomDebugSt
         return prefixes.map { $0 + rest }
     }
 
-    public var masked: MaskedCode { MaskedCode(prefix: String(plainText.prefix(6)).uppercased(), length: plainText.count) }
+    public var masked: MaskedCode {
+        MaskedCode(prefix: String(plainText.prefix(6)).uppercased(), length: plainText.count)
+    }
     public var description: String { masked.description }
     public var debugDescription: String { masked.description }
     /// `dump` and other reflection would otherwise show `plainText`.

@@ -1,8 +1,8 @@
 import Foundation
 import KoppelingCore
-import KoppelingTime
-import KoppelingStorage
 import KoppelingProtocol
+import KoppelingStorage
+import KoppelingTime
 import Logging
 import NIOCore
 import NIOPosix
@@ -18,8 +18,12 @@ public final class Daemon: Service, Sendable {
     /// Called with the socket path once the daemon serves (tests use it).
     let onReady: @Sendable (String) -> Void
 
-    public init(config: DaemonConfig, clock: any KoppelingClock = SystemClock(), logger: Logger,
-                onReady: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        config: DaemonConfig,
+        clock: any KoppelingClock = SystemClock(),
+        logger: Logger,
+        onReady: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.config = config
         self.clock = clock
         self.logger = logger
@@ -32,8 +36,10 @@ public final class Daemon: Service, Sendable {
         try SocketServer.createDirectory(config.stateDirectory)
         // Before the database is touched: a second daemon on this register
         // stops here, naming the one that runs.
-        let lock = try RegisterLock.acquire(database: config.databasePath,
-                                            holder: RegisterLock.holder(socket: config.socketPath))
+        let lock = try RegisterLock.acquire(
+            database: config.databasePath,
+            holder: RegisterLock.holder(socket: config.socketPath)
+        )
         defer { lock.release() }
         let register = try Register.open(path: config.databasePath)
         let app = Application(register: register, config: config, clock: clock, logger: logger)
@@ -41,8 +47,10 @@ public final class Daemon: Service, Sendable {
         let executor = DatabaseExecutor(app: app)
         let policy = AdminPolicy(adminGroup: config.adminGroup)
         if policy.adminGID == nil {
-            logger.warning("admin group does not exist; only root and the daemon's own user may change things",
-                           metadata: ["group": "\(config.adminGroup)"])
+            logger.warning(
+                "admin group does not exist; only root and the daemon's own user may change things",
+                metadata: ["group": "\(config.adminGroup)"]
+            )
         }
         // Who is asking is an NSS lookup that may take seconds: on these
         // threads, not on the event loop.
@@ -62,16 +70,35 @@ public final class Daemon: Service, Sendable {
         }
         let listener: SocketServer.Listener
         do {
-            listener = try await SocketServer.start(group: group, config: config, activation: activation, logger: logger) {
+            listener = try await SocketServer.start(
+                group: group,
+                config: config,
+                activation: activation,
+                logger: logger
+            ) {
                 [config, logger] channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(IdleStateHandler(readTimeout: .seconds(config.idleTimeoutSeconds)))
-                    try sync.addHandler(LineDeadlineHandler(timeout: .seconds(config.lineTimeoutSeconds), logger: logger))
-                    try sync.addHandler(ByteToMessageHandler(LineDecoder(maxLength: ProtocolInfo.maxLineBytes),
-                                                             maximumBufferSize: ProtocolInfo.maxLineBytes + 2))
-                    try sync.addHandler(ConnectionHandler(executor: executor, readers: readers, callers: callers, registry: registry,
-                                                          maxInFlight: config.maxInFlightPerConnection, logger: logger))
+                    try sync.addHandler(
+                        LineDeadlineHandler(timeout: .seconds(config.lineTimeoutSeconds), logger: logger)
+                    )
+                    try sync.addHandler(
+                        ByteToMessageHandler(
+                            LineDecoder(maxLength: ProtocolInfo.maxLineBytes),
+                            maximumBufferSize: ProtocolInfo.maxLineBytes + 2
+                        )
+                    )
+                    try sync.addHandler(
+                        ConnectionHandler(
+                            executor: executor,
+                            readers: readers,
+                            callers: callers,
+                            registry: registry,
+                            maxInFlight: config.maxInFlightPerConnection,
+                            logger: logger
+                        )
+                    )
                 }
             }
         } catch {
@@ -82,10 +109,13 @@ public final class Daemon: Service, Sendable {
             throw error
         }
         let socketDescription = listener.ownsPath ? config.socketPath : "systemd socket"
-        logger.info("koppelingd serves", metadata: [
-            "socket": "\(socketDescription)", "database": "\(config.databasePath)",
-            "time_zone": "\(config.schedule.zone)", "run_at": "\(config.schedule.runAt)",
-        ])
+        logger.info(
+            "koppelingd serves",
+            metadata: [
+                "socket": "\(socketDescription)", "database": "\(config.databasePath)",
+                "time_zone": "\(config.schedule.zone)", "run_at": "\(config.schedule.runAt)",
+            ]
+        )
         notifier.send("READY=1\nSTATUS=Serving on \(socketDescription)\nMAINPID=\(getpid())")
         onReady(config.socketPath)
 
@@ -105,7 +135,9 @@ public final class Daemon: Service, Sendable {
             await withTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { await timer.run() }
                 if let interval = Notifier.watchdogInterval() {
-                    tasks.addTask { await Daemon.watchdog(interval: interval, executor: executor, group: group, notifier: notifier) }
+                    tasks.addTask {
+                        await Daemon.watchdog(interval: interval, executor: executor, group: group, notifier: notifier)
+                    }
                 }
             }
         }
@@ -135,7 +167,8 @@ public final class Daemon: Service, Sendable {
 
     /// Pings systemd's watchdog only while the event loop and the database
     /// both still answer.
-    static func watchdog(interval: Double, executor: DatabaseExecutor, group: EventLoopGroup, notifier: Notifier) async {
+    static func watchdog(interval: Double, executor: DatabaseExecutor, group: EventLoopGroup, notifier: Notifier) async
+    {
         while !Task.isCancelled {
             do {
                 try await group.next().submit {}.get()

@@ -1,7 +1,7 @@
 import Foundation
 import KoppelingCore
-import KoppelingTime
 import KoppelingProtocol
+import KoppelingTime
 
 /// Where the daemon keeps its state and how it runs. Built from flags and
 /// environment variables by the executable; defaults depend on who runs it.
@@ -34,11 +34,18 @@ public struct DaemonConfig: Sendable {
         public static let shutdownGraceSeconds: Int64 = 10
     }
 
-    public init(databasePath: String, socketPath: String, schedule: DailySchedule, adminGroup: String = Defaults.adminGroup,
-                keepBackups: Int = Defaults.keepBackups, maxConnections: Int = Defaults.maxConnections,
-                maxInFlightPerConnection: Int = Defaults.maxInFlightPerConnection,
-                idleTimeoutSeconds: Int64 = Defaults.idleTimeoutSeconds, lineTimeoutSeconds: Int64 = Defaults.lineTimeoutSeconds,
-                shutdownGraceSeconds: Int64 = Defaults.shutdownGraceSeconds) {
+    public init(
+        databasePath: String,
+        socketPath: String,
+        schedule: DailySchedule,
+        adminGroup: String = Defaults.adminGroup,
+        keepBackups: Int = Defaults.keepBackups,
+        maxConnections: Int = Defaults.maxConnections,
+        maxInFlightPerConnection: Int = Defaults.maxInFlightPerConnection,
+        idleTimeoutSeconds: Int64 = Defaults.idleTimeoutSeconds,
+        lineTimeoutSeconds: Int64 = Defaults.lineTimeoutSeconds,
+        shutdownGraceSeconds: Int64 = Defaults.shutdownGraceSeconds
+    ) {
         self.databasePath = databasePath
         self.socketPath = socketPath
         self.schedule = schedule

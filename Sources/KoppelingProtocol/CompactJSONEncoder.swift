@@ -175,7 +175,8 @@ final class JSONByteWriter {
         guard members.count > 1 else { return }
         var sorted = true
         for i in 1..<members.count {
-            let previous = members[i - 1].key.utf8, key = members[i].key.utf8
+            let previous = members[i - 1].key.utf8
+            let key = members[i].key.utf8
             if previous.elementsEqual(key) { throw CompactJSONEncoder.Unsupported() }
             if !previous.lexicographicallyPrecedes(key) { sorted = false }
         }
@@ -258,7 +259,9 @@ struct JSONKeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 
     mutating func encodeNil(forKey key: Key) throws { try member(key) { writer.writeRaw("null") } }
-    mutating func encode(_ value: Bool, forKey key: Key) throws { try member(key) { writer.writeRaw(value ? "true" : "false") } }
+    mutating func encode(_ value: Bool, forKey key: Key) throws {
+        try member(key) { writer.writeRaw(value ? "true" : "false") }
+    }
     mutating func encode(_ value: String, forKey key: Key) throws { try member(key) { writer.writeString(value) } }
     mutating func encode(_ value: Double, forKey key: Key) throws { throw CompactJSONEncoder.Unsupported() }
     mutating func encode(_ value: Float, forKey key: Key) throws { throw CompactJSONEncoder.Unsupported() }
@@ -272,9 +275,14 @@ struct JSONKeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: UInt16, forKey key: Key) throws { try member(key) { writer.writeInteger(value) } }
     mutating func encode(_ value: UInt32, forKey key: Key) throws { try member(key) { writer.writeInteger(value) } }
     mutating func encode(_ value: UInt64, forKey key: Key) throws { try member(key) { writer.writeInteger(value) } }
-    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { try member(key) { try writer.encodeValue(value) } }
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        try member(key) { try writer.encodeValue(value) }
+    }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type,
+        forKey key: Key
+    ) -> KeyedEncodingContainer<NestedKey> {
         KeyedEncodingContainer(JSONKeyedWriter<NestedKey>(writer: writer, frame: -1))
     }
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
@@ -313,10 +321,14 @@ struct JSONUnkeyedWriter: UnkeyedEncodingContainer {
     mutating func encode(_ value: UInt64) throws { try element { writer.writeInteger(value) } }
     mutating func encode<T: Encodable>(_ value: T) throws { try element { try writer.encodeValue(value) } }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type
+    ) -> KeyedEncodingContainer<NestedKey> {
         KeyedEncodingContainer(JSONKeyedWriter<NestedKey>(writer: writer, frame: -1))
     }
-    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer { JSONUnkeyedWriter(writer: writer, frame: -1) }
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        JSONUnkeyedWriter(writer: writer, frame: -1)
+    }
     mutating func superEncoder() -> any Encoder { UnsupportedEncoder() }
 }
 

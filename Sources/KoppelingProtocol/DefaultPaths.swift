@@ -14,8 +14,10 @@ public enum DefaultPaths {
     public static let systemDatabase = "/var/lib/koppelingd/koppelingd.db"
     public static let systemSocket = "/run/koppelingd/koppelingd.sock"
 
-    public static func forUser(uid: uid_t = getuid(),
-                               environment: [String: String] = ProcessInfo.processInfo.environment) -> (database: String, socket: String) {
+    public static func forUser(
+        uid: uid_t = getuid(),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> (database: String, socket: String) {
         if uid == 0 { return (systemDatabase, systemSocket) }
         let home = environment["HOME"] ?? homeDirectory(uid: uid)
         let stateHome = environment["XDG_STATE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? home + "/.local/state"
@@ -26,8 +28,10 @@ public enum DefaultPaths {
 
     /// The socket `koppelingctl` talks to: `$KOPPELING_SOCKET`, else the
     /// caller's own daemon if one runs, else the system daemon.
-    public static func clientSocket(uid: uid_t = getuid(),
-                                    environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    public static func clientSocket(
+        uid: uid_t = getuid(),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String {
         if let explicit = environment["KOPPELING_SOCKET"], !explicit.isEmpty { return explicit }
         let own = forUser(uid: uid, environment: environment).socket
         if uid != 0, FileManager.default.fileExists(atPath: own) { return own }

@@ -26,12 +26,12 @@ public enum Method: String, Sendable, CaseIterable {
     public var execution: Execution {
         switch self {
         case .schoolAdd, .schoolRemove, .schoolImport, .catalogLoad, .koppelingActivate, .koppelingDeactivate,
-             .eckidSetKey, .eckidDisable, .timerRun:
+            .eckidSetKey, .eckidDisable, .timerRun:
             return .write
         case .backupCreate:
             return .exclusive
         case .hello, .status, .schoolList, .schoolGet, .catalogList, .catalogGet, .koppelingOverview,
-             .eckidStatus, .timerStatus, .auditList:
+            .eckidStatus, .timerStatus, .auditList:
             return .read
         }
     }

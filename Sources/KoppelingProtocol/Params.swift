@@ -29,7 +29,10 @@ public struct NoParams: RPCParams {
 public struct SchoolAddParams: RPCParams {
     public var brin6: String
     public var name: String
-    public init(brin6: String, name: String) { self.brin6 = brin6; self.name = name }
+    public init(brin6: String, name: String) {
+        self.brin6 = brin6
+        self.name = name
+    }
     public enum CodingKeys: String, CodingKey, CaseIterable { case brin6, name }
 }
 
@@ -43,7 +46,10 @@ public struct SchoolImportParams: RPCParams {
     public struct Row: Codable, Sendable {
         public var brin6: String
         public var name: String
-        public init(brin6: String, name: String) { self.brin6 = brin6; self.name = name }
+        public init(brin6: String, name: String) {
+            self.brin6 = brin6
+            self.name = name
+        }
     }
     public var schools: [Row]
     public init(schools: [Row]) { self.schools = schools }
@@ -70,7 +76,14 @@ public struct ActivateParams: RPCParams {
     public var verificationCode: String
     public var startDate: String?
 
-    public init(brin6: String, koppeling: String, name: String, agree: Bool, verificationCode: String, startDate: String?) {
+    public init(
+        brin6: String,
+        koppeling: String,
+        name: String,
+        agree: Bool,
+        verificationCode: String,
+        startDate: String?
+    ) {
         self.brin6 = brin6
         self.koppeling = koppeling
         self.name = name
@@ -90,14 +103,21 @@ public struct DeactivateParams: RPCParams {
     public var brin6: String
     public var koppeling: String
     public var reason: String?
-    public init(brin6: String, koppeling: String, reason: String?) { self.brin6 = brin6; self.koppeling = koppeling; self.reason = reason }
+    public init(brin6: String, koppeling: String, reason: String?) {
+        self.brin6 = brin6
+        self.koppeling = koppeling
+        self.reason = reason
+    }
     public enum CodingKeys: String, CodingKey, CaseIterable { case brin6, koppeling, reason }
 }
 
 public struct SetKeyParams: RPCParams {
     public var brin6: String
     public var key: String
-    public init(brin6: String, key: String) { self.brin6 = brin6; self.key = key }
+    public init(brin6: String, key: String) {
+        self.brin6 = brin6
+        self.key = key
+    }
     public enum CodingKeys: String, CodingKey, CaseIterable { case brin6, key }
 }
 
@@ -111,6 +131,10 @@ public struct AuditListParams: RPCParams {
     public var brin6: String?
     public var since: String?
     public var limit: Int?
-    public init(brin6: String?, since: String?, limit: Int?) { self.brin6 = brin6; self.since = since; self.limit = limit }
+    public init(brin6: String?, since: String?, limit: Int?) {
+        self.brin6 = brin6
+        self.since = since
+        self.limit = limit
+    }
     public enum CodingKeys: String, CodingKey, CaseIterable { case brin6, since, limit }
 }

@@ -8,9 +8,13 @@ public enum RPCID: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let n = try? c.decode(Int64.self) { self = .number(n) }
-        else { self = .string(try c.decode(String.self)) }
+        if c.decodeNil() {
+            self = .null
+        } else if let n = try? c.decode(Int64.self) {
+            self = .number(n)
+        } else {
+            self = .string(try c.decode(String.self))
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -85,13 +89,23 @@ public struct RPCError: Error, Sendable, Equatable, Codable {
 
     public init(_ error: KoppelingError) {
         let v = error.violations
-        self.init(code: RPCErrorCode.code(for: error), message: error.message,
-                  data: RPCErrorData(reason: error.reason.rawValue, fields: error.fields,
-                                     violations: v.isEmpty ? nil : v))
+        self.init(
+            code: RPCErrorCode.code(for: error),
+            message: error.message,
+            data: RPCErrorData(
+                reason: error.reason.rawValue,
+                fields: error.fields,
+                violations: v.isEmpty ? nil : v
+            )
+        )
     }
 
     public init(code: Int, reason: Reason, message: String, fields: [String] = []) {
-        self.init(code: code, message: message, data: RPCErrorData(reason: reason.rawValue, fields: fields, violations: nil))
+        self.init(
+            code: code,
+            message: message,
+            data: RPCErrorData(reason: reason.rawValue, fields: fields, violations: nil)
+        )
     }
 }
 
@@ -139,4 +153,3 @@ public struct RPCReply<Result: Decodable>: Decodable {
     public let result: Result?
     public let error: RPCError?
 }
-

@@ -6,7 +6,10 @@ public struct HelloResult: Codable, Sendable {
     public var `protocol`: Int
     public var methods: [String]
     public init(daemon: String, version: String, protocol: Int, methods: [String]) {
-        self.daemon = daemon; self.version = version; self.protocol = `protocol`; self.methods = methods
+        self.daemon = daemon
+        self.version = version
+        self.protocol = `protocol`
+        self.methods = methods
     }
 }
 
@@ -20,14 +23,29 @@ public struct TimerStatusResult: Codable, Sendable {
     /// The same instant in the daemon's zone, for people.
     public var nextRunLocal: String
 
-    public init(timeZone: String, runAt: String, lastRun: TimerRunRecord?, lastScheduledRun: TimerRunRecord?, nextRun: String, nextRunLocal: String) {
-        self.timeZone = timeZone; self.runAt = runAt; self.lastRun = lastRun
-        self.lastScheduledRun = lastScheduledRun; self.nextRun = nextRun; self.nextRunLocal = nextRunLocal
+    public init(
+        timeZone: String,
+        runAt: String,
+        lastRun: TimerRunRecord?,
+        lastScheduledRun: TimerRunRecord?,
+        nextRun: String,
+        nextRunLocal: String
+    ) {
+        self.timeZone = timeZone
+        self.runAt = runAt
+        self.lastRun = lastRun
+        self.lastScheduledRun = lastScheduledRun
+        self.nextRun = nextRun
+        self.nextRunLocal = nextRunLocal
     }
 
     enum CodingKeys: String, CodingKey {
-        case timeZone = "time_zone", runAt = "run_at", lastRun = "last_run"
-        case lastScheduledRun = "last_scheduled_run", nextRun = "next_run", nextRunLocal = "next_run_local"
+        case timeZone = "time_zone"
+        case runAt = "run_at"
+        case lastRun = "last_run"
+        case lastScheduledRun = "last_scheduled_run"
+        case nextRun = "next_run"
+        case nextRunLocal = "next_run_local"
     }
 
     /// Absent optionals are written as `null`, so every reply of a
@@ -50,13 +68,20 @@ public struct StatusResult: Codable, Sendable {
         public var activeKoppelingen: Int
         public var pendingImports: Int
         public var activeImports: Int
-        public init(schools: Int, catalogEntries: Int, activeKoppelingen: Int, pendingImports: Int, activeImports: Int) {
-            self.schools = schools; self.catalogEntries = catalogEntries; self.activeKoppelingen = activeKoppelingen
-            self.pendingImports = pendingImports; self.activeImports = activeImports
+        public init(schools: Int, catalogEntries: Int, activeKoppelingen: Int, pendingImports: Int, activeImports: Int)
+        {
+            self.schools = schools
+            self.catalogEntries = catalogEntries
+            self.activeKoppelingen = activeKoppelingen
+            self.pendingImports = pendingImports
+            self.activeImports = activeImports
         }
         enum CodingKeys: String, CodingKey {
-            case schools, catalogEntries = "catalog_entries", activeKoppelingen = "active_koppelingen"
-            case pendingImports = "pending_imports", activeImports = "active_imports"
+            case schools
+            case catalogEntries = "catalog_entries"
+            case activeKoppelingen = "active_koppelingen"
+            case pendingImports = "pending_imports"
+            case activeImports = "active_imports"
         }
     }
     public var daemon: String
@@ -70,16 +95,36 @@ public struct StatusResult: Codable, Sendable {
     public var counts: Counts
     public var timer: TimerStatusResult
 
-    public init(daemon: String, version: String, startedAt: String, uptimeSeconds: Int, database: String, schemaVersion: Int,
-                timeZone: String, today: String, counts: Counts, timer: TimerStatusResult) {
-        self.daemon = daemon; self.version = version; self.startedAt = startedAt; self.uptimeSeconds = uptimeSeconds
-        self.database = database; self.schemaVersion = schemaVersion; self.timeZone = timeZone; self.today = today
-        self.counts = counts; self.timer = timer
+    public init(
+        daemon: String,
+        version: String,
+        startedAt: String,
+        uptimeSeconds: Int,
+        database: String,
+        schemaVersion: Int,
+        timeZone: String,
+        today: String,
+        counts: Counts,
+        timer: TimerStatusResult
+    ) {
+        self.daemon = daemon
+        self.version = version
+        self.startedAt = startedAt
+        self.uptimeSeconds = uptimeSeconds
+        self.database = database
+        self.schemaVersion = schemaVersion
+        self.timeZone = timeZone
+        self.today = today
+        self.counts = counts
+        self.timer = timer
     }
 
     enum CodingKeys: String, CodingKey {
         case daemon, version, database, counts, timer, today
-        case startedAt = "started_at", uptimeSeconds = "uptime_seconds", schemaVersion = "schema_version", timeZone = "time_zone"
+        case startedAt = "started_at"
+        case uptimeSeconds = "uptime_seconds"
+        case schemaVersion = "schema_version"
+        case timeZone = "time_zone"
     }
 }
 
@@ -98,9 +143,14 @@ public struct SchoolDetailResult: Codable, Sendable {
     public var activations: [ActivationRecord]
     public var eckidImport: EckidImportRecord?
     public init(school: School, activations: [ActivationRecord], eckidImport: EckidImportRecord?) {
-        self.school = school; self.activations = activations; self.eckidImport = eckidImport
+        self.school = school
+        self.activations = activations
+        self.eckidImport = eckidImport
     }
-    enum CodingKeys: String, CodingKey { case school, activations, eckidImport = "eckid_import" }
+    enum CodingKeys: String, CodingKey {
+        case school, activations
+        case eckidImport = "eckid_import"
+    }
 
     /// Absent optionals are written as `null`, so every reply of a
     /// method has the same keys.
@@ -115,7 +165,10 @@ public struct SchoolDetailResult: Codable, Sendable {
 public struct SchoolImportResult: Codable, Sendable {
     public var imported: Int
     public var schools: [School]
-    public init(imported: Int, schools: [School]) { self.imported = imported; self.schools = schools }
+    public init(imported: Int, schools: [School]) {
+        self.imported = imported
+        self.schools = schools
+    }
 }
 
 /// A catalogue entry without its terms text, as listings show it.
@@ -132,15 +185,24 @@ public struct CatalogSummary: Codable, Sendable {
     public var carriesEckidImport: Bool
 
     public init(_ e: CatalogEntry) {
-        id = e.id; category = e.category; name = e.name; description = e.description; supplier = e.supplier
-        priceCents = e.priceCents; price = e.priceText; termsVersion = e.termsVersion
-        recommendedPrerequisite = e.recommendedPrerequisite; carriesEckidImport = e.carriesEckidImport
+        id = e.id
+        category = e.category
+        name = e.name
+        description = e.description
+        supplier = e.supplier
+        priceCents = e.priceCents
+        price = e.priceText
+        termsVersion = e.termsVersion
+        recommendedPrerequisite = e.recommendedPrerequisite
+        carriesEckidImport = e.carriesEckidImport
     }
 
     enum CodingKeys: String, CodingKey {
         case id, category, name, description, supplier, price
-        case priceCents = "price_cents", termsVersion = "terms_version"
-        case recommendedPrerequisite = "recommended_prerequisite", carriesEckidImport = "carries_eckid_import"
+        case priceCents = "price_cents"
+        case termsVersion = "terms_version"
+        case recommendedPrerequisite = "recommended_prerequisite"
+        case carriesEckidImport = "carries_eckid_import"
     }
 
     /// Absent optionals are written as `null`, so every reply of a
@@ -168,14 +230,23 @@ public struct CatalogListResult: Codable, Sendable {
 public struct CatalogGetResult: Codable, Sendable {
     public var entry: CatalogSummary
     public var termsText: String
-    public init(entry: CatalogSummary, termsText: String) { self.entry = entry; self.termsText = termsText }
-    enum CodingKeys: String, CodingKey { case entry, termsText = "terms_text" }
+    public init(entry: CatalogSummary, termsText: String) {
+        self.entry = entry
+        self.termsText = termsText
+    }
+    enum CodingKeys: String, CodingKey {
+        case entry
+        case termsText = "terms_text"
+    }
 }
 
 public struct CatalogLoadResult: Codable, Sendable {
     public var added: Int
     public var updated: Int
-    public init(added: Int, updated: Int) { self.added = added; self.updated = updated }
+    public init(added: Int, updated: Int) {
+        self.added = added
+        self.updated = updated
+    }
 }
 
 /// The screen of step 2: available koppelingen per category with an
@@ -188,35 +259,51 @@ public struct OverviewResult: Codable, Sendable {
         public var price: String
         public var activated: Bool
         public init(id: String, name: String, description: String, price: String, activated: Bool) {
-            self.id = id; self.name = name; self.description = description; self.price = price; self.activated = activated
+            self.id = id
+            self.name = name
+            self.description = description
+            self.price = price
+            self.activated = activated
         }
     }
     public struct Category: Codable, Sendable {
         public var category: String
         public var koppelingen: [Available]
-        public init(category: String, koppelingen: [Available]) { self.category = category; self.koppelingen = koppelingen }
+        public init(category: String, koppelingen: [Available]) {
+            self.category = category
+            self.koppelingen = koppelingen
+        }
     }
     public var school: School
     public var available: [Category]
     public var activated: [ActivationRecord]
     public init(school: School, available: [Category], activated: [ActivationRecord]) {
-        self.school = school; self.available = available; self.activated = activated
+        self.school = school
+        self.available = available
+        self.activated = activated
     }
 }
 
 public struct ActivateResult: Codable, Sendable {
     public var activation: ActivationRecord
     public var warnings: [String]
-    public init(activation: ActivationRecord, warnings: [String]) { self.activation = activation; self.warnings = warnings }
+    public init(activation: ActivationRecord, warnings: [String]) {
+        self.activation = activation
+        self.warnings = warnings
+    }
 }
 
 public struct DeactivateResult: Codable, Sendable {
     public var activation: ActivationRecord
     public var eckidImportStopped: Bool
     public init(activation: ActivationRecord, eckidImportStopped: Bool) {
-        self.activation = activation; self.eckidImportStopped = eckidImportStopped
+        self.activation = activation
+        self.eckidImportStopped = eckidImportStopped
     }
-    enum CodingKeys: String, CodingKey { case activation, eckidImportStopped = "eckid_import_stopped" }
+    enum CodingKeys: String, CodingKey {
+        case activation
+        case eckidImportStopped = "eckid_import_stopped"
+    }
 }
 
 public struct SetKeyResult: Codable, Sendable {
@@ -225,10 +312,24 @@ public struct SetKeyResult: Codable, Sendable {
     public var changed: Bool
     public var warnings: [String]
     public var `import`: EckidImportRecord
-    public init(state: EckidImportState, activeFrom: String, changed: Bool, warnings: [String], import: EckidImportRecord) {
-        self.state = state; self.activeFrom = activeFrom; self.changed = changed; self.warnings = warnings; self.import = `import`
+    public init(
+        state: EckidImportState,
+        activeFrom: String,
+        changed: Bool,
+        warnings: [String],
+        import: EckidImportRecord
+    ) {
+        self.state = state
+        self.activeFrom = activeFrom
+        self.changed = changed
+        self.warnings = warnings
+        self.import = `import`
     }
-    enum CodingKeys: String, CodingKey { case state, activeFrom = "active_from", changed, warnings, `import` }
+    enum CodingKeys: String, CodingKey {
+        case state
+        case activeFrom = "active_from"
+        case changed, warnings, `import`
+    }
 }
 
 public struct EckidStatusResult: Codable, Sendable {
@@ -255,6 +356,14 @@ public struct BackupResult: Codable, Sendable {
     public var path: String
     public var sizeBytes: Int
     public var createdAt: String
-    public init(path: String, sizeBytes: Int, createdAt: String) { self.path = path; self.sizeBytes = sizeBytes; self.createdAt = createdAt }
-    enum CodingKeys: String, CodingKey { case path, sizeBytes = "size_bytes", createdAt = "created_at" }
+    public init(path: String, sizeBytes: Int, createdAt: String) {
+        self.path = path
+        self.sizeBytes = sizeBytes
+        self.createdAt = createdAt
+    }
+    enum CodingKeys: String, CodingKey {
+        case path
+        case sizeBytes = "size_bytes"
+        case createdAt = "created_at"
+    }
 }

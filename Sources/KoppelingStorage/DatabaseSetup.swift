@@ -12,9 +12,13 @@ public enum DatabaseSetup {
     /// Opens (creating if absent) the writing connection at `path`.
     /// `beforeChanging` sees the accepted file, with its schema version,
     /// before anything in it is changed; a throw there leaves it untouched.
-    public static func openWriter(path: String, migrations: [Migration] = Migrator.embedded,
-                                  beforeChanging: (SQLiteConnection, _ version: Int) throws -> Void = { _, _ in })
-        throws -> SQLiteConnection {
+    public static func openWriter(
+        path: String,
+        migrations: [Migration] = Migrator.embedded,
+        beforeChanging: (SQLiteConnection, _ version: Int) throws -> Void = { _, _ in }
+    )
+        throws -> SQLiteConnection
+    {
         try refuseForeignFile(path: path)
         let db: SQLiteConnection
         do { db = try SQLiteConnection(path: path) } catch let e as SQLiteError {
@@ -33,12 +37,14 @@ public enum DatabaseSetup {
                 throw StorageOpenError.foreignSchema(path: path)
             }
             try beforeChanging(db, version)
-            try db.execute("""
+            try db.execute(
+                """
                 PRAGMA cache_size = \(pageCacheKiB);
                 PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = FULL;
                 PRAGMA foreign_keys = ON;
-                """)
+                """
+            )
             try Migrator.migrate(db, migrations: migrations)
             return db
         } catch let e as SQLiteError {

@@ -11,7 +11,13 @@ enum EmbeddedMigrations {
 
     static let all: [File] = [
         File(name: "0001_initial.sql", sql: String(decoding: PackageResources._001_initial_sql, as: UTF8.self)),
-        File(name: "0002_catalog_seed.sql", sql: String(decoding: PackageResources._002_catalog_seed_sql, as: UTF8.self)),
-        File(name: "0003_secret_check.sql", sql: String(decoding: PackageResources._003_secret_check_sql, as: UTF8.self)),
+        File(
+            name: "0002_catalog_seed.sql",
+            sql: String(decoding: PackageResources._002_catalog_seed_sql, as: UTF8.self)
+        ),
+        File(
+            name: "0003_secret_check.sql",
+            sql: String(decoding: PackageResources._003_secret_check_sql, as: UTF8.self)
+        ),
     ]
 }

@@ -103,7 +103,9 @@ public struct InstallSecret: @unchecked Sendable {
     public func matches(_ candidate: VerificationCode, storedHash: [UInt8]) -> Bool {
         var found = false
         for variant in candidate.prefixCaseVariants {
-            found = HMAC<SHA256>.isValidAuthenticationCode(storedHash, authenticating: Data(variant.utf8), using: key) || found
+            found =
+                HMAC<SHA256>.isValidAuthenticationCode(storedHash, authenticating: Data(variant.utf8), using: key)
+                || found
         }
         return found
     }

@@ -1,4 +1,3 @@
-
 import KoppelingCore
 
 /// One schema step from `migrations/NNNN_name.sql`.
@@ -29,7 +28,10 @@ public enum Migrator {
     /// Brings `db` to the latest version. Refuses a database that a newer
     /// koppelingd has written.
     @discardableResult
-    public static func migrate(_ db: SQLiteConnection, migrations: [Migration] = embedded) throws -> (from: Int, to: Int) {
+    public static func migrate(
+        _ db: SQLiteConnection,
+        migrations: [Migration] = embedded
+    ) throws -> (from: Int, to: Int) {
         let from = try currentVersion(db)
         let latest = migrations.last?.version ?? 0
         if from > latest {

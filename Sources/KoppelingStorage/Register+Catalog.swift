@@ -7,17 +7,34 @@ extension Register {
         """
 
     static func catalogEntry(_ r: Row) -> CatalogEntry {
-        CatalogEntry(id: r.text(0), category: r.text(1), name: r.text(2), description: r.text(3), supplier: r.text(4),
-                     priceCents: r.optionalInt(5), termsText: r.text(6), termsVersion: r.text(7),
-                     recommendedPrerequisite: r.optionalText(8), carriesEckidImport: r.int(9) != 0)
+        CatalogEntry(
+            id: r.text(0),
+            category: r.text(1),
+            name: r.text(2),
+            description: r.text(3),
+            supplier: r.text(4),
+            priceCents: r.optionalInt(5),
+            termsText: r.text(6),
+            termsVersion: r.text(7),
+            recommendedPrerequisite: r.optionalText(8),
+            carriesEckidImport: r.int(9) != 0
+        )
     }
 
     public func catalog() throws -> [CatalogEntry] {
-        try db.query("SELECT \(Register.catalogColumns) FROM catalog_entry ORDER BY category, sort_order, name", [], Register.catalogEntry)
+        try db.query(
+            "SELECT \(Register.catalogColumns) FROM catalog_entry ORDER BY category, sort_order, name",
+            [],
+            Register.catalogEntry
+        )
     }
 
     public func catalogEntry(_ id: String) throws -> CatalogEntry? {
-        try db.queryOne("SELECT \(Register.catalogColumns) FROM catalog_entry WHERE id = ?", [.text(id)], Register.catalogEntry)
+        try db.queryOne(
+            "SELECT \(Register.catalogColumns) FROM catalog_entry WHERE id = ?",
+            [.text(id)],
+            Register.catalogEntry
+        )
     }
 
     public func requireCatalogEntry(_ id: String) throws -> CatalogEntry {
@@ -36,8 +53,13 @@ extension Register {
             for (i, e) in entries.enumerated() {
                 violations += CatalogRules.validate(e, field: "entries[\(i)]", knownIds: known)
                 if !seen.insert(e.id).inserted {
-                    violations.append(Violation(field: "entries[\(i)].id", reason: .duplicateInBatch,
-                                                message: "Het id '\(e.id)' komt meer dan eens voor."))
+                    violations.append(
+                        Violation(
+                            field: "entries[\(i)].id",
+                            reason: .duplicateInBatch,
+                            message: "Het id '\(e.id)' komt meer dan eens voor."
+                        )
+                    )
                 }
             }
             if !violations.isEmpty { throw KoppelingError.rules(violations) }
@@ -47,18 +69,25 @@ extension Register {
                 let values: [SQLValue] = [
                     .text(e.id), .text(e.category.trimmingWhitespace()), .text(e.name.trimmingWhitespace()),
                     .text(e.description.trimmingWhitespace()), .text(e.supplier.trimmingWhitespace()),
-                    e.priceCents.map { .integer(Int64($0)) } ?? .null, .text(e.termsText), .text(e.termsVersion.trimmingWhitespace()),
+                    e.priceCents.map { .integer(Int64($0)) } ?? .null, .text(e.termsText),
+                    .text(e.termsVersion.trimmingWhitespace()),
                     e.recommendedPrerequisite.map { .text($0) } ?? .null, .integer(e.carriesEckidImport ? 1 : 0),
                     .integer(Int64(nextOrder + 10 * (i + 1))),
                 ]
                 if existing.contains(e.id) {
-                    try db.run("""
+                    try db.run(
+                        """
                         UPDATE catalog_entry SET category = ?2, name = ?3, description = ?4, supplier = ?5, price_cents = ?6,
                             terms_text = ?7, terms_version = ?8, recommended_prerequisite = ?9, carries_eckid_import = ?10
                         WHERE id = ?1
-                        """, Array(values.prefix(10)))
+                        """,
+                        Array(values.prefix(10))
+                    )
                 } else {
-                    try db.run("INSERT INTO catalog_entry (\(Register.catalogColumns), sort_order) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+                    try db.run(
+                        "INSERT INTO catalog_entry (\(Register.catalogColumns), sort_order) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        values
+                    )
                     added += 1
                 }
             }

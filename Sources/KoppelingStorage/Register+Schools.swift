@@ -10,7 +10,11 @@ extension Register {
     }
 
     public func school(_ brin6: Brin6) throws -> School? {
-        try db.queryOne("SELECT brin6, name, created_at FROM school WHERE brin6 = ?", [.text(brin6.value)], Register.school)
+        try db.queryOne(
+            "SELECT brin6, name, created_at FROM school WHERE brin6 = ?",
+            [.text(brin6.value)],
+            Register.school
+        )
     }
 
     public func requireSchool(_ brin6: Brin6) throws -> School {
@@ -21,11 +25,18 @@ extension Register {
     public func addSchool(_ brin6: Brin6, name: String, now: String) throws -> School {
         try db.transaction {
             if try school(brin6) != nil {
-                throw KoppelingError.conflict(Violation(field: "brin6", reason: .schoolExists,
-                    message: "School \(brin6) is al geregistreerd."))
+                throw KoppelingError.conflict(
+                    Violation(
+                        field: "brin6",
+                        reason: .schoolExists,
+                        message: "School \(brin6) is al geregistreerd."
+                    )
+                )
             }
-            try db.run("INSERT INTO school (brin6, name, created_at) VALUES (?, ?, ?)",
-                       [.text(brin6.value), .text(name), .text(now)])
+            try db.run(
+                "INSERT INTO school (brin6, name, created_at) VALUES (?, ?, ?)",
+                [.text(brin6.value), .text(name), .text(now)]
+            )
             return School(brin6: brin6.value, name: name, createdAt: now)
         }
     }
@@ -36,13 +47,20 @@ extension Register {
         try db.transaction {
             var clashes: [Violation] = []
             for (i, (brin6, _)) in rows.enumerated() where try school(brin6) != nil {
-                clashes.append(Violation(field: "schools[\(i)].brin6", reason: .schoolExists,
-                                         message: "Rij \(i + 1): school \(brin6) is al geregistreerd."))
+                clashes.append(
+                    Violation(
+                        field: "schools[\(i)].brin6",
+                        reason: .schoolExists,
+                        message: "Rij \(i + 1): school \(brin6) is al geregistreerd."
+                    )
+                )
             }
             if !clashes.isEmpty { throw KoppelingError.rules(clashes) }
             for (brin6, name) in rows {
-                try db.run("INSERT INTO school (brin6, name, created_at) VALUES (?, ?, ?)",
-                           [.text(brin6.value), .text(name), .text(now)])
+                try db.run(
+                    "INSERT INTO school (brin6, name, created_at) VALUES (?, ?, ?)",
+                    [.text(brin6.value), .text(name), .text(now)]
+                )
             }
             return rows.map { School(brin6: $0.0.value, name: $0.1, createdAt: now) }
         }
@@ -51,12 +69,21 @@ extension Register {
     public func removeSchool(_ brin6: Brin6) throws -> School {
         try db.transaction {
             let s = try requireSchool(brin6)
-            let active = try db.query("""
+            let active = try db.query(
+                """
                 SELECT koppeling_id FROM activation WHERE school_brin6 = ? AND deactivated_at IS NULL ORDER BY koppeling_id
-                """, [.text(brin6.value)]) { $0.text(0) }
+                """,
+                [.text(brin6.value)]
+            ) { $0.text(0) }
             if !active.isEmpty {
-                throw KoppelingError.conflict(Violation(field: "brin6", reason: .schoolHasActiveKoppelingen,
-                    message: "School \(brin6) heeft nog actieve koppelingen (\(active.joined(separator: ", "))); deactiveer die eerst."))
+                throw KoppelingError.conflict(
+                    Violation(
+                        field: "brin6",
+                        reason: .schoolHasActiveKoppelingen,
+                        message:
+                            "School \(brin6) heeft nog actieve koppelingen (\(active.joined(separator: ", "))); deactiveer die eerst."
+                    )
+                )
             }
             try db.run("DELETE FROM school WHERE brin6 = ?", [.text(brin6.value)])
             return s

@@ -2,12 +2,19 @@ import KoppelingCore
 
 extension Register {
     static func timerRun(_ r: Row) -> TimerRunRecord {
-        TimerRunRecord(kind: TimerRunRecord.Kind(rawValue: r.text(0)) ?? .manual, localDay: r.text(1),
-                       startedAt: r.text(2), finishedAt: r.text(3), enabled: r.int(4), stopped: r.int(5),
-                       stoppedDetail: r.text(6))
+        TimerRunRecord(
+            kind: TimerRunRecord.Kind(rawValue: r.text(0)) ?? .manual,
+            localDay: r.text(1),
+            startedAt: r.text(2),
+            finishedAt: r.text(3),
+            enabled: r.int(4),
+            stopped: r.int(5),
+            stoppedDetail: r.text(6)
+        )
     }
 
-    static let timerRunColumns = "kind, local_day, started_at, finished_at, enabled_count, stopped_count, stopped_detail"
+    static let timerRunColumns =
+        "kind, local_day, started_at, finished_at, enabled_count, stopped_count, stopped_detail"
 
     public func lastScheduledRunDay() throws -> LocalDate? {
         try db.queryOne("SELECT max(local_day) FROM timer_run WHERE kind = 'scheduled'") { $0.optionalText(0) }
@@ -16,10 +23,17 @@ extension Register {
 
     public func lastTimerRun(kind: TimerRunRecord.Kind? = nil) throws -> TimerRunRecord? {
         if let kind {
-            return try db.queryOne("SELECT \(Register.timerRunColumns) FROM timer_run WHERE kind = ? ORDER BY id DESC LIMIT 1",
-                                   [.text(kind.rawValue)], Register.timerRun)
+            return try db.queryOne(
+                "SELECT \(Register.timerRunColumns) FROM timer_run WHERE kind = ? ORDER BY id DESC LIMIT 1",
+                [.text(kind.rawValue)],
+                Register.timerRun
+            )
         }
-        return try db.queryOne("SELECT \(Register.timerRunColumns) FROM timer_run ORDER BY id DESC LIMIT 1", [], Register.timerRun)
+        return try db.queryOne(
+            "SELECT \(Register.timerRunColumns) FROM timer_run ORDER BY id DESC LIMIT 1",
+            [],
+            Register.timerRun
+        )
     }
 
     /// The enabling pass, in one transaction: every pending import whose day
@@ -27,30 +41,59 @@ extension Register {
     /// import whose activation ended stops. A scheduled run happens at most
     /// once per local day (checked in the same transaction); `nil` means
     /// that day already ran.
-    public func runEnablingPass(kind: TimerRunRecord.Kind, today: LocalDate, startedAt: String, now: () -> String) throws -> TimerRunRecord? {
+    public func runEnablingPass(
+        kind: TimerRunRecord.Kind,
+        today: LocalDate,
+        startedAt: String,
+        now: () -> String
+    ) throws -> TimerRunRecord? {
         try db.transaction {
             if kind == .scheduled,
-               try db.queryOne("SELECT 1 FROM timer_run WHERE kind = 'scheduled' AND local_day >= ?", [.text(today.description)], { _ in true }) != nil {
+                try db.queryOne(
+                    "SELECT 1 FROM timer_run WHERE kind = 'scheduled' AND local_day >= ?",
+                    [.text(today.description)],
+                    { _ in true }
+                ) != nil
+            {
                 return nil
             }
             let stamp = now()
-            let enabled = try db.run("""
+            let enabled = try db.run(
+                """
                 UPDATE eckid_import SET state = 'active', activated_at = ?
                 WHERE state = 'pending' AND active_from <= ?
                   AND activation_id IN (SELECT id FROM activation WHERE deactivated_at IS NULL)
-                """, [.text(stamp), .text(today.description)])
-            let stoppedSchools = try db.query("""
+                """,
+                [.text(stamp), .text(today.description)]
+            )
+            let stoppedSchools = try db.query(
+                """
                 UPDATE eckid_import SET state = 'disabled', disabled_at = ?1, disabled_by = 'koppelingd', disabled_reason = 'activation_ended'
                 WHERE state IN ('pending', 'active')
                   AND activation_id IN (SELECT id FROM activation WHERE deactivated_at IS NOT NULL)
                 RETURNING school_brin6
-                """, [.text(stamp)]) { $0.text(0) }
-            let detail = stoppedSchools.isEmpty ? "" : "activation_ended: " + stoppedSchools.sorted().joined(separator: ",")
-            let record = TimerRunRecord(kind: kind, localDay: today.description, startedAt: startedAt, finishedAt: now(),
-                                        enabled: enabled, stopped: stoppedSchools.count, stoppedDetail: detail)
-            try db.run("INSERT INTO timer_run (\(Register.timerRunColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       [.text(record.kind.rawValue), .text(record.localDay), .text(record.startedAt), .text(record.finishedAt),
-                        .integer(Int64(record.enabled)), .integer(Int64(record.stopped)), .text(record.stoppedDetail)])
+                """,
+                [.text(stamp)]
+            ) { $0.text(0) }
+            let detail =
+                stoppedSchools.isEmpty ? "" : "activation_ended: " + stoppedSchools.sorted().joined(separator: ",")
+            let record = TimerRunRecord(
+                kind: kind,
+                localDay: today.description,
+                startedAt: startedAt,
+                finishedAt: now(),
+                enabled: enabled,
+                stopped: stoppedSchools.count,
+                stoppedDetail: detail
+            )
+            try db.run(
+                "INSERT INTO timer_run (\(Register.timerRunColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    .text(record.kind.rawValue), .text(record.localDay), .text(record.startedAt),
+                    .text(record.finishedAt),
+                    .integer(Int64(record.enabled)), .integer(Int64(record.stopped)), .text(record.stoppedDetail),
+                ]
+            )
             return record
         }
     }

@@ -24,15 +24,23 @@ public final class Register: @unchecked Sendable {
         try refuseMissingRegister(path: path, secretPath: secretPath)
         var secret: InstallSecret?
         let db = try DatabaseSetup.openWriter(path: path) { db, version in
-            secret = try InstallSecret.resolve(path: secretPath, database: path,
-                                            state: try secretState(db, schemaVersion: version))
+            secret = try InstallSecret.resolve(
+                path: secretPath,
+                database: path,
+                state: try secretState(db, schemaVersion: version)
+            )
         }
-        guard let secret else { db.close(); throw StorageOpenError.cannotOpen(path: path, detail: "no secret") }
+        guard let secret else {
+            db.close()
+            throw StorageOpenError.cannotOpen(path: path, detail: "no secret")
+        }
         do {
             // A register made by a version without check values gets one
             // from the secret it has; a new one from its new secret.
-            try db.run("INSERT INTO install_check (id, secret_check) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
-                       [.blob(secret.checkValue)])
+            try db.run(
+                "INSERT INTO install_check (id, secret_check) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
+                [.blob(secret.checkValue)]
+            )
         } catch {
             db.close()
             throw error
@@ -41,11 +49,18 @@ public final class Register: @unchecked Sendable {
     }
 
     /// What a database at `schemaVersion` says about its secret.
-    public static func secretState(_ db: SQLiteConnection, schemaVersion version: Int) throws -> InstallSecret.DatabaseState {
-        let holdsCodes = version >= 1
-            ? try db.queryOne("SELECT EXISTS (SELECT 1 FROM used_code) OR EXISTS (SELECT 1 FROM activation)") { $0.int(0) } == 1
+    public static func secretState(
+        _ db: SQLiteConnection,
+        schemaVersion version: Int
+    ) throws -> InstallSecret.DatabaseState {
+        let holdsCodes =
+            version >= 1
+            ? try db.queryOne("SELECT EXISTS (SELECT 1 FROM used_code) OR EXISTS (SELECT 1 FROM activation)") {
+                $0.int(0)
+            } == 1
             : false
-        let check = version >= 3
+        let check =
+            version >= 3
             ? try db.queryOne("SELECT secret_check FROM install_check WHERE id = 1") { $0.blob(0) }
             : nil
         return InstallSecret.DatabaseState(check: check, holdsCodes: holdsCodes)
@@ -89,15 +104,22 @@ public final class Register: @unchecked Sendable {
     }
 
     public func counts() throws -> Counts {
-        try db.queryOne("""
+        try db.queryOne(
+            """
             SELECT (SELECT count(*) FROM school),
                    (SELECT count(*) FROM catalog_entry),
                    (SELECT count(*) FROM activation WHERE deactivated_at IS NULL),
                    (SELECT count(*) FROM eckid_import WHERE state = 'pending'),
                    (SELECT count(*) FROM eckid_import WHERE state = 'active')
-            """) { r in
-            Counts(schools: r.int(0), catalogEntries: r.int(1), activeActivations: r.int(2),
-                   pendingImports: r.int(3), activeImports: r.int(4))
+            """
+        ) { r in
+            Counts(
+                schools: r.int(0),
+                catalogEntries: r.int(1),
+                activeActivations: r.int(2),
+                pendingImports: r.int(3),
+                activeImports: r.int(4)
+            )
         } ?? Counts()
     }
 }
@@ -108,7 +130,12 @@ extension KoppelingError {
     }
 
     static func koppelingNotFound(_ id: String) -> KoppelingError {
-        .notFound(Violation(field: "koppeling", reason: .koppelingNotFound,
-            message: "Koppeling '\(id)' staat niet in de catalogus. Zie 'koppelingctl catalog list'."))
+        .notFound(
+            Violation(
+                field: "koppeling",
+                reason: .koppelingNotFound,
+                message: "Koppeling '\(id)' staat niet in de catalogus. Zie 'koppelingctl catalog list'."
+            )
+        )
     }
 }

@@ -19,13 +19,18 @@ public final class RegisterLock: @unchecked Sendable {
         let path = path(forDatabase: database)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw StorageOpenError.cannotOpen(path: path, detail: "cannot open the lock file: \(String(cString: strerror(errno)))")
+            throw StorageOpenError.cannotOpen(
+                path: path,
+                detail: "cannot open the lock file: \(String(cString: strerror(errno)))"
+            )
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno
             let running = reason == EWOULDBLOCK ? holderText(fd) : nil
             close(fd)
-            if reason == EWOULDBLOCK { throw StorageOpenError.registerInUse(database: database, holder: running ?? "holder unknown") }
+            if reason == EWOULDBLOCK {
+                throw StorageOpenError.registerInUse(database: database, holder: running ?? "holder unknown")
+            }
             throw StorageOpenError.cannotOpen(path: path, detail: "cannot lock: \(String(cString: strerror(reason)))")
         }
         let text = Array("\(holder)\n".utf8)

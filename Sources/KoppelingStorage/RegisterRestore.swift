@@ -34,23 +34,28 @@ public enum RegisterRestore {
         public var description: String {
             switch self {
             case .daemonRuns(let holder):
-                return "koppelingd draait nog (\(holder)). Stop eerst beide units: sudo systemctl stop koppelingd.service koppelingd.socket"
+                return
+                    "koppelingd draait nog (\(holder)). Stop eerst beide units: sudo systemctl stop koppelingd.service koppelingd.socket"
             case .socketListens(let path):
-                return "Op \(path) luistert nog een socket (koppelingd.socket): een verbinding zou koppelingd midden in het herstel starten. "
+                return
+                    "Op \(path) luistert nog een socket (koppelingd.socket): een verbinding zou koppelingd midden in het herstel starten. "
                     + "Stop eerst beide units: sudo systemctl stop koppelingd.service koppelingd.socket"
             case .backupUnreadable(let p, let d):
                 return "De back-up \(p) is niet te lezen: \(d)."
             case .backupDamaged(let p, let d):
                 return "De back-up \(p) is beschadigd (\(d)); er is niets hersteld. Kies een andere back-up."
             case .backupNotOurs(let p):
-                return "\(p) is geen back-up van koppelingd (geen SQLite-database met het schema van koppelingd); er is niets hersteld."
+                return
+                    "\(p) is geen back-up van koppelingd (geen SQLite-database met het schema van koppelingd); er is niets hersteld."
             case .backupNewer(let p, let found, let known):
-                return "De back-up \(p) heeft schemaversie \(found), nieuwer dan deze koppelingd kent (\(known)). Installeer eerst een nieuwere koppelingd."
+                return
+                    "De back-up \(p) heeft schemaversie \(found), nieuwer dan deze koppelingd kent (\(known)). Installeer eerst een nieuwere koppelingd."
             case .secretMissing(let s, let b):
                 return "De back-up \(b) bevat verificatiecodes, maar het geheim \(s) ontbreekt. "
                     + "Zet eerst het koppelingd.secret van deze installatie terug (eigenaar koppelingd, modus 0600)."
             case .secretMismatch(let s, let b):
-                return "De back-up \(b) hoort niet bij het geheim \(s): de controlewaarde verschilt (een back-up van een andere installatie?). "
+                return
+                    "De back-up \(b) hoort niet bij het geheim \(s): de controlewaarde verschilt (een back-up van een andere installatie?). "
                     + "Zet het koppelingd.secret van de installatie van die back-up terug (eigenaar koppelingd, modus 0600) en probeer opnieuw; er is niets hersteld."
             case .fileOperation(let p, let d):
                 return "\(p): \(d); het herstel is afgebroken."
@@ -107,11 +112,19 @@ public enum RegisterRestore {
         // A lock file made by this restore belongs to the daemon too.
         _ = chown(RegisterLock.path(forDatabase: database), uid, gid)
 
-        let owner = (getpwuid(uid).map { String(cString: $0.pointee.pw_name) } ?? "\(uid)")
+        let owner =
+            (getpwuid(uid).map { String(cString: $0.pointee.pw_name) } ?? "\(uid)")
             + ":" + (getgrgid(gid).map { String(cString: $0.pointee.gr_name) } ?? "\(gid)")
-        return Outcome(database: database, backup: backup, schemaVersion: checked.version, schools: checked.schools,
-                       activeActivations: checked.active, keptAside: keptAside, owner: owner,
-                       secretUnchecked: checked.secretUnchecked)
+        return Outcome(
+            database: database,
+            backup: backup,
+            schemaVersion: checked.version,
+            schools: checked.schools,
+            activeActivations: checked.active,
+            keptAside: keptAside,
+            owner: owner,
+            secretUnchecked: checked.secretUnchecked
+        )
     }
 
     struct Checked {
@@ -155,13 +168,16 @@ public enum RegisterRestore {
                     throw Refusal.secretMissing(secret: secretPath, backup: backup)
                 }
                 if let check = state.check {
-                    guard secret.verifies(check: check) else { throw Refusal.secretMismatch(secret: secretPath, backup: backup) }
+                    guard secret.verifies(check: check) else {
+                        throw Refusal.secretMismatch(secret: secretPath, backup: backup)
+                    }
                 } else {
                     unchecked = true
                 }
             }
             let schools = try db.queryOne("SELECT count(*) FROM school") { $0.int(0) } ?? 0
-            let active = try db.queryOne("SELECT count(*) FROM activation WHERE deactivated_at IS NULL") { $0.int(0) } ?? 0
+            let active =
+                try db.queryOne("SELECT count(*) FROM activation WHERE deactivated_at IS NULL") { $0.int(0) } ?? 0
             return Checked(version: version, schools: schools, active: active, secretUnchecked: unchecked)
         } catch let refusal as Refusal {
             throw refusal
@@ -195,15 +211,24 @@ public enum RegisterRestore {
         while true {
             let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
             if n == 0 { break }
-            guard n > 0 else { unlink(destination); throw Refusal.backupUnreadable(path: source, detail: errnoText()) }
+            guard n > 0 else {
+                unlink(destination)
+                throw Refusal.backupUnreadable(path: source, detail: errnoText())
+            }
             var offset = 0
             while offset < n {
                 let w = buffer.withUnsafeBytes { write(output, $0.baseAddress! + offset, n - offset) }
-                guard w > 0 else { unlink(destination); throw Refusal.fileOperation(path: destination, detail: errnoText()) }
+                guard w > 0 else {
+                    unlink(destination)
+                    throw Refusal.fileOperation(path: destination, detail: errnoText())
+                }
                 offset += w
             }
         }
-        guard fsync(output) == 0 else { unlink(destination); throw Refusal.fileOperation(path: destination, detail: errnoText()) }
+        guard fsync(output) == 0 else {
+            unlink(destination)
+            throw Refusal.fileOperation(path: destination, detail: errnoText())
+        }
     }
 
     static func own(_ path: String, uid: uid_t, gid: gid_t) throws {
@@ -212,7 +237,10 @@ public enum RegisterRestore {
         if info.st_uid != uid || info.st_gid != gid, chown(path, uid, gid) != 0 {
             let detail = errnoText()
             unlink(path)
-            throw Refusal.fileOperation(path: path, detail: "eigenaar niet te zetten (\(detail)); draai het herstel als root")
+            throw Refusal.fileOperation(
+                path: path,
+                detail: "eigenaar niet te zetten (\(detail)); draai het herstel als root"
+            )
         }
         guard chmod(path, 0o600) == 0 else { throw Refusal.fileOperation(path: path, detail: errnoText()) }
     }
@@ -228,8 +256,15 @@ public enum RegisterRestore {
         var t = time_t(date.timeIntervalSince1970)
         var parts = tm()
         gmtime_r(&t, &parts)
-        return String(format: "%04d%02d%02dT%02d%02d%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec)
+        return String(
+            format: "%04d%02d%02dT%02d%02d%02dZ",
+            parts.tm_year + 1900,
+            parts.tm_mon + 1,
+            parts.tm_mday,
+            parts.tm_hour,
+            parts.tm_min,
+            parts.tm_sec
+        )
     }
 
     static func errnoText() -> String { String(cString: strerror(errno)) }

@@ -19,7 +19,9 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     /// SQLITE_BUSY / SQLITE_LOCKED: another process holds the database.
     public var isBusy: Bool { code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
     public var isConstraint: Bool { code & 0xFF == SQLITE_CONSTRAINT }
-    public var isReadOnlyOrFull: Bool { [SQLITE_READONLY, SQLITE_FULL, SQLITE_IOERR, SQLITE_CANTOPEN].contains(code & 0xFF) }
+    public var isReadOnlyOrFull: Bool {
+        [SQLITE_READONLY, SQLITE_FULL, SQLITE_IOERR, SQLITE_CANTOPEN].contains(code & 0xFF)
+    }
     public var description: String { "SQLite error \(code): \(message)" }
 }
 
@@ -31,7 +33,8 @@ public final class SQLiteConnection: @unchecked Sendable {
 
     public init(path: String, readOnly: Bool = false) throws {
         var db: OpaquePointer?
-        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
+        let flags =
+            (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
             | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
@@ -179,7 +182,8 @@ public final class Statement {
             case .null: rc = sqlite3_bind_null(raw, idx)
             case .integer(let n): rc = sqlite3_bind_int64(raw, idx, n)
             case .text(let s): rc = sqlite3_bind_text(raw, idx, s, -1, sqliteTransient)
-            case .blob(let b): rc = b.withUnsafeBytes { sqlite3_bind_blob(raw, idx, $0.baseAddress, Int32($0.count), sqliteTransient) }
+            case .blob(let b):
+                rc = b.withUnsafeBytes { sqlite3_bind_blob(raw, idx, $0.baseAddress, Int32($0.count), sqliteTransient) }
             }
             try connection.check(rc)
         }

@@ -18,15 +18,19 @@ public enum StorageOpenError: Error, CustomStringConvertible, Equatable {
         case .notADatabase(let p):
             return "\(p) is not an SQLite database; refusing to open or overwrite it"
         case .damaged(let p, let d):
-            return "\(p) failed the integrity check (\(d)); refusing to start. Restore a backup (see README) or move the file aside"
+            return
+                "\(p) failed the integrity check (\(d)); refusing to start. Restore a backup (see README) or move the file aside"
         case .newerSchema(let found, let known):
-            return "the database has schema version \(found), newer than this koppelingd knows (\(known)); install a newer koppelingd"
+            return
+                "the database has schema version \(found), newer than this koppelingd knows (\(known)); install a newer koppelingd"
         case .foreignSchema(let p):
-            return "\(p) is an SQLite database of another program (tables but no koppelingd schema version); refusing to change it"
+            return
+                "\(p) is an SQLite database of another program (tables but no koppelingd schema version); refusing to change it"
         case .cannotOpen(let p, let d):
             return "cannot open database \(p): \(d)"
         case .insecureSecret(let p, let mode):
-            return "the secret file \(p) has mode \(String(mode, radix: 8)); it must not be readable by group or others (chmod 600)"
+            return
+                "the secret file \(p) has mode \(String(mode, radix: 8)); it must not be readable by group or others (chmod 600)"
         case .secretUnreadable(let p, let d):
             return "cannot use the secret file \(p): \(d)"
         case .secretMissing(let p, let db):
@@ -34,7 +38,8 @@ public enum StorageOpenError: Error, CustomStringConvertible, Equatable {
                 + "refusing to start (a new secret would void every stored code and let used codes be used again). "
                 + "Restore koppelingd.secret from this install's backup (owner koppelingd, mode 0600): see 'Restoring' in docs/install.md"
         case .secretMismatch(let p, let db):
-            return "the secret file \(p) does not belong to the register \(db) (its check value differs); refusing to start. "
+            return
+                "the secret file \(p) does not belong to the register \(db) (its check value differs); refusing to start. "
                 + "Put back the koppelingd.secret that was made with this register, or restore the register that belongs to this secret "
                 + "(koppelingd restore BACKUP): see 'Restoring' in docs/install.md"
         case .registerInUse(let db, let holder):

@@ -17,4 +17,3 @@ public struct SystemClock: KoppelingClock {
         try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))
     }
 }
-

@@ -11,8 +11,7 @@ struct DaemonMemory: Codable {
         var rss: Int?
         var peak: Int?
         for line in text.split(separator: "\n") {
-            if line.hasPrefix("VmRSS:") { rss = kib(line) }
-            else if line.hasPrefix("VmHWM:") { peak = kib(line) }
+            if line.hasPrefix("VmRSS:") { rss = kib(line) } else if line.hasPrefix("VmHWM:") { peak = kib(line) }
         }
         guard let rss, let peak else { return nil }
         return DaemonMemory(rssKiB: rss, peakKiB: peak)

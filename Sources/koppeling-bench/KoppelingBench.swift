@@ -6,5 +6,6 @@ struct KoppelingBench: ParsableCommand {
         commandName: "koppeling-bench",
         abstract: "Load generator for koppelingd (docs/performance.md, scripts/bench.sh).",
         subcommands: [LoadCommand.self, PopulateCommand.self, StartupCommand.self, TimerCommand.self],
-        defaultSubcommand: LoadCommand.self)
+        defaultSubcommand: LoadCommand.self
+    )
 }

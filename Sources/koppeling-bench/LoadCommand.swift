@@ -7,7 +7,9 @@ import KoppelingProtocol
 /// daemon's memory.
 struct LoadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "load", abstract: "Drive the daemon with a read, write or mixed load (the default).")
+        commandName: "load",
+        abstract: "Drive the daemon with a read, write or mixed load (the default)."
+    )
 
     @Option(help: "The daemon's socket (default: as koppelingctl finds it).") var socket: String?
     @Option(help: "Connections, one OS thread each.") var connections = 16
@@ -16,10 +18,15 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "Requests to measure, shared over the connections.") var requests: Int?
     @Option(help: "Seconds to measure (default 10 when --requests is not given).") var duration: Double?
     @Option(help: "Seconds of load before measuring starts.") var warmup: Double = 0
-    @Option(name: .customLong("daemon-pid"), help: "The daemon's pid, to read its RSS from /proc.") var daemonPID: Int32?
-    @Option(name: .customLong("read-schools"), help: "Schools the read mix registers (from 10AA00) and reads.") var readSchools = 100
-    @Option(name: .customLong("school-block"),
-            help: "Leading two digits of the schools the write mix adds, 11…99 (default: random), so runs on one database do not collide.")
+    @Option(name: .customLong("daemon-pid"), help: "The daemon's pid, to read its RSS from /proc.") var daemonPID:
+        Int32?
+    @Option(name: .customLong("read-schools"), help: "Schools the read mix registers (from 10AA00) and reads.")
+    var readSchools = 100
+    @Option(
+        name: .customLong("school-block"),
+        help:
+            "Leading two digits of the schools the write mix adds, 11…99 (default: random), so runs on one database do not collide."
+    )
     var schoolBlock: Int?
     @Flag(help: "Print one JSON line instead of the table.") var json = false
 
@@ -43,22 +50,42 @@ struct LoadCommand: ParsableCommand {
         let block = schoolBlock ?? Int.random(in: 11...99)
         let runTag = CodeFactory.randomTag()
         let scripts = (0..<connections).map {
-            RequestScript(mix: mix, readSchools: schools, connection: $0, connections: connections,
-                          firstWriteSchool: Brin6Space.firstIndex(ofBlock: block), runTag: runTag)
+            RequestScript(
+                mix: mix,
+                readSchools: schools,
+                connection: $0,
+                connections: connections,
+                firstWriteSchool: Brin6Space.firstIndex(ofBlock: block),
+                runTag: runTag
+            )
         }
         let quotas: [Int?] = (0..<connections).map { c in
             requests.map { $0 / connections + (c < $0 % connections ? 1 : 0) }
         }
         let before = daemonPID.flatMap(DaemonMemory.read)
         let cpuBefore = (ProcessCPU.ownSeconds(), daemonPID.flatMap(ProcessCPU.seconds))
-        let outcome = LoadRun.run(socket: path, depth: depth, quotas: quotas, sources: scripts, warmup: warmup,
-                                  duration: requests == nil ? (duration ?? 10) : nil)
+        let outcome = LoadRun.run(
+            socket: path,
+            depth: depth,
+            quotas: quotas,
+            sources: scripts,
+            warmup: warmup,
+            duration: requests == nil ? (duration ?? 10) : nil
+        )
         let after = daemonPID.flatMap(DaemonMemory.read)
-        var report = Report(mix: mix.rawValue, connections: connections, depth: depth, outcome: outcome,
-                            before: before, after: after)
+        var report = Report(
+            mix: mix.rawValue,
+            connections: connections,
+            depth: depth,
+            outcome: outcome,
+            before: before,
+            after: after
+        )
         // Warm-up included: the CPU figures cover the whole load phase.
         report.benchCPUSeconds = ProcessCPU.ownSeconds() - cpuBefore.0
-        if let start = cpuBefore.1, let end = daemonPID.flatMap(ProcessCPU.seconds) { report.daemonCPUSeconds = end - start }
+        if let start = cpuBefore.1, let end = daemonPID.flatMap(ProcessCPU.seconds) {
+            report.daemonCPUSeconds = end - start
+        }
         if json { try report.printJSON() } else { report.printHuman() }
         if outcome.connectionsFailed == connections { throw ExitCode(3) }
     }

@@ -10,8 +10,14 @@ enum LoadRun {
         var connectionsFailed: Int
     }
 
-    static func run<Source: RequestSource>(socket: String, depth: Int, quotas: [Int?], sources: [Source],
-                                           warmup: Double, duration: Double?) -> Outcome {
+    static func run<Source: RequestSource>(
+        socket: String,
+        depth: Int,
+        quotas: [Int?],
+        sources: [Source],
+        warmup: Double,
+        duration: Double?
+    ) -> Outcome {
         let timing = RunTiming()
         let ready = DispatchSemaphore(value: 0)
         let go = DispatchSemaphore(value: 0)

@@ -7,7 +7,9 @@ import KoppelingProtocol
 /// start-up figures are taken on a database the daemon wrote.
 struct PopulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "populate", abstract: "Register schools and activations (with ended ones between) up to a size.")
+        commandName: "populate",
+        abstract: "Register schools and activations (with ended ones between) up to a size."
+    )
 
     @Option(help: "The daemon's socket.") var socket: String?
     @Option(help: "Schools to import.") var schools = 10_000
@@ -19,9 +21,13 @@ struct PopulateCommand: ParsableCommand {
     @Flag(help: "Print one JSON line.") var json = false
 
     func validate() throws {
-        guard schools >= 1, schools <= Brin6Space.perBlock * (100 - schoolBlock) else { throw ValidationError("--schools out of range") }
+        guard schools >= 1, schools <= Brin6Space.perBlock * (100 - schoolBlock) else {
+            throw ValidationError("--schools out of range")
+        }
         guard activations >= schools * 2 else { throw ValidationError("--activations must be at least 2 × --schools") }
-        guard connections >= 1, (1...64).contains(depth) else { throw ValidationError("--connections ≥ 1, --depth 1…64") }
+        guard connections >= 1, (1...64).contains(depth) else {
+            throw ValidationError("--connections ≥ 1, --depth 1…64")
+        }
         guard (11...99).contains(schoolBlock) else { throw ValidationError("--school-block must be 11…99") }
     }
 
@@ -36,7 +42,11 @@ struct PopulateCommand: ParsableCommand {
             let rows = brin6s[chunk..<min(chunk + 2_000, brin6s.count)].map {
                 SchoolImportParams.Row(brin6: $0, name: "Vestiging \($0)")
             }
-            _ = try connection.call(Method.schoolImport.rawValue, SchoolImportParams(schools: rows), as: SchoolImportResult.self)
+            _ = try connection.call(
+                Method.schoolImport.rawValue,
+                SchoolImportParams(schools: rows),
+                as: SchoolImportResult.self
+            )
         }
         let pairs = schools * RequestScript.koppelingen.count
         let rounds = (activations + pairs - 1) / pairs
@@ -44,16 +54,26 @@ struct PopulateCommand: ParsableCommand {
         let scripts = (0..<connections).map {
             PopulateScript(schools: brin6s, connection: $0, connections: connections, rounds: rounds, runTag: runTag)
         }
-        let outcome = LoadRun.run(socket: path, depth: depth, quotas: Array(repeating: nil, count: connections),
-                                  sources: scripts, warmup: 0, duration: nil)
+        let outcome = LoadRun.run(
+            socket: path,
+            depth: depth,
+            quotas: Array(repeating: nil, count: connections),
+            sources: scripts,
+            warmup: 0,
+            duration: nil
+        )
         let seconds = Double(MonotonicClock.now() - started) / 1e9
         let t = outcome.total
         let made = t.succeeded[BenchMethod.activate.rawValue]
         let writes = t.measured
         if json {
-            print(#"{"schools":\#(schools),"activations":\#(made),"writes":\#(writes),"errors":\#(t.measuredErrors),"seconds":\#(String(format: "%.2f", seconds)),"writes_per_second":\#(String(format: "%.0f", Double(writes) / outcome.seconds))}"#)
+            print(
+                #"{"schools":\#(schools),"activations":\#(made),"writes":\#(writes),"errors":\#(t.measuredErrors),"seconds":\#(String(format: "%.2f", seconds)),"writes_per_second":\#(String(format: "%.0f", Double(writes) / outcome.seconds))}"#
+            )
         } else {
-            print("populated: \(schools) schools, \(made) activations (\(pairs) active), \(writes) writes in \(String(format: "%.1f", seconds)) s, \(t.measuredErrors) errors")
+            print(
+                "populated: \(schools) schools, \(made) activations (\(pairs) active), \(writes) writes in \(String(format: "%.1f", seconds)) s, \(t.measuredErrors) errors"
+            )
             for message in t.firstErrors { print("  first errors: \(message)") }
         }
         if json {

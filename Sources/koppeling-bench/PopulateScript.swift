@@ -36,8 +36,12 @@ struct PopulateScript: RequestSource {
         defer { step += 1 }
         if step % 2 == 0 {
             let code = codes.next(for: school)
-            return Request(method: .activate, id: id, params:
-                #"{"brin6":"\#(school)","koppeling":"\#(koppeling)","name":"Bench Beheerder","agree":true,"verification_code":"\#(code)"}"#)
+            return Request(
+                method: .activate,
+                id: id,
+                params:
+                    #"{"brin6":"\#(school)","koppeling":"\#(koppeling)","name":"Bench Beheerder","agree":true,"verification_code":"\#(code)"}"#
+            )
         }
         return Request(method: .deactivate, id: id, params: #"{"brin6":"\#(school)","koppeling":"\#(koppeling)"}"#)
     }

@@ -15,7 +15,8 @@ enum ProcessCPU {
     /// parenthesised command name, which may itself hold spaces).
     static func seconds(pid: Int32) -> Double? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return nil }
+            let close = text.lastIndex(of: ")")
+        else { return nil }
         let fields = text[text.index(after: close)...].split(separator: " ")
         // fields[0] is the state (field 3), so utime (14) is fields[11].
         guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }

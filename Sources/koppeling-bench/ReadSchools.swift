@@ -15,7 +15,11 @@ enum ReadSchools {
         let connection = try KoppelingConnection(path: socket)
         let rows = schools.map { SchoolImportParams.Row(brin6: $0, name: "Leesschool \($0)") }
         do {
-            _ = try connection.call(Method.schoolImport.rawValue, SchoolImportParams(schools: rows), as: SchoolImportResult.self)
+            _ = try connection.call(
+                Method.schoolImport.rawValue,
+                SchoolImportParams(schools: rows),
+                as: SchoolImportResult.self
+            )
         } catch let refusal as RPCError {
             // All or nothing: a refusal may only mean they exist already.
             for school in schools {

@@ -23,7 +23,10 @@ enum ReplyScanner {
                 i = skipSpace(bytes, i)
                 guard i < bytes.count else { return .malformed }
                 if bytes[i] == UInt8(ascii: "}") { break }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                if bytes[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
                 guard bytes[i] == UInt8(ascii: "\"") else { return .malformed }
                 let keyStart = i + 1
                 guard let keyEnd = endOfString(bytes, i) else { return .malformed }
@@ -33,9 +36,13 @@ enum ReplyScanner {
                 i = skipSpace(bytes, i + 1)
                 let valueStart = i
                 guard let valueEnd = endOfValue(bytes, i) else { return .malformed }
-                if matches(key, "id") { id = integer(bytes, valueStart, valueEnd) }
-                else if matches(key, "result") { hasResult = true }
-                else if matches(key, "error") { hasError = true }
+                if matches(key, "id") {
+                    id = integer(bytes, valueStart, valueEnd)
+                } else if matches(key, "result") {
+                    hasResult = true
+                } else if matches(key, "error") {
+                    hasError = true
+                }
                 i = valueEnd
             }
             if hasError { return .error(id: id) }
@@ -46,7 +53,8 @@ enum ReplyScanner {
     /// The message and reason of an error reply, for the first few shown.
     static func describeError(_ reply: Data) -> String {
         guard let object = try? JSONSerialization.jsonObject(with: reply) as? [String: Any],
-              let error = object["error"] as? [String: Any] else {
+            let error = object["error"] as? [String: Any]
+        else {
             return String(decoding: reply.prefix(300), as: UTF8.self)
         }
         let code = error["code"].map { "\($0)" } ?? "?"
@@ -112,7 +120,10 @@ enum ReplyScanner {
         var value: Int64 = 0
         var i = start
         var negative = false
-        if i < end, b[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        if i < end, b[i] == UInt8(ascii: "-") {
+            negative = true
+            i += 1
+        }
         let digitsStart = i
         while i < end, b[i] >= 0x30, b[i] <= 0x39 {
             value = value &* 10 &+ Int64(b[i] - 0x30)

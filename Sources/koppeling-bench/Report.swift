@@ -34,14 +34,31 @@ struct Report: Encodable {
         case mix, connections, depth, requests, errors, seconds, throughput
         case okPerSecond = "ok_per_second"
         case warmupRequests = "warmup_requests"
-        case p50Ms = "p50_ms", p99Ms = "p99_ms", p999Ms = "p99_9_ms", maxMs = "max_ms", meanMs = "mean_ms"
-        case connectionsFailed = "connections_failed", outOfOrder = "out_of_order", schoolsAdded = "schools_added", activations
-        case daemonBefore = "daemon_before", daemonAfter = "daemon_after"
-        case benchCPUSeconds = "bench_cpu_s", daemonCPUSeconds = "daemon_cpu_s"
-        case errorKinds = "error_kinds", firstErrors = "first_errors"
+        case p50Ms = "p50_ms"
+        case p99Ms = "p99_ms"
+        case p999Ms = "p99_9_ms"
+        case maxMs = "max_ms"
+        case meanMs = "mean_ms"
+        case connectionsFailed = "connections_failed"
+        case outOfOrder = "out_of_order"
+        case schoolsAdded = "schools_added"
+        case activations
+        case daemonBefore = "daemon_before"
+        case daemonAfter = "daemon_after"
+        case benchCPUSeconds = "bench_cpu_s"
+        case daemonCPUSeconds = "daemon_cpu_s"
+        case errorKinds = "error_kinds"
+        case firstErrors = "first_errors"
     }
 
-    init(mix: String, connections: Int, depth: Int, outcome: LoadRun.Outcome, before: DaemonMemory?, after: DaemonMemory?) {
+    init(
+        mix: String,
+        connections: Int,
+        depth: Int,
+        outcome: LoadRun.Outcome,
+        before: DaemonMemory?,
+        after: DaemonMemory?
+    ) {
         let t = outcome.total
         let ms = { (ns: UInt64) in Double(ns) / 1e6 }
         self.mix = mix
@@ -89,7 +106,9 @@ struct Report: Encodable {
             print("  daemon RSS after   \(after.rssKiB) KiB (peak \(after.peakKiB) KiB)")
         }
         if let benchCPUSeconds {
-            print("  CPU seconds  bench \(f(benchCPUSeconds, 2))\(daemonCPUSeconds.map { ", daemon " + f($0, 2) } ?? "") (warm-up included)")
+            print(
+                "  CPU seconds  bench \(f(benchCPUSeconds, 2))\(daemonCPUSeconds.map { ", daemon " + f($0, 2) } ?? "") (warm-up included)"
+            )
         }
         if connectionsFailed > 0 { print("  connections that stopped early: \(connectionsFailed) (\(failure ?? "?"))") }
         for (kind, n) in errorKinds.sorted(by: { $0.value > $1.value }) { print("  error \(kind): \(n)") }

@@ -75,7 +75,10 @@ struct RequestScript: RequestSource {
 
     private mutating func activate(_ koppeling: String) -> Request {
         let code = codes.next(for: writeBrin6)
-        return line(.activate, #"{"brin6":"\#(writeBrin6)","koppeling":"\#(koppeling)","name":"Bench Beheerder","agree":true,"verification_code":"\#(code)"}"#)
+        return line(
+            .activate,
+            #"{"brin6":"\#(writeBrin6)","koppeling":"\#(koppeling)","name":"Bench Beheerder","agree":true,"verification_code":"\#(code)"}"#
+        )
     }
 
     private mutating func line(_ method: BenchMethod, _ params: String?) -> Request {

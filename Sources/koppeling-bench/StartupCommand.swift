@@ -7,13 +7,16 @@ import KoppelingProtocol
 /// each start to READY=1 and to the first `hello` reply.
 struct StartupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "startup", abstract: "Time koppelingd from exec to READY=1 and to its first reply.")
+        commandName: "startup",
+        abstract: "Time koppelingd from exec to READY=1 and to its first reply."
+    )
 
     @Option(help: "The koppelingd executable.") var daemon: String
     @Option(help: "Its database (populated beforehand).") var database: String
     @Option(help: "The socket it should listen on.") var socket: String
     @Option(help: "Starts to time.") var runs = 5
-    @Option(name: .customLong("daemon-log"), help: "File for the daemon's log (default: discarded).") var daemonLog: String?
+    @Option(name: .customLong("daemon-log"), help: "File for the daemon's log (default: discarded).") var daemonLog:
+        String?
     @Flag(help: "Print one JSON line.") var json = false
 
     func run() throws {
@@ -21,10 +24,11 @@ struct StartupCommand: ParsableCommand {
         var firstReply: [Double] = []
         var rss: [Int] = []
         let notify = try NotifyListener(path: socket + ".notify")
-        let log = daemonLog.flatMap { path -> FileHandle? in
-            FileManager.default.createFile(atPath: path, contents: nil)
-            return FileHandle(forWritingAtPath: path)
-        } ?? FileHandle.nullDevice
+        let log =
+            daemonLog.flatMap { path -> FileHandle? in
+                FileManager.default.createFile(atPath: path, contents: nil)
+                return FileHandle(forWritingAtPath: path)
+            } ?? FileHandle.nullDevice
         for _ in 0..<runs {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: daemon)
@@ -54,9 +58,13 @@ struct StartupCommand: ParsableCommand {
         let f = { (x: Double) in String(format: "%.1f", x) }
         let rssMedian = rss.isEmpty ? 0 : rss.sorted()[rss.count / 2]
         if json {
-            print(#"{"runs":\#(runs),"ready_ms_median":\#(f(median(ready))),"ready_ms_min":\#(f(ready.min()!)),"ready_ms_max":\#(f(ready.max()!)),"first_reply_ms_median":\#(f(median(firstReply))),"rss_kib_after_ready":\#(rssMedian)}"#)
+            print(
+                #"{"runs":\#(runs),"ready_ms_median":\#(f(median(ready))),"ready_ms_min":\#(f(ready.min()!)),"ready_ms_max":\#(f(ready.max()!)),"first_reply_ms_median":\#(f(median(firstReply))),"rss_kib_after_ready":\#(rssMedian)}"#
+            )
         } else {
-            print("start-up over \(runs) runs: READY=1 after \(f(median(ready))) ms median (min \(f(ready.min()!)), max \(f(ready.max()!))); first hello reply after \(f(median(firstReply))) ms median; RSS \(rssMedian) KiB")
+            print(
+                "start-up over \(runs) runs: READY=1 after \(f(median(ready))) ms median (min \(f(ready.min()!)), max \(f(ready.max()!))); first hello reply after \(f(median(firstReply))) ms median; RSS \(rssMedian) KiB"
+            )
         }
     }
 }

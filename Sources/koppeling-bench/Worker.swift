@@ -109,7 +109,10 @@ final class Worker<Source: RequestSource>: @unchecked Sendable {
         var failed = false
         switch ReplyScanner.scan(reply) {
         case .result(let id):
-            if id != request.id { result.outOfOrder += 1; failed = true }
+            if id != request.id {
+                result.outOfOrder += 1
+                failed = true
+            }
         case .error(let id):
             if id != request.id { result.outOfOrder += 1 }
             failed = true
@@ -123,7 +126,9 @@ final class Worker<Source: RequestSource>: @unchecked Sendable {
             result.malformed += 1
             failed = true
             if result.firstErrors.count < WorkerResult.keptErrorMessages {
-                result.firstErrors.append("\(request.method.wireName): unreadable reply \(String(decoding: reply.prefix(200), as: UTF8.self))")
+                result.firstErrors.append(
+                    "\(request.method.wireName): unreadable reply \(String(decoding: reply.prefix(200), as: UTF8.self))"
+                )
             }
         }
         if !failed { result.succeeded[request.method.rawValue] += 1 }

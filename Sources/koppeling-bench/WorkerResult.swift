@@ -29,7 +29,9 @@ struct WorkerResult {
         warmupErrors += other.warmupErrors
         for i in succeeded.indices { succeeded[i] += other.succeeded[i] }
         for (kind, n) in other.errorsByKind { errorsByKind[kind, default: 0] += n }
-        for message in other.firstErrors where firstErrors.count < Self.keptErrorMessages { firstErrors.append(message) }
+        for message in other.firstErrors where firstErrors.count < Self.keptErrorMessages {
+            firstErrors.append(message)
+        }
         outOfOrder += other.outOfOrder
         malformed += other.malformed
         if failure == nil { failure = other.failure }

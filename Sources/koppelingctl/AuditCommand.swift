@@ -3,7 +3,10 @@ import KoppelingCore
 import KoppelingProtocol
 
 struct AuditCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Toon het logboek van wijzigingen en weigeringen (nieuwste eerst).")
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Toon het logboek van wijzigingen en weigeringen (nieuwste eerst)."
+    )
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: "Alleen deze school (BRIN6).") var school: String?
     @Option(name: .long, help: "Vanaf deze datum (JJJJ-MM-DD) of dit tijdstip (RFC 3339, UTC).") var since: String?
@@ -12,10 +15,19 @@ struct AuditCommand: ParsableCommand {
     func run() throws {
         let params = AuditListParams(brin6: school, since: since, limit: limit)
         guard let r = try Session(global).call(.auditList, params, as: AuditListResult.self) else { return }
-        if r.entries.isEmpty { print("Geen regels gevonden."); return }
-        Output.table(["Tijdstip", "Gebruiker", "Methode", "School", "Koppeling", "Uitkomst", "Reden"],
-                     r.entries.map { [$0.at, "\($0.user) (\($0.uid))", $0.method, $0.school ?? "—", $0.koppeling ?? "—",
-                                      outcome($0.outcome), $0.reasons.joined(separator: ",")] })
+        if r.entries.isEmpty {
+            print("Geen regels gevonden.")
+            return
+        }
+        Output.table(
+            ["Tijdstip", "Gebruiker", "Methode", "School", "Koppeling", "Uitkomst", "Reden"],
+            r.entries.map {
+                [
+                    $0.at, "\($0.user) (\($0.uid))", $0.method, $0.school ?? "—", $0.koppeling ?? "—",
+                    outcome($0.outcome), $0.reasons.joined(separator: ","),
+                ]
+            }
+        )
     }
 
     func outcome(_ o: AuditEntry.Outcome) -> String {
@@ -28,7 +40,10 @@ struct AuditCommand: ParsableCommand {
 }
 
 struct BackupCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "backup", abstract: "Maak nu een consistente back-up van de database.")
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Maak nu een consistente back-up van de database."
+    )
     @OptionGroup var global: GlobalOptions
 
     func run() throws {

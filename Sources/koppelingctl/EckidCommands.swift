@@ -4,40 +4,79 @@ import KoppelingProtocol
 
 struct EckidCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "eckid", abstract: "De ECKiD-import van TOP dossier (stap 5–6).",
-        subcommands: [SetKey.self, Status.self, Disable.self])
+        commandName: "eckid",
+        abstract: "De ECKiD-import van TOP dossier (stap 5–6).",
+        subcommands: [SetKey.self, Status.self, Disable.self]
+    )
 
     struct SetKey: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "set-key", abstract: "Voer de autorisatiesleutel in (= de verificatiecode van TOP Dossier – ECKiD).",
-            discussion: "Zonder --key-stdin of --key-file vraagt koppelingctl de sleutel zonder weergave. De import is actief vanaf de volgende dag.")
+            commandName: "set-key",
+            abstract: "Voer de autorisatiesleutel in (= de verificatiecode van TOP Dossier – ECKiD).",
+            discussion:
+                "Zonder --key-stdin of --key-file vraagt koppelingctl de sleutel zonder weergave. De import is actief vanaf de volgende dag."
+        )
         @OptionGroup var global: GlobalOptions
         @Option(name: .long, help: "BRIN6 van de school.") var school: String
         @OptionGroup var key: KeySource
 
         func run() throws {
-            let secret = try SecretInput.read(what: "autorisatiesleutel", stdin: key.fromStdin, file: key.file, argv: key.onCommandLine, confirm: false)
-            guard let r = try Session(global).call(.eckidSetKey, SetKeyParams(brin6: school, key: secret), as: SetKeyResult.self) else { return }
+            let secret = try SecretInput.read(
+                what: "autorisatiesleutel",
+                stdin: key.fromStdin,
+                file: key.file,
+                argv: key.onCommandLine,
+                confirm: false
+            )
+            guard
+                let r = try Session(global).call(
+                    .eckidSetKey,
+                    SetKeyParams(brin6: school, key: secret),
+                    as: SetKeyResult.self
+                )
+            else { return }
             if r.changed {
-                print("De autorisatiesleutel is opgeslagen. De ECKiD-import van \(r.import.school) is actief vanaf \(r.activeFrom).")
+                print(
+                    "De autorisatiesleutel is opgeslagen. De ECKiD-import van \(r.import.school) is actief vanaf \(r.activeFrom)."
+                )
             } else {
-                print("Deze autorisatiesleutel was al ingevoerd; er is niets gewijzigd (\(Output.importState(r.state)), actief vanaf \(r.activeFrom)).")
+                print(
+                    "Deze autorisatiesleutel was al ingevoerd; er is niets gewijzigd (\(Output.importState(r.state)), actief vanaf \(r.activeFrom))."
+                )
             }
             for w in r.warnings { Output.warning(w) }
         }
     }
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "status", abstract: "Toon de ECKiD-import van één school of van alle scholen.")
+        static let configuration = CommandConfiguration(
+            commandName: "status",
+            abstract: "Toon de ECKiD-import van één school of van alle scholen."
+        )
         @OptionGroup var global: GlobalOptions
         @Option(name: .long, help: "BRIN6 van de school (standaard: alle).") var school: String?
 
         func run() throws {
-            guard let r = try Session(global).call(.eckidStatus, EckidStatusParams(brin6: school), as: EckidStatusResult.self) else { return }
-            if r.imports.isEmpty { print("Er is geen ECKiD-import ingesteld."); return }
-            Output.table(["School", "Status", "Actief vanaf", "Sleutel ingevoerd", "Actief geworden", "Gestopt", "Reden"],
-                         r.imports.map { [$0.school, Output.importState($0.state), $0.activeFrom, "\($0.keySetAt) (\($0.keySetBy))",
-                                          $0.activatedAt ?? "—", $0.disabledAt ?? "—", reasonText($0.disabledReason)] })
+            guard
+                let r = try Session(global).call(
+                    .eckidStatus,
+                    EckidStatusParams(brin6: school),
+                    as: EckidStatusResult.self
+                )
+            else { return }
+            if r.imports.isEmpty {
+                print("Er is geen ECKiD-import ingesteld.")
+                return
+            }
+            Output.table(
+                ["School", "Status", "Actief vanaf", "Sleutel ingevoerd", "Actief geworden", "Gestopt", "Reden"],
+                r.imports.map {
+                    [
+                        $0.school, Output.importState($0.state), $0.activeFrom, "\($0.keySetAt) (\($0.keySetBy))",
+                        $0.activatedAt ?? "—", $0.disabledAt ?? "—", reasonText($0.disabledReason),
+                    ]
+                }
+            )
         }
 
         func reasonText(_ r: String?) -> String {
@@ -51,12 +90,17 @@ struct EckidCommand: ParsableCommand {
     }
 
     struct Disable: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "disable", abstract: "Zet de ECKiD-import van een school uit.")
+        static let configuration = CommandConfiguration(
+            commandName: "disable",
+            abstract: "Zet de ECKiD-import van een school uit."
+        )
         @OptionGroup var global: GlobalOptions
         @Option(name: .long, help: "BRIN6 van de school.") var school: String
 
         func run() throws {
-            guard let r = try Session(global).call(.eckidDisable, Brin6Params(brin6: school), as: EckidDisableResult.self) else { return }
+            guard
+                let r = try Session(global).call(.eckidDisable, Brin6Params(brin6: school), as: EckidDisableResult.self)
+            else { return }
             print("De ECKiD-import van \(r.import.school) is uitgezet.")
         }
     }
@@ -64,7 +108,10 @@ struct EckidCommand: ParsableCommand {
 
 struct TimerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "timer", abstract: "De dagelijkse run die ECKiD-imports aanzet.", subcommands: [Status.self, Run.self])
+        commandName: "timer",
+        abstract: "De dagelijkse run die ECKiD-imports aanzet.",
+        subcommands: [Status.self, Run.self]
+    )
 
     static func timerLines(_ t: TimerStatusResult) -> [(String, String)] {
         func describe(_ run: TimerRunRecord?) -> String {
@@ -72,12 +119,18 @@ struct TimerCommand: ParsableCommand {
             let kind = run.kind == .manual ? "handmatig" : "gepland"
             return "\(run.localDay) (\(kind), \(run.finishedAt)): \(run.enabled) aangezet, \(run.stopped) gestopt"
         }
-        return [("Dagelijkse run", "\(t.runAt) \(t.timeZone)"), ("Laatste run", describe(t.lastRun)),
-                ("Laatste geplande run", describe(t.lastScheduledRun)), ("Volgende run", "\(t.nextRunLocal) = \(t.nextRun)")]
+        return [
+            ("Dagelijkse run", "\(t.runAt) \(t.timeZone)"), ("Laatste run", describe(t.lastRun)),
+            ("Laatste geplande run", describe(t.lastScheduledRun)),
+            ("Volgende run", "\(t.nextRunLocal) = \(t.nextRun)"),
+        ]
     }
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "status", abstract: "Toon de laatste en de volgende run.")
+        static let configuration = CommandConfiguration(
+            commandName: "status",
+            abstract: "Toon de laatste en de volgende run."
+        )
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -87,12 +140,17 @@ struct TimerCommand: ParsableCommand {
     }
 
     struct Run: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "run", abstract: "Voer de run nu uit (telt niet als de geplande run van vandaag).")
+        static let configuration = CommandConfiguration(
+            commandName: "run",
+            abstract: "Voer de run nu uit (telt niet als de geplande run van vandaag)."
+        )
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
             guard let r = try Session(global).call(.timerRun, as: TimerRunResult.self) else { return }
-            print("Run uitgevoerd voor \(r.run.localDay): \(r.run.enabled) ECKiD-imports aangezet, \(r.run.stopped) gestopt.")
+            print(
+                "Run uitgevoerd voor \(r.run.localDay): \(r.run.enabled) ECKiD-imports aangezet, \(r.run.stopped) gestopt."
+            )
         }
     }
 }

@@ -1,4 +1,7 @@
 import ArgumentParser
+import KoppelingClient
+import KoppelingProtocol
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -7,8 +10,6 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import KoppelingClient
-import KoppelingProtocol
 
 /// `--socket` and `--json`, accepted before or after the subcommand.
 struct GlobalOptions: ParsableArguments {
@@ -33,12 +34,16 @@ struct Session {
         } catch ClientError.noAccess(let path, let group) {
             Output.error("\(ClientError.noAccess(path: path, group: group))")
             let group = group ?? "koppelingbeheer"
-            Output.error("Een beheerder voegt u toe met: sudo usermod -aG \(group) \(Self.userName());"
-                + " daarna logt u opnieuw in (of start u een nieuwe shell met 'newgrp \(group)').")
+            Output.error(
+                "Een beheerder voegt u toe met: sudo usermod -aG \(group) \(Self.userName());"
+                    + " daarna logt u opnieuw in (of start u een nieuwe shell met 'newgrp \(group)')."
+            )
             throw ExitCode(CtlExit.unreachable)
         } catch {
             Output.error("\(error)")
-            Output.error("Draait koppelingd? Controleer 'systemctl status koppelingd' (of 'systemctl status koppelingd.socket'), of geef de socket op met --socket of KOPPELING_SOCKET.")
+            Output.error(
+                "Draait koppelingd? Controleer 'systemctl status koppelingd' (of 'systemctl status koppelingd.socket'), of geef de socket op met --socket of KOPPELING_SOCKET."
+            )
             throw ExitCode(CtlExit.unreachable)
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -21,7 +22,8 @@ struct Koppelingctl: ParsableCommand {
             StatusCommand.self, SchoolCommand.self, CatalogCommand.self, KoppelingenCommand.self,
             ActivateCommand.self, DeactivateCommand.self, EckidCommand.self, TimerCommand.self,
             AuditCommand.self, BackupCommand.self, VerificationCodeCommand.self,
-        ])
+        ]
+    )
 
     @OptionGroup var global: GlobalOptions
 

@@ -1,3 +1,6 @@
+import KoppelingCore
+import KoppelingProtocol
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -6,8 +9,6 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import KoppelingCore
-import KoppelingProtocol
 
 enum Output {
     static func error(_ message: String) {

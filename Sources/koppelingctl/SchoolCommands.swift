@@ -1,4 +1,7 @@
 import ArgumentParser
+import KoppelingCore
+import KoppelingProtocol
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -7,50 +10,77 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import KoppelingCore
-import KoppelingProtocol
 
 struct SchoolCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "school", abstract: "Registreer en beheer scholen (vestigingen).",
-        subcommands: [Add.self, List.self, Show.self, Remove.self, Import.self])
+        commandName: "school",
+        abstract: "Registreer en beheer scholen (vestigingen).",
+        subcommands: [Add.self, List.self, Show.self, Remove.self, Import.self]
+    )
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "add", abstract: "Registreer een school: BRIN6 (bijv. 21QW00) en naam.")
+        static let configuration = CommandConfiguration(
+            commandName: "add",
+            abstract: "Registreer een school: BRIN6 (bijv. 21QW00) en naam."
+        )
         @OptionGroup var global: GlobalOptions
         @Argument(help: "BRIN + vestigingsnummer, bijv. 21QW00.") var brin6: String
         @Argument(help: "Naam van de school.") var name: String
 
         func run() throws {
-            guard let r = try Session(global).call(.schoolAdd, SchoolAddParams(brin6: brin6, name: name), as: SchoolResult.self) else { return }
+            guard
+                let r = try Session(global).call(
+                    .schoolAdd,
+                    SchoolAddParams(brin6: brin6, name: name),
+                    as: SchoolResult.self
+                )
+            else { return }
             print("School \(r.school.brin6) (\(r.school.name)) is geregistreerd.")
         }
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "Toon alle geregistreerde scholen.")
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "Toon alle geregistreerde scholen."
+        )
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
             guard let r = try Session(global).call(.schoolList, as: SchoolListResult.self) else { return }
-            if r.schools.isEmpty { print("Er zijn nog geen scholen geregistreerd. Gebruik 'koppelingctl school add'."); return }
+            if r.schools.isEmpty {
+                print("Er zijn nog geen scholen geregistreerd. Gebruik 'koppelingctl school add'.")
+                return
+            }
             Output.table(["BRIN6", "Naam", "Geregistreerd"], r.schools.map { [$0.brin6, $0.name, $0.createdAt] })
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Toon een school met haar koppelingen.")
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Toon een school met haar koppelingen."
+        )
         @OptionGroup var global: GlobalOptions
         @Argument(help: "BRIN6 van de school.") var brin6: String
 
         func run() throws {
-            guard let r = try Session(global).call(.schoolGet, Brin6Params(brin6: brin6), as: SchoolDetailResult.self) else { return }
+            guard let r = try Session(global).call(.schoolGet, Brin6Params(brin6: brin6), as: SchoolDetailResult.self)
+            else { return }
             Output.fields([("School", "\(r.school.brin6) \(r.school.name)"), ("Geregistreerd", r.school.createdAt)])
             print("")
-            if r.activations.isEmpty { print("Geen koppelingen geactiveerd.") } else {
-                Output.table(["Koppeling", "Status", "Startdatum", "Uw naam", "Gebruiker", "Verificatiecode"],
-                             r.activations.map { [$0.koppelingName, $0.active ? "actief" : "beëindigd \($0.deactivatedAt ?? "")",
-                                                  $0.startDate, $0.acceptedByName, $0.user, $0.verificationCode] })
+            if r.activations.isEmpty {
+                print("Geen koppelingen geactiveerd.")
+            } else {
+                Output.table(
+                    ["Koppeling", "Status", "Startdatum", "Uw naam", "Gebruiker", "Verificatiecode"],
+                    r.activations.map {
+                        [
+                            $0.koppelingName, $0.active ? "actief" : "beëindigd \($0.deactivatedAt ?? "")",
+                            $0.startDate, $0.acceptedByName, $0.user, $0.verificationCode,
+                        ]
+                    }
+                )
             }
             if let i = r.eckidImport {
                 print("")
@@ -60,12 +90,16 @@ struct SchoolCommand: ParsableCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Verwijder een school (niet zolang er koppelingen actief zijn).")
+        static let configuration = CommandConfiguration(
+            commandName: "remove",
+            abstract: "Verwijder een school (niet zolang er koppelingen actief zijn)."
+        )
         @OptionGroup var global: GlobalOptions
         @Argument(help: "BRIN6 van de school.") var brin6: String
 
         func run() throws {
-            guard let r = try Session(global).call(.schoolRemove, Brin6Params(brin6: brin6), as: SchoolResult.self) else { return }
+            guard let r = try Session(global).call(.schoolRemove, Brin6Params(brin6: brin6), as: SchoolResult.self)
+            else { return }
             print("School \(r.school.brin6) (\(r.school.name)) is verwijderd.")
         }
     }
@@ -74,18 +108,30 @@ struct SchoolCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import",
             abstract: "Registreer scholen uit een CSV-bestand met regels 'brin6,naam' (alles of niets).",
-            discussion: "Een kopregel 'brin6,name' of 'brin6,naam' wordt overgeslagen. Een naam met een komma staat tussen dubbele aanhalingstekens.")
+            discussion:
+                "Een kopregel 'brin6,name' of 'brin6,naam' wordt overgeslagen. Een naam met een komma staat tussen dubbele aanhalingstekens."
+        )
         @OptionGroup var global: GlobalOptions
         @Argument(help: "CSV-bestand, of - voor standaardinvoer.") var file: String
 
         func run() throws {
             let data: Data
-            if file == "-" { data = Data(StandardStreams.readAllInput()) } else {
-                guard let d = FileManager.default.contents(atPath: file) else { throw ValidationError("Kan '\(file)' niet lezen.") }
+            if file == "-" {
+                data = Data(StandardStreams.readAllInput())
+            } else {
+                guard let d = FileManager.default.contents(atPath: file) else {
+                    throw ValidationError("Kan '\(file)' niet lezen.")
+                }
                 data = d
             }
             let rows = try CSV.schoolRows(String(decoding: data, as: UTF8.self))
-            guard let r = try Session(global).call(.schoolImport, SchoolImportParams(schools: rows), as: SchoolImportResult.self) else { return }
+            guard
+                let r = try Session(global).call(
+                    .schoolImport,
+                    SchoolImportParams(schools: rows),
+                    as: SchoolImportResult.self
+                )
+            else { return }
             print("\(r.imported) scholen geregistreerd.")
         }
     }
@@ -102,7 +148,9 @@ enum CSV {
             guard fields.count == 2 else {
                 throw ValidationError("Regel \(n + 1): verwacht twee velden 'brin6,naam', gevonden \(fields.count).")
             }
-            if n == 0, fields[0].lowercased() == "brin6", ["name", "naam"].contains(fields[1].lowercased()) { continue }
+            if n == 0, fields[0].lowercased() == "brin6", ["name", "naam"].contains(fields[1].lowercased()) {
+                continue
+            }
             rows.append(.init(brin6: fields[0], name: fields[1]))
         }
         return rows
@@ -119,9 +167,18 @@ enum CSV {
             if quoted {
                 if c == "\"" {
                     if let next = chars.next() {
-                        if next == "\"" { current.append("\"") } else { quoted = false; pending = next }
-                    } else { quoted = false }
-                } else { current.append(c) }
+                        if next == "\"" {
+                            current.append("\"")
+                        } else {
+                            quoted = false
+                            pending = next
+                        }
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    current.append(c)
+                }
             } else if c == "\"" && current.trimmedSpaces.isEmpty {
                 quoted = true
                 current = ""

@@ -1,4 +1,5 @@
 import ArgumentParser
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -16,7 +17,13 @@ struct SecretSource: ParsableArguments {
     var fromStdin = false
     @Option(name: .customLong("code-file"), help: "Lees de code uit dit bestand (eerste regel).")
     var file: String?
-    @Option(name: .customLong("code"), help: ArgumentHelp("Laatste redmiddel: de code op de opdrachtregel (zichtbaar voor andere gebruikers via /proc).", visibility: .hidden))
+    @Option(
+        name: .customLong("code"),
+        help: ArgumentHelp(
+            "Laatste redmiddel: de code op de opdrachtregel (zichtbaar voor andere gebruikers via /proc).",
+            visibility: .hidden
+        )
+    )
     var onCommandLine: String?
 }
 
@@ -25,7 +32,13 @@ struct KeySource: ParsableArguments {
     var fromStdin = false
     @Option(name: .customLong("key-file"), help: "Lees de sleutel uit dit bestand (eerste regel).")
     var file: String?
-    @Option(name: .customLong("key"), help: ArgumentHelp("Laatste redmiddel: de sleutel op de opdrachtregel (zichtbaar voor andere gebruikers via /proc).", visibility: .hidden))
+    @Option(
+        name: .customLong("key"),
+        help: ArgumentHelp(
+            "Laatste redmiddel: de sleutel op de opdrachtregel (zichtbaar voor andere gebruikers via /proc).",
+            visibility: .hidden
+        )
+    )
     var onCommandLine: String?
 }
 
@@ -33,9 +46,13 @@ enum SecretInput {
     /// `what` names the secret in Dutch ("verificatiecode").
     static func read(what: String, stdin: Bool, file: String?, argv: String?, confirm: Bool) throws -> String {
         let chosen = [stdin, file != nil, argv != nil].filter { $0 }.count
-        if chosen > 1 { throw ValidationError("Kies één bron voor de \(what): standaardinvoer, een bestand of de opdrachtregel.") }
+        if chosen > 1 {
+            throw ValidationError("Kies één bron voor de \(what): standaardinvoer, een bestand of de opdrachtregel.")
+        }
         if let argv {
-            Output.warning("de \(what) op de opdrachtregel is zichtbaar voor andere gebruikers (via /proc); gebruik liever de prompt, --…-stdin of --…-file.")
+            Output.warning(
+                "de \(what) op de opdrachtregel is zichtbaar voor andere gebruikers (via /proc); gebruik liever de prompt, --…-stdin of --…-file."
+            )
             return argv
         }
         if stdin { return firstLine(Data(StandardStreams.readAllInput())) }

@@ -7,15 +7,17 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         guard let s = try Session(global).call(.status, as: StatusResult.self) else { return }
-        Output.fields([
-            ("Daemon", "\(s.daemon) \(s.version)"),
-            ("Actief sinds", "\(s.startedAt) (\(s.uptimeSeconds) s)"),
-            ("Database", "\(s.database) (schemaversie \(s.schemaVersion))"),
-            ("Tijdzone", "\(s.timeZone), vandaag \(s.today)"),
-            ("Scholen", "\(s.counts.schools)"),
-            ("Catalogus", "\(s.counts.catalogEntries) koppelingen"),
-            ("Geactiveerd", "\(s.counts.activeKoppelingen) koppelingen"),
-            ("ECKiD-imports", "\(s.counts.pendingImports) in afwachting, \(s.counts.activeImports) actief"),
-        ] + TimerCommand.timerLines(s.timer))
+        Output.fields(
+            [
+                ("Daemon", "\(s.daemon) \(s.version)"),
+                ("Actief sinds", "\(s.startedAt) (\(s.uptimeSeconds) s)"),
+                ("Database", "\(s.database) (schemaversie \(s.schemaVersion))"),
+                ("Tijdzone", "\(s.timeZone), vandaag \(s.today)"),
+                ("Scholen", "\(s.counts.schools)"),
+                ("Catalogus", "\(s.counts.catalogEntries) koppelingen"),
+                ("Geactiveerd", "\(s.counts.activeKoppelingen) koppelingen"),
+                ("ECKiD-imports", "\(s.counts.pendingImports) in afwachting, \(s.counts.activeImports) actief"),
+            ] + TimerCommand.timerLines(s.timer)
+        )
     }
 }

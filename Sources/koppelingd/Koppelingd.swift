@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
 import KoppelingCore
-import KoppelingTime
 import KoppelingDaemon
 import KoppelingProtocol
 import KoppelingStorage
+import KoppelingTime
 import Logging
 import ServiceLifecycle
 
@@ -15,7 +15,8 @@ struct Koppelingd: AsyncParsableCommand {
         abstract: "Keeps the register of koppelingen (ESIS ↔ TOP dossier ECKiD) and enables ECKiD imports daily.",
         version: ProtocolInfo.daemonVersion,
         subcommands: [Serve.self, Restore.self],
-        defaultSubcommand: Serve.self)
+        defaultSubcommand: Serve.self
+    )
 }
 
 /// Runs the daemon (what `koppelingd` does without a subcommand). Each flag
@@ -31,35 +32,70 @@ struct Serve: AsyncParsableCommand {
             KOPPELINGD_IDLE_TIMEOUT, KOPPELINGD_LINE_TIMEOUT, KOPPELINGD_LOG_LEVEL.
             Defaults: as root /var/lib/koppelingd/koppelingd.db and /run/koppelingd/koppelingd.sock;
             otherwise under $XDG_STATE_HOME/koppelingd and $XDG_RUNTIME_DIR/koppelingd.
-            """)
+            """
+    )
 
     @Option(help: "SQLite database file (the secret file is kept beside it).")
     var database: String?
     @Option(help: "Unix socket path (ignored when systemd passes a socket).")
     var socket: String?
-    @Option(name: .customLong("time-zone"), help: ArgumentHelp("IANA time zone of the school (default \(D.timeZone)).", valueName: "zone"))
+    @Option(
+        name: .customLong("time-zone"),
+        help: ArgumentHelp("IANA time zone of the school (default \(D.timeZone)).", valueName: "zone")
+    )
     var timeZone: Zone?
-    @Option(name: .customLong("run-at"), help: ArgumentHelp("Local time HH:MM of the daily ECKiD run (default \(D.runAt)).", valueName: "hh:mm"))
+    @Option(
+        name: .customLong("run-at"),
+        help: ArgumentHelp("Local time HH:MM of the daily ECKiD run (default \(D.runAt)).", valueName: "hh:mm")
+    )
     var runAt: LocalTime?
-    @Option(name: .customLong("admin-group"), help: ArgumentHelp("Group whose members may change the register (default \(D.adminGroup))."))
+    @Option(
+        name: .customLong("admin-group"),
+        help: ArgumentHelp("Group whose members may change the register (default \(D.adminGroup)).")
+    )
     var adminGroup: String?
-    @Option(name: .customLong("keep-backups"), help: ArgumentHelp("Daily backups to keep after the timer run; 0 turns them off (default \(D.keepBackups))."))
+    @Option(
+        name: .customLong("keep-backups"),
+        help: ArgumentHelp("Daily backups to keep after the timer run; 0 turns them off (default \(D.keepBackups)).")
+    )
     var keepBackups: Int?
-    @Option(name: .customLong("max-connections"), help: ArgumentHelp("Most client connections at once (default \(D.maxConnections))."))
+    @Option(
+        name: .customLong("max-connections"),
+        help: ArgumentHelp("Most client connections at once (default \(D.maxConnections)).")
+    )
     var maxConnections: Int?
-    @Option(name: .customLong("max-in-flight"), help: ArgumentHelp("Most requests per connection being answered at once; a client that pipelines more waits (default \(D.maxInFlightPerConnection))."))
+    @Option(
+        name: .customLong("max-in-flight"),
+        help: ArgumentHelp(
+            "Most requests per connection being answered at once; a client that pipelines more waits (default \(D.maxInFlightPerConnection))."
+        )
+    )
     var maxInFlight: Int?
-    @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Seconds a connection may send nothing before it is closed (default \(D.idleTimeoutSeconds))."))
+    @Option(
+        name: .customLong("idle-timeout"),
+        help: ArgumentHelp(
+            "Seconds a connection may send nothing before it is closed (default \(D.idleTimeoutSeconds))."
+        )
+    )
     var idleTimeout: Int64?
-    @Option(name: .customLong("line-timeout"), help: ArgumentHelp("Seconds a client may take to finish a line it started; slower ones are disconnected (default \(D.lineTimeoutSeconds))."))
+    @Option(
+        name: .customLong("line-timeout"),
+        help: ArgumentHelp(
+            "Seconds a client may take to finish a line it started; slower ones are disconnected (default \(D.lineTimeoutSeconds))."
+        )
+    )
     var lineTimeout: Int64?
 
     typealias D = DaemonConfig.Defaults
 
     /// A setting from its flag, else its environment variable (parsed as the
     /// flag would be), else the default.
-    static func setting<T: ExpressibleByArgument>(_ flag: T?, _ variable: String, _ fallback: T,
-                                                  environment: [String: String]) throws -> T {
+    static func setting<T: ExpressibleByArgument>(
+        _ flag: T?,
+        _ variable: String,
+        _ fallback: T,
+        environment: [String: String]
+    ) throws -> T {
         if let flag { return flag }
         guard let text = environment[variable] else { return fallback }
         guard let value = T(argument: text) else { throw ValidationError("\(variable)='\(text)' is not valid") }
@@ -81,8 +117,15 @@ struct Serve: AsyncParsableCommand {
         let time = try Self.setting(runAt, "KOPPELINGD_RUN_AT", LocalTime(D.runAt)!, environment: env)
         let keep = try Self.setting(keepBackups, "KOPPELINGD_KEEP_BACKUPS", D.keepBackups, environment: env)
         let maxConn = try Self.setting(maxConnections, "KOPPELINGD_MAX_CONNECTIONS", D.maxConnections, environment: env)
-        guard keep >= 0, maxConn >= 1 else { throw ValidationError("--keep-backups must be ≥ 0 and --max-connections ≥ 1") }
-        let inFlight = try Self.setting(maxInFlight, "KOPPELINGD_MAX_IN_FLIGHT", D.maxInFlightPerConnection, environment: env)
+        guard keep >= 0, maxConn >= 1 else {
+            throw ValidationError("--keep-backups must be ≥ 0 and --max-connections ≥ 1")
+        }
+        let inFlight = try Self.setting(
+            maxInFlight,
+            "KOPPELINGD_MAX_IN_FLIGHT",
+            D.maxInFlightPerConnection,
+            environment: env
+        )
         let idle = try Self.setting(idleTimeout, "KOPPELINGD_IDLE_TIMEOUT", D.idleTimeoutSeconds, environment: env)
         let line = try Self.setting(lineTimeout, "KOPPELINGD_LINE_TIMEOUT", D.lineTimeoutSeconds, environment: env)
         guard inFlight >= 1, idle >= 1, line >= 1 else {
@@ -94,12 +137,20 @@ struct Serve: AsyncParsableCommand {
             socketPath: Self.absolute(socket ?? env["KOPPELINGD_SOCKET"] ?? defaults.socket),
             schedule: DailySchedule(zone: zone, runAt: time),
             adminGroup: adminGroup ?? env["KOPPELINGD_ADMIN_GROUP"] ?? D.adminGroup,
-            keepBackups: keep, maxConnections: maxConn, maxInFlightPerConnection: inFlight,
-            idleTimeoutSeconds: idle, lineTimeoutSeconds: line)
+            keepBackups: keep,
+            maxConnections: maxConn,
+            maxInFlightPerConnection: inFlight,
+            idleTimeoutSeconds: idle,
+            lineTimeoutSeconds: line
+        )
         let daemon = Daemon(config: config, logger: logger)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
         do {
             try await group.run()
         } catch {
@@ -132,8 +183,12 @@ struct Serve: AsyncParsableCommand {
             logger.info("raised the open-file limit", metadata: ["from": "\(limit.rlim_cur)", "to": "\(raised)"])
         }
         if raised < wanted {
-            logger.warning("the open-file limit is too low for --max-connections; raise LimitNOFILE",
-                           metadata: ["max_connections": "\(connections)", "hard_limit": "\(limit.rlim_max)", "needed": "\(wanted)"])
+            logger.warning(
+                "the open-file limit is too low for --max-connections; raise LimitNOFILE",
+                metadata: [
+                    "max_connections": "\(connections)", "hard_limit": "\(limit.rlim_max)", "needed": "\(wanted)",
+                ]
+            )
         }
         #endif
     }
@@ -148,7 +203,6 @@ struct Serve: AsyncParsableCommand {
         return "\(error)"
     }
 }
-
 
 /// A time zone given on the command line: an IANA name from the system's
 /// zone files.

@@ -8,12 +8,14 @@ import KoppelingStorage
 struct Restore: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
-        abstract: "Restore the register from a backup (as root, with koppelingd.service and koppelingd.socket stopped).",
+        abstract:
+            "Restore the register from a backup (as root, with koppelingd.service and koppelingd.socket stopped).",
         discussion: """
             Checks the backup's integrity and its secret check value against the koppelingd.secret beside the register,
             keeps the current register aside (koppelingd.db.before-restore-<UTC time>, with its -wal and -shm),
             puts the backup in its place owned by the owner of the register's directory with mode 0600, and says what it did.
-            """)
+            """
+    )
 
     @Argument(help: "The backup file (e.g. /var/lib/koppelingd/backups/koppelingd-2026-12-01T000501Z.db).")
     var backup: String
@@ -31,15 +33,19 @@ struct Restore: ParsableCommand {
         let socket = Serve.absolute(socket ?? env["KOPPELINGD_SOCKET"] ?? defaults.socket)
         do {
             let done = try RegisterRestore.run(backup: Serve.absolute(backup), database: database, socket: socket)
-            print("Hersteld: \(done.database) is nu de back-up \(done.backup)"
-                  + " (schemaversie \(done.schemaVersion), \(Self.count(done.schools, "school", "scholen")),"
-                  + " \(Self.count(done.activeActivations, "actieve koppeling", "actieve koppelingen"))).")
+            print(
+                "Hersteld: \(done.database) is nu de back-up \(done.backup)"
+                    + " (schemaversie \(done.schemaVersion), \(Self.count(done.schools, "school", "scholen")),"
+                    + " \(Self.count(done.activeActivations, "actieve koppeling", "actieve koppelingen")))."
+            )
             if let aside = done.keptAside {
                 print("Het vorige register staat in \(aside) (met zijn -wal- en -shm-bestanden, als die er waren).")
             }
             print("Oude -wal- en -shm-bestanden zijn verwijderd; eigenaar \(done.owner), modus 0600.")
             if done.secretUnchecked {
-                print("Let op: deze back-up is ouder dan de controlewaarde van het geheim; of koppelingd.secret erbij hoort, kon niet worden gecontroleerd.")
+                print(
+                    "Let op: deze back-up is ouder dan de controlewaarde van het geheim; of koppelingd.secret erbij hoort, kon niet worden gecontroleerd."
+                )
             }
             print("Start koppelingd weer: sudo systemctl start koppelingd.socket koppelingd.service")
         } catch let refusal as RegisterRestore.Refusal {

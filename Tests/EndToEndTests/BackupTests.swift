@@ -34,8 +34,11 @@ struct BackupTests {
                 var n = 0
                 while !stop.isSet, n < 5000 {
                     let b = BackupTests.brin6(writer: w, n: n)
-                    let line = #"{"jsonrpc":"2.0","id":\#(n),"method":"school.add","params":{"brin6":"\#(b)","name":"School \#(b)"}}"#
-                    if let reply = try? c.exchange(Data(line.utf8)), String(decoding: reply, as: UTF8.self).contains("\"result\"") {
+                    let line =
+                        #"{"jsonrpc":"2.0","id":\#(n),"method":"school.add","params":{"brin6":"\#(b)","name":"School \#(b)"}}"#
+                    if let reply = try? c.exchange(Data(line.utf8)),
+                        String(decoding: reply, as: UTF8.self).contains("\"result\"")
+                    {
                         acknowledged.insert(b)
                     }
                     n += 1
@@ -56,7 +59,9 @@ struct BackupTests {
         #expect(try Self.sqlite(path, "PRAGMA integrity_check").trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
         let copied = Set(try Self.sqlite(path, "SELECT brin6 FROM school").split(separator: "\n").map(String.init))
         #expect(before.isSubset(of: copied), "missing \(before.subtracting(copied).count) acknowledged schools")
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: daemon.stateDirectory + "/backups").filter { $0.hasPrefix(".") }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: daemon.stateDirectory + "/backups").filter {
+            $0.hasPrefix(".")
+        }
         #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
         #expect(daemon.stop() == 0)
     }
@@ -72,16 +77,36 @@ struct BackupTests {
 final class AcknowledgedSet: @unchecked Sendable {
     private let lock = NSLock()
     private var items = Set<String>()
-    func insert(_ s: String) { lock.lock(); items.insert(s); lock.unlock() }
-    var count: Int { lock.lock(); defer { lock.unlock() }; return items.count }
-    func snapshot() -> Set<String> { lock.lock(); defer { lock.unlock() }; return items }
+    func insert(_ s: String) {
+        lock.lock()
+        items.insert(s)
+        lock.unlock()
+    }
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return items.count
+    }
+    func snapshot() -> Set<String> {
+        lock.lock()
+        defer { lock.unlock() }
+        return items
+    }
 }
 
 final class Flag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
-    func set() { lock.lock(); value = true; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() {
+        lock.lock()
+        value = true
+        lock.unlock()
+    }
+    var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
 }
 
 @Suite("Backups left unfinished")

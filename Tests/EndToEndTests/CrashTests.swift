@@ -70,12 +70,14 @@ struct CrashTests {
             stats.unansweredApplied += check.applied
             stats.unansweredAbsent += check.absent
             if !problems.isEmpty {
-                Issue.record("""
+                Issue.record(
+                    """
                     \(context): \(problems.count) problem(s):
                     \(problems.prefix(20).joined(separator: "\n"))
                     --- daemon output
                     \(daemon.output.suffix(4000))
-                    """)
+                    """
+                )
                 daemon.kill()
                 return
             }
@@ -96,11 +98,15 @@ struct CrashTests {
             daemon.kill()
             daemon.stderrPipe.fileHandleForReading.readabilityHandler = nil
             // It was our SIGKILL that ended it, not a crash of its own.
-            if !runningAtTheKill || daemon.process.terminationReason != .uncaughtSignal || daemon.process.terminationStatus != SIGKILL {
-                Issue.record("""
+            if !runningAtTheKill || daemon.process.terminationReason != .uncaughtSignal
+                || daemon.process.terminationStatus != SIGKILL
+            {
+                Issue.record(
+                    """
                     \(context): the daemon ended before the kill (status \(daemon.process.terminationStatus)):
                     \(daemon.output.suffix(4000))
-                    """)
+                    """
+                )
                 return
             }
             if group.wait(timeout: .now() + 60) == .timedOut {
@@ -111,13 +117,17 @@ struct CrashTests {
             stats.writerRounds += count
             stats.killDelays.append(Double(delay) / 1000)
             if iteration % 100 == 0 || Self.verbose {
-                Self.say("crash: iteration \(iteration): \(count) writers, kill after \(delay / 1000) ms, "
-                      + "\(writers.reduce(0) { $0 + $1.acknowledged }) acknowledged so far, "
-                      + "\(String(format: "%.0f", Date().timeIntervalSince(started))) s")
+                Self.say(
+                    "crash: iteration \(iteration): \(count) writers, kill after \(delay / 1000) ms, "
+                        + "\(writers.reduce(0) { $0 + $1.acknowledged }) acknowledged so far, "
+                        + "\(String(format: "%.0f", Date().timeIntervalSince(started))) s"
+                )
             }
             for writer in writers.prefix(count) {
                 if !writer.failures.isEmpty {
-                    Issue.record("\(context): writer \(writer.index) got unexpected replies:\n\(writer.failures.prefix(5).joined(separator: "\n"))")
+                    Issue.record(
+                        "\(context): writer \(writer.index) got unexpected replies:\n\(writer.failures.prefix(5).joined(separator: "\n"))"
+                    )
                     return
                 }
             }
@@ -313,7 +323,10 @@ final class CrashWriter: @unchecked Sendable {
         nextCode += 1
         let prefix = (Int.random(in: 0..<5, using: &rng) == 0 ? school.lowercased() : school) + "W\(index)N\(nextCode)X"
         let length = Int.random(in: max(20, prefix.count)...50, using: &rng)
-        return prefix + String((0..<(length - prefix.count)).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] })
+        return prefix
+            + String(
+                (0..<(length - prefix.count)).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] }
+            )
     }
 
     /// The model after `op` took effect.
@@ -382,41 +395,66 @@ struct RegisterSnapshot {
 
     init(databasePath path: String, only subset: Set<String>?) throws {
         func rows(_ sql: String) throws -> [[String]] {
-            try BackupTests.sqlite(path, sql).split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
+            try BackupTests.sqlite(path, sql).split(separator: "\n").map {
+                $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            }
         }
         // BRIN6s are letters and digits only: safe in a literal list.
-        let filter = { (column: String) in subset.map { " WHERE \(column) IN (" + $0.map { "'\($0)'" }.joined(separator: ",") + ")" } ?? "" }
+        let filter = { (column: String) in
+            subset.map { " WHERE \(column) IN (" + $0.map { "'\($0)'" }.joined(separator: ",") + ")" } ?? ""
+        }
         let methods = Self.methods.map { "'\($0)'" }.joined(separator: ",")
-        integrity = try BackupTests.sqlite(path, "PRAGMA integrity_check").trimmingCharacters(in: .whitespacesAndNewlines)
-        let t = try rows("""
-            SELECT (SELECT count(*) FROM school), (SELECT count(*) FROM activation),
-                   (SELECT count(*) FROM activation WHERE deactivated_at IS NOT NULL),
-                   (SELECT count(*) FROM eckid_import WHERE state IN ('pending', 'active')),
-                   (SELECT count(*) FROM eckid_import WHERE state = 'disabled'),
-                   (SELECT count(*) FROM used_code),
-                   (SELECT count(*) FROM audit WHERE outcome = 'ok' AND method IN (\(methods))),
-                   (SELECT count(*) FROM audit WHERE outcome = 'ok' AND method = 'school.import'),
-                   (SELECT count(*) FROM audit WHERE outcome <> 'ok' AND method IN (\(methods)))
-            """).first?.compactMap { Int($0) } ?? []
+        integrity = try BackupTests.sqlite(path, "PRAGMA integrity_check").trimmingCharacters(
+            in: .whitespacesAndNewlines
+        )
+        let t =
+            try rows(
+                """
+                SELECT (SELECT count(*) FROM school), (SELECT count(*) FROM activation),
+                       (SELECT count(*) FROM activation WHERE deactivated_at IS NOT NULL),
+                       (SELECT count(*) FROM eckid_import WHERE state IN ('pending', 'active')),
+                       (SELECT count(*) FROM eckid_import WHERE state = 'disabled'),
+                       (SELECT count(*) FROM used_code),
+                       (SELECT count(*) FROM audit WHERE outcome = 'ok' AND method IN (\(methods))),
+                       (SELECT count(*) FROM audit WHERE outcome = 'ok' AND method = 'school.import'),
+                       (SELECT count(*) FROM audit WHERE outcome <> 'ok' AND method IN (\(methods)))
+                """
+            ).first?.compactMap { Int($0) } ?? []
         guard t.count == 9 else { throw SnapshotError.unreadable(path) }
-        totals = RegisterTotals(schools: t[0], activations: t[1], deactivated: t[2], liveImports: t[3], stoppedImports: t[4],
-                                usedCodes: t[5], okAudits: t[6], okImports: t[7], otherAudits: t[8])
+        totals = RegisterTotals(
+            schools: t[0],
+            activations: t[1],
+            deactivated: t[2],
+            liveImports: t[3],
+            stoppedImports: t[4],
+            usedCodes: t[5],
+            okAudits: t[6],
+            okImports: t[7],
+            otherAudits: t[8]
+        )
         if let subset, subset.isEmpty { return }
         schools = Set(try rows("SELECT brin6 FROM school" + filter("brin6")).map { $0[0] })
-        for r in try rows("""
+        for r in try rows(
+            """
             SELECT id, school_brin6, koppeling_id, deactivated_at IS NOT NULL, code_prefix, code_length FROM activation
             \(filter("school_brin6")) ORDER BY id
-            """) {
+            """
+        ) {
             activations["\(r[1])/\(r[2])", default: []].append((Int(r[0])!, r[3] == "1", r[4], Int(r[5])!))
         }
-        for r in try rows("SELECT school_brin6, activation_id, state, coalesce(disabled_reason, '') FROM eckid_import" + filter("school_brin6")) {
+        for r in try rows(
+            "SELECT school_brin6, activation_id, state, coalesce(disabled_reason, '') FROM eckid_import"
+                + filter("school_brin6")
+        ) {
             imports[r[0]] = (Int(r[1])!, r[2], r[3])
         }
         let auditFilter = subset == nil ? " WHERE outcome = 'ok'" : filter("school") + " AND outcome = 'ok'"
-        for r in try rows("""
+        for r in try rows(
+            """
             SELECT method, coalesce(school, ''), coalesce(koppeling, ''), count(*) FROM audit\(auditFilter)
             AND method IN (\(methods)) GROUP BY 1, 2, 3
-            """) {
+            """
+        ) {
             okAudits[AuditKey(method: r[0], school: r[1], koppeling: r[2])] = Int(r[3])!
         }
     }
@@ -502,7 +540,9 @@ struct CrashCheck {
         case .add(let school):
             let data = s.schools.contains(school)
             let audit = auditApplied(AuditKey(method: op.method, school: school, koppeling: ""))
-            if audit != data { problems.append("half-applied \(op): school row \(data), audit row \(String(describing: audit))") }
+            if audit != data {
+                problems.append("half-applied \(op): school row \(data), audit row \(String(describing: audit))")
+            }
             applied = data
         case .importRows(let rows):
             let present = rows.filter { s.schools.contains($0) }.count
@@ -514,24 +554,32 @@ struct CrashCheck {
             let key = "\(school)/\(koppeling)"
             let before = writer.activations[key]?.count ?? 0
             let now = s.activations[key]?.count ?? 0
-            if now != before, now != before + 1 { problems.append("\(op): \(now) activations, model \(before) before it") }
+            if now != before, now != before + 1 {
+                problems.append("\(op): \(now) activations, model \(before) before it")
+            }
             let data = now == before + 1
             let audit = auditApplied(AuditKey(method: op.method, school: school, koppeling: koppeling))
-            if audit != data { problems.append("half-applied \(op): activation row \(data), audit row \(String(describing: audit))") }
+            if audit != data {
+                problems.append("half-applied \(op): activation row \(data), audit row \(String(describing: audit))")
+            }
             applied = data
         case .deactivate(let school, let koppeling):
             let data = s.activations["\(school)/\(koppeling)"]?.last?.deactivated ?? false
             let audit = auditApplied(AuditKey(method: op.method, school: school, koppeling: koppeling))
-            if audit != data { problems.append("half-applied \(op): deactivated \(data), audit row \(String(describing: audit))") }
+            if audit != data {
+                problems.append("half-applied \(op): deactivated \(data), audit row \(String(describing: audit))")
+            }
             applied = data
         case .setKey(let school, _):
             let audit = auditApplied(AuditKey(method: op.method, school: school, koppeling: CrashWriter.eckid))
             let current = s.activations["\(school)/\(CrashWriter.eckid)"]?.last
             let row = s.imports[school]
             let data = row != nil && row!.activationID == current?.id && ["pending", "active"].contains(row!.state)
-            let alreadySet = writer.eckid[school].map {
-                $0.activationOrdinal == (writer.activations["\(school)/\(CrashWriter.eckid)"]?.count ?? 0) - 1 && !$0.stopped
-            } ?? false
+            let alreadySet =
+                writer.eckid[school].map {
+                    $0.activationOrdinal == (writer.activations["\(school)/\(CrashWriter.eckid)"]?.count ?? 0) - 1
+                        && !$0.stopped
+                } ?? false
             // Entering the same key again changes no data: its audit row
             // alone tells whether it went through.
             if audit == nil || (!alreadySet && audit != data) {
@@ -590,10 +638,14 @@ struct CrashCheck {
             }
             for (m, f) in zip(model, files) {
                 if m.deactivated != f.deactivated {
-                    problems.append("\(key) activation \(f.id): deactivated \(f.deactivated), acknowledged \(m.deactivated)")
+                    problems.append(
+                        "\(key) activation \(f.id): deactivated \(f.deactivated), acknowledged \(m.deactivated)"
+                    )
                 }
                 if m.code.count != f.length || m.code.prefix(6).uppercased() != f.prefix {
-                    problems.append("\(key) activation \(f.id): masked code \(f.prefix)/\(f.length) is not the one sent")
+                    problems.append(
+                        "\(key) activation \(f.id): masked code \(f.prefix)/\(f.length) is not the one sent"
+                    )
                 }
             }
         }
@@ -624,10 +676,14 @@ struct CrashCheck {
             }
             if model.stopped {
                 if row.state != "disabled" || row.reason != "activation_ended" || !owner.deactivated {
-                    problems.append("ECKiD import of \(school): \(row.state)/\(row.reason), expected disabled/activation_ended")
+                    problems.append(
+                        "ECKiD import of \(school): \(row.state)/\(row.reason), expected disabled/activation_ended"
+                    )
                 }
             } else if !["pending", "active"].contains(row.state) || owner.deactivated {
-                problems.append("ECKiD import of \(school): \(row.state) on a \(owner.deactivated ? "deactivated" : "active") activation")
+                problems.append(
+                    "ECKiD import of \(school): \(row.state) on a \(owner.deactivated ? "deactivated" : "active") activation"
+                )
             }
         }
 
@@ -639,7 +695,8 @@ struct CrashCheck {
             for (key, n) in w.audits where inScope(key.school) { expectedAudits[key] = n }
         }
         for key in Set(expectedAudits.keys).union(s.okAudits.keys) where key.method != "school.import" {
-            let want = expectedAudits[key] ?? 0, have = s.okAudits[key] ?? 0
+            let want = expectedAudits[key] ?? 0
+            let have = s.okAudits[key] ?? 0
             if want != have { problems.append("audit \(key): \(have) ok rows, \(want) applied changes") }
         }
     }
@@ -649,13 +706,18 @@ struct CrashCheck {
     private mutating func askDaemon() throws {
         let connection = try daemon.connect()
         func call(_ method: String, _ params: [String: Any]) throws -> [String: Any] {
-            let line = try JSONSerialization.data(withJSONObject: ["jsonrpc": "2.0", "id": 1, "method": method, "params": params])
+            let line = try JSONSerialization.data(withJSONObject: [
+                "jsonrpc": "2.0", "id": 1, "method": method, "params": params,
+            ])
             return E2E.object(try connection.exchange(line)) ?? [:]
         }
         let hello = try call("hello", [:])
-        if (hello["result"] as? [String: Any])?["protocol"] as? Int != 1 { problems.append("hello after restart: \(hello)") }
+        if (hello["result"] as? [String: Any])?["protocol"] as? Int != 1 {
+            problems.append("hello after restart: \(hello)")
+        }
         // A clean start: warnings (the stale socket) are fine, errors not.
-        for line in daemon.output.split(separator: "\n") where line.contains(" error koppelingd") || line.contains(" critical koppelingd") {
+        for line in daemon.output.split(separator: "\n")
+        where line.contains(" error koppelingd") || line.contains(" critical koppelingd") {
             problems.append("the restarted daemon logged: \(line)")
         }
         let schools = writers.flatMap(\.schools).filter(inScope)
@@ -663,18 +725,25 @@ struct CrashCheck {
         for _ in 0..<3 {
             let school = schools[Int.random(in: 0..<schools.count, using: &rng)]
             let reply = try call("school.get", ["brin6": school])
-            guard let result = reply["result"] as? [String: Any], let list = result["activations"] as? [[String: Any]] else {
+            guard let result = reply["result"] as? [String: Any], let list = result["activations"] as? [[String: Any]]
+            else {
                 problems.append("school.get \(school) after restart: \(reply)")
                 continue
             }
             let files = CrashWriter.koppelingen.reduce(0) { $0 + (snapshot.activations["\(school)/\($1)"]?.count ?? 0) }
-            let active = CrashWriter.koppelingen.reduce(0) { $0 + (snapshot.activations["\(school)/\($1)"]?.filter { !$0.deactivated }.count ?? 0) }
+            let active = CrashWriter.koppelingen.reduce(0) {
+                $0 + (snapshot.activations["\(school)/\($1)"]?.filter { !$0.deactivated }.count ?? 0)
+            }
             if list.count != files || list.filter({ $0["active"] as? Bool == true }).count != active {
-                problems.append("school.get \(school): \(list.count) activations over the socket, \(files) in the files")
+                problems.append(
+                    "school.get \(school): \(list.count) activations over the socket, \(files) in the files"
+                )
             }
             let state = (result["eckid_import"] as? [String: Any])?["state"] as? String
             if state != snapshot.imports[school]?.state {
-                problems.append("school.get \(school): ECKiD import \(state ?? "none"), files \(snapshot.imports[school]?.state ?? "none")")
+                problems.append(
+                    "school.get \(school): ECKiD import \(state ?? "none"), files \(snapshot.imports[school]?.state ?? "none")"
+                )
             }
         }
     }

@@ -10,10 +10,19 @@ struct FlowTests {
 
     /// Runs `koppelingctl` and expects `status`.
     @discardableResult
-    static func ctl(_ ctl: Ctl, _ arguments: [String], stdin: String? = nil, expect status: Int32 = 0,
-                    sourceLocation: SourceLocation = #_sourceLocation) throws -> Ctl.Result {
+    static func ctl(
+        _ ctl: Ctl,
+        _ arguments: [String],
+        stdin: String? = nil,
+        expect status: Int32 = 0,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Ctl.Result {
         let r = try ctl.run(arguments, stdin: stdin)
-        #expect(r.status == status, "koppelingctl \(arguments.joined(separator: " ")):\n\(r.transcript)", sourceLocation: sourceLocation)
+        #expect(
+            r.status == status,
+            "koppelingctl \(arguments.joined(separator: " ")):\n\(r.transcript)",
+            sourceLocation: sourceLocation
+        )
         return r
     }
 
@@ -38,9 +47,14 @@ struct FlowTests {
         // Step 2: both catalogue entries under "UWLR Leerlinggegevens", none activated.
         r = try Self.ctl(ctl, ["koppelingen", "--school", "21QW00"])
         let lines = r.stdout.components(separatedBy: "\n")
-        let categoryLine = try #require(lines.firstIndex { $0.trimmingCharacters(in: .whitespaces) == "UWLR Leerlinggegevens" },
-                                        "no category heading:\n\(r.stdout)")
-        let activatedHeading = try #require(lines.firstIndex { $0.hasPrefix("Geactiveerde koppelingen") }, "\(r.stdout)")
+        let categoryLine = try #require(
+            lines.firstIndex { $0.trimmingCharacters(in: .whitespaces) == "UWLR Leerlinggegevens" },
+            "no category heading:\n\(r.stdout)"
+        )
+        let activatedHeading = try #require(
+            lines.firstIndex { $0.hasPrefix("Geactiveerde koppelingen") },
+            "\(r.stdout)"
+        )
         #expect(categoryLine < activatedHeading)
         let inCategory = lines[categoryLine..<activatedHeading].joined(separator: "\n")
         #expect(inCategory.contains("topdossier-eckid"))
@@ -52,8 +66,15 @@ struct FlowTests {
         #expect(marks == ["topdossier": false, "topdossier-eckid": false])
 
         // Step 3: the terms of use.
-        let entry = try #require(E2E.object(try daemon.connect().exchange(Data(
-            #"{"jsonrpc":"2.0","id":1,"method":"catalog.get","params":{"id":"topdossier-eckid"}}"#.utf8))))
+        let entry = try #require(
+            E2E.object(
+                try daemon.connect().exchange(
+                    Data(
+                        #"{"jsonrpc":"2.0","id":1,"method":"catalog.get","params":{"id":"topdossier-eckid"}}"#.utf8
+                    )
+                )
+            )
+        )
         let terms = try #require((entry["result"] as? [String: Any])?["terms_text"] as? String)
         #expect(terms.count > 50)
         r = try Self.ctl(ctl, ["catalog", "terms", "topdossier-eckid"])
@@ -62,8 +83,14 @@ struct FlowTests {
 
         // Steps 3–4: activate with a valid code from standard input.
         let code = E2E.code(for: Self.school, length: 24)
-        r = try Self.ctl(ctl, ["activate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--name", "Jan Jansen",
-                               "--agree", "--code-stdin"], stdin: code + "\n")
+        r = try Self.ctl(
+            ctl,
+            [
+                "activate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--name", "Jan Jansen",
+                "--agree", "--code-stdin",
+            ],
+            stdin: code + "\n"
+        )
         #expect(r.stdout.contains("21QW00… (24 tekens)"), "\(r.transcript)")
         #expect(!r.stdout.contains(code) && !r.stderr.contains(code))
         // The standard TOP dossier koppeling is recommended first (advice only).
@@ -94,24 +121,52 @@ struct FlowTests {
         #expect(statusAfter.json?["daemon"] as? String == "koppelingd")
 
         // A bad activation: every failing rule, each with its reason code.
-        r = try Self.ctl(ctl, ["activate", "--school", "21QW00", "--koppeling", "topdossier", "--name", "",
-                               "--code-stdin"], stdin: "21QW00abc\n", expect: 1)
+        r = try Self.ctl(
+            ctl,
+            [
+                "activate", "--school", "21QW00", "--koppeling", "topdossier", "--name", "",
+                "--code-stdin",
+            ],
+            stdin: "21QW00abc\n",
+            expect: 1
+        )
         for reason in ["verification_code_length", "agreement_required", "name_required"] {
             #expect(r.stderr.contains(reason), "\(reason) missing:\n\(r.transcript)")
         }
-        r = try Self.ctl(ctl, ["activate", "--school", "21QW00", "--koppeling", "topdossier", "--name", "Jan Jansen",
-                               "--agree", "--code-stdin"], stdin: "21QW01 met spaties!\n", expect: 1)
+        r = try Self.ctl(
+            ctl,
+            [
+                "activate", "--school", "21QW00", "--koppeling", "topdossier", "--name", "Jan Jansen",
+                "--agree", "--code-stdin",
+            ],
+            stdin: "21QW01 met spaties!\n",
+            expect: 1
+        )
         for reason in ["verification_code_length", "verification_code_characters", "verification_code_prefix"] {
             #expect(r.stderr.contains(reason), "\(reason) missing:\n\(r.transcript)")
         }
 
         // The same code again, for another koppeling: used before.
-        r = try Self.ctl(ctl, ["activate", "--school", "21QW00", "--koppeling", "topdossier", "--name", "Jan Jansen",
-                               "--agree", "--code-stdin"], stdin: code + "\n", expect: 1)
+        r = try Self.ctl(
+            ctl,
+            [
+                "activate", "--school", "21QW00", "--koppeling", "topdossier", "--name", "Jan Jansen",
+                "--agree", "--code-stdin",
+            ],
+            stdin: code + "\n",
+            expect: 1
+        )
         #expect(r.stderr.contains("verification_code_reused"), "\(r.transcript)")
         // Active at most once per school.
-        r = try Self.ctl(ctl, ["activate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--name", "Jan Jansen",
-                               "--agree", "--code-stdin"], stdin: E2E.code(for: Self.school) + "\n", expect: 1)
+        r = try Self.ctl(
+            ctl,
+            [
+                "activate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--name", "Jan Jansen",
+                "--agree", "--code-stdin",
+            ],
+            stdin: E2E.code(for: Self.school) + "\n",
+            expect: 1
+        )
         #expect(r.stderr.contains("already_active"), "\(r.transcript)")
 
         // A school with an active koppeling cannot be removed.
@@ -121,32 +176,62 @@ struct FlowTests {
         // Deactivate, then activate again: the old code stays used, a new one works.
         try Self.ctl(ctl, ["deactivate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--reason", "proef"])
         #expect(E2E.activatedMarks(try Self.overview(ctl)) == ["topdossier": false, "topdossier-eckid": false])
-        r = try Self.ctl(ctl, ["activate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--name", "Jan Jansen",
-                               "--agree", "--code-stdin"], stdin: code + "\n", expect: 1)
+        r = try Self.ctl(
+            ctl,
+            [
+                "activate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--name", "Jan Jansen",
+                "--agree", "--code-stdin",
+            ],
+            stdin: code + "\n",
+            expect: 1
+        )
         #expect(r.stderr.contains("verification_code_reused"), "\(r.transcript)")
         let secondCode = E2E.code(for: Self.school, length: 50)
-        r = try Self.ctl(ctl, ["activate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--name", "Piet Pietersen",
-                               "--agree", "--code-stdin"], stdin: secondCode + "\n")
+        r = try Self.ctl(
+            ctl,
+            [
+                "activate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--name", "Piet Pietersen",
+                "--agree", "--code-stdin",
+            ],
+            stdin: secondCode + "\n"
+        )
         #expect(r.stdout.contains("21QW00… (50 tekens)"), "\(r.transcript)")
         #expect(E2E.activatedMarks(try Self.overview(ctl)) == ["topdossier": false, "topdossier-eckid": true])
 
         // A generated code is accepted as it is printed.
         r = try Self.ctl(ctl, ["verification-code", "generate", "--school", "21QW00"])
         let generated = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(generated.range(of: "^21QW00[A-Za-z0-9]{14,44}$", options: .regularExpression) != nil, "\(r.transcript)")
-        r = try Self.ctl(ctl, ["activate", "--school", "21QW00", "--koppeling", "topdossier", "--name", "Jan Jansen",
-                               "--agree", "--code-stdin"], stdin: generated + "\n")
+        #expect(
+            generated.range(of: "^21QW00[A-Za-z0-9]{14,44}$", options: .regularExpression) != nil,
+            "\(r.transcript)"
+        )
+        r = try Self.ctl(
+            ctl,
+            [
+                "activate", "--school", "21QW00", "--koppeling", "topdossier", "--name", "Jan Jansen",
+                "--agree", "--code-stdin",
+            ],
+            stdin: generated + "\n"
+        )
         #expect(E2E.activatedMarks(try Self.overview(ctl)) == ["topdossier": true, "topdossier-eckid": true])
         // With the standard koppeling active, the ECKiD one carries no warning.
         try Self.ctl(ctl, ["deactivate", "--school", "21QW00", "--koppeling", "topdossier-eckid"])
-        r = try Self.ctl(ctl, ["activate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--name", "Jan Jansen",
-                               "--agree", "--code-stdin"], stdin: E2E.code(for: "21qw00") + "\n")
+        r = try Self.ctl(
+            ctl,
+            [
+                "activate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--name", "Jan Jansen",
+                "--agree", "--code-stdin",
+            ],
+            stdin: E2E.code(for: "21qw00") + "\n"
+        )
         #expect(r.stderr.isEmpty, "\(r.transcript)")
 
         // The audit lists the refusals with their reason codes.
         r = try Self.ctl(ctl, ["audit", "--school", "21QW00"])
         #expect(r.stdout.contains("geweigerd"), "\(r.transcript)")
-        for reason in ["agreement_required", "verification_code_reused", "already_active", "school_has_active_koppelingen"] {
+        for reason in [
+            "agreement_required", "verification_code_reused", "already_active", "school_has_active_koppelingen",
+        ] {
             #expect(r.stdout.contains(reason), "\(reason) not in the audit:\n\(r.stdout)")
         }
         let audit = try Self.ctl(ctl, ["audit", "--json"])
@@ -198,15 +283,30 @@ struct FlowTests {
 
         try Self.ctl(ctl, ["school", "add", "21QW00", "OBS De Regenboog"])
         let code = E2E.code(for: Self.school, length: 30)
-        try Self.ctl(ctl, ["activate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--name", "Jan Jansen",
-                           "--agree", "--code-stdin"], stdin: code + "\n")
+        try Self.ctl(
+            ctl,
+            [
+                "activate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--name", "Jan Jansen",
+                "--agree", "--code-stdin",
+            ],
+            stdin: code + "\n"
+        )
 
         // A key that is not the verification code is refused.
-        var r = try Self.ctl(ctl, ["eckid", "set-key", "--school", "21QW00", "--key-stdin"],
-                             stdin: E2E.code(for: Self.school, length: 30) + "\n", expect: 1)
+        var r = try Self.ctl(
+            ctl,
+            ["eckid", "set-key", "--school", "21QW00", "--key-stdin"],
+            stdin: E2E.code(for: Self.school, length: 30) + "\n",
+            expect: 1
+        )
         #expect(r.stderr.contains("eckid_key_mismatch"), "\(r.transcript)")
         // The code with a different case is a different key: exact match only.
-        r = try Self.ctl(ctl, ["eckid", "set-key", "--school", "21QW00", "--key-stdin"], stdin: code.lowercased() + "\n", expect: 1)
+        r = try Self.ctl(
+            ctl,
+            ["eckid", "set-key", "--school", "21QW00", "--key-stdin"],
+            stdin: code.lowercased() + "\n",
+            expect: 1
+        )
         #expect(r.stderr.contains("eckid_key_mismatch"), "\(r.transcript)")
 
         // The right key: pending, active from tomorrow, with the step-5 warning.
@@ -233,7 +333,10 @@ struct FlowTests {
 
         // The timer shows the last (manual) run and the next planned one.
         r = try Self.ctl(ctl, ["timer", "status"])
-        let next = try #require(r.stdout.components(separatedBy: "\n").first { $0.hasPrefix("Volgende run") }, "\(r.transcript)")
+        let next = try #require(
+            r.stdout.components(separatedBy: "\n").first { $0.hasPrefix("Volgende run") },
+            "\(r.transcript)"
+        )
         #expect(next.contains("Europe/Amsterdam"), "\(next)")
         #expect(r.stdout.contains("handmatig"), "\(r.transcript)")
         r = try Self.ctl(ctl, ["timer", "status", "--json"])
@@ -255,8 +358,15 @@ struct FlowTests {
         // The key and the used code survive too: same key is a no-op, the code stays used.
         r = try Self.ctl(ctl, ["eckid", "set-key", "--school", "21QW00", "--key-stdin", "--json"], stdin: code + "\n")
         #expect(r.json?["changed"] as? Bool == false, "\(r.transcript)")
-        r = try Self.ctl(ctl, ["activate", "--school", "21QW00", "--koppeling", "topdossier", "--name", "Jan Jansen",
-                               "--agree", "--code-stdin"], stdin: code + "\n", expect: 1)
+        r = try Self.ctl(
+            ctl,
+            [
+                "activate", "--school", "21QW00", "--koppeling", "topdossier", "--name", "Jan Jansen",
+                "--agree", "--code-stdin",
+            ],
+            stdin: code + "\n",
+            expect: 1
+        )
         #expect(r.stderr.contains("verification_code_reused"), "\(r.transcript)")
         r = try Self.ctl(ctl, ["timer", "status", "--json"])
         #expect((r.json?["last_run"] as? [String: Any])?["kind"] as? String == "manual", "\(r.transcript)")
@@ -289,19 +399,30 @@ struct FlowTests {
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in stale.utf8.enumerated() { raw[i] = b } }
         _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         close(fd)
         try Self.ctl(Ctl(socketPath: stale), ["catalog", "list"], expect: 3)
 
-        for usage in [["school", "add"], ["bestaat-niet"], ["activate", "--school", "21QW00"],
-                      ["audit", "--limit", "veel"], ["verification-code", "generate", "--school", "21QW00", "--length", "5"],
-                      ["verification-code", "generate", "--school", "21Q"], ["koppelingen", "--school"]] {
+        for usage in [
+            ["school", "add"], ["bestaat-niet"], ["activate", "--school", "21QW00"],
+            ["audit", "--limit", "veel"], ["verification-code", "generate", "--school", "21QW00", "--length", "5"],
+            ["verification-code", "generate", "--school", "21Q"], ["koppelingen", "--school"],
+        ] {
             r = try Self.ctl(ctl, usage, expect: 2)
             #expect(!r.stderr.isEmpty, "\(usage): \(r.transcript)")
         }
         // A secret from two sources at once is a usage error, before any daemon is asked.
-        r = try Self.ctl(ctl, ["activate", "--school", "21QW00", "--koppeling", "topdossier", "--name", "Jan",
-                               "--agree", "--code-stdin", "--code-file", "/dev/null"], stdin: "x\n", expect: 2)
+        r = try Self.ctl(
+            ctl,
+            [
+                "activate", "--school", "21QW00", "--koppeling", "topdossier", "--name", "Jan",
+                "--agree", "--code-stdin", "--code-file", "/dev/null",
+            ],
+            stdin: "x\n",
+            expect: 2
+        )
     }
 }

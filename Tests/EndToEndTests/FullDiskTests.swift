@@ -24,13 +24,16 @@ struct FullDiskTests {
         let directory = TemporaryDirectory()
         let state = directory.path + "/state"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-        try #require(Fault.run(["/usr/bin/mount", "-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", state]).status == 0)
+        try #require(
+            Fault.run(["/usr/bin/mount", "-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", state]).status == 0
+        )
         // The directory outlives the mount (its deinit removes the tree).
         defer { withExtendedLifetime(directory) { Fault.unmount(state) } }
 
         var daemon = try DaemonProcess(directory: directory)
         let outcomes = Outcomes()
-        let diskFull = Flag(), stop = Flag()
+        let diskFull = Flag()
+        let stop = Flag()
         let filler = state + "/filler"
         let started = Date()
 
@@ -69,7 +72,9 @@ struct FullDiskTests {
                     let schools = (n..<(n + Self.inFlight)).map { Self.brin(first: Array("ABCD")[w], $0) }
                     n += Self.inFlight
                     let replies = c.map { Self.pipelined($0, schools) } ?? []
-                    for (i, school) in schools.enumerated() { outcomes.record([school], i < replies.count ? replies[i] : [:]) }
+                    for (i, school) in schools.enumerated() {
+                        outcomes.record([school], i < replies.count ? replies[i] : [:])
+                    }
                     if replies.count < schools.count { c = try? running.connect() }
                 }
             }.start()
@@ -84,7 +89,9 @@ struct FullDiskTests {
                 var r = 0
                 let name = String(repeating: "Openbare basisschool De Lange Naam ", count: 5)
                 while !deadline(), (r + 1) * Self.importRows < 260_000 {
-                    let rows = (0..<Self.importRows).map { Self.brin(first: Array("IJKL")[k], r * Self.importRows + $0) }
+                    let rows = (0..<Self.importRows).map {
+                        Self.brin(first: Array("IJKL")[k], r * Self.importRows + $0)
+                    }
                     r += 1
                     let params: [String: Any] = ["schools": rows.map { ["brin6": $0, "name": "\(name)\($0)"] }]
                     let reply = c.flatMap { try? Fault.call($0, "school.import", params) }
@@ -111,30 +118,57 @@ struct FullDiskTests {
         let stored = Set(try Fault.schools(try daemon.connect()))
 
         let all = outcomes.all
-        let saved = all.filter { $0.saved == true }, refused = all.filter { $0.saved == false }
+        let saved = all.filter { $0.saved == true }
+        let refused = all.filter { $0.saved == false }
         let unanswered = all.filter { $0.saved == nil }
         let savedMissing = saved.filter { !$0.schools.allSatisfy(stored.contains) }
         let refusedPresent = refused.filter { !$0.schools.allSatisfy { !stored.contains($0) } }
         let imports = all.filter { $0.schools.count > 1 }
-        print(String(format: "full disk: tmpfs 16 MiB full after %.2f s; %d school.add and %d school.import answered as saved, %d and %d as refused (%@), %d unanswered; %d failed requests logged by the daemon; after the restart %d saved ones missing, %d refused ones present",
-                     fullAfter, saved.count - imports.filter { $0.saved == true }.count, imports.filter { $0.saved == true }.count,
-                     refused.count - imports.filter { $0.saved == false }.count, imports.filter { $0.saved == false }.count,
-                     Self.reasons(refused), unanswered.count, failuresLogged, savedMissing.count, refusedPresent.count))
+        print(
+            String(
+                format:
+                    "full disk: tmpfs 16 MiB full after %.2f s; %d school.add and %d school.import answered as saved, %d and %d as refused (%@), %d unanswered; %d failed requests logged by the daemon; after the restart %d saved ones missing, %d refused ones present",
+                fullAfter,
+                saved.count - imports.filter { $0.saved == true }.count,
+                imports.filter { $0.saved == true }.count,
+                refused.count - imports.filter { $0.saved == false }.count,
+                imports.filter { $0.saved == false }.count,
+                Self.reasons(refused),
+                unanswered.count,
+                failuresLogged,
+                savedMissing.count,
+                refusedPresent.count
+            )
+        )
         #expect(!refused.isEmpty, "no write was refused: the disk never ran out for SQLite")
         #expect(!saved.isEmpty)
         // A full disk is told as such: -32005 storage_failure ("schijf
         // vol … niets gewijzigd"), also for a request whose batch SQLite
         // rolled back, never as an internal error.
         let otherRefusals = refused.filter { $0.reason != "storage_failure" }
-        #expect(otherRefusals.count == 0, "refusals other than storage_failure: \(otherRefusals.prefix(3).map { "\($0.label): \($0.raw)" })")
+        #expect(
+            otherRefusals.count == 0,
+            "refusals other than storage_failure: \(otherRefusals.prefix(3).map { "\($0.label): \($0.raw)" })"
+        )
         #expect(unanswered.count == 0, "requests without a reply: \(unanswered.prefix(3).map(\.raw))")
-        #expect(savedMissing.count == 0, "answered as saved, missing after the restart: \(savedMissing.prefix(5).map(\.label))")
-        #expect(refusedPresent.count == 0, "answered as refused, present after the restart: \(refusedPresent.prefix(5).map(\.label)) — \(refusedPresent.prefix(2).map(\.raw))")
+        #expect(
+            savedMissing.count == 0,
+            "answered as saved, missing after the restart: \(savedMissing.prefix(5).map(\.label))"
+        )
+        #expect(
+            refusedPresent.count == 0,
+            "answered as refused, present after the restart: \(refusedPresent.prefix(5).map(\.label)) — \(refusedPresent.prefix(2).map(\.raw))"
+        )
         // A refused import left none of its rows, a saved one all of them.
-        let partial = all.filter { o in o.schools.count > 1 && o.schools.contains(where: stored.contains) && !o.schools.allSatisfy(stored.contains) }
+        let partial = all.filter { o in
+            o.schools.count > 1 && o.schools.contains(where: stored.contains) && !o.schools.allSatisfy(stored.contains)
+        }
         #expect(partial.count == 0, "imports half there: \(partial.prefix(3).map(\.label))")
         #expect(try Fault.sqlite(daemon.databasePath, "PRAGMA integrity_check") == "ok")
-        #expect(try Fault.call(try daemon.connect(), "school.add", ["brin6": "99ZZ99", "name": "Na het opruimen"])["result"] != nil)
+        #expect(
+            try Fault.call(try daemon.connect(), "school.add", ["brin6": "99ZZ99", "name": "Na het opruimen"])["result"]
+                != nil
+        )
         #expect(daemon.stop() == 0)
     }
 
@@ -143,7 +177,12 @@ struct FullDiskTests {
     static func pipelined(_ c: KoppelingConnection, _ schools: [String]) -> [[String: Any]] {
         do {
             for (i, school) in schools.enumerated() {
-                try c.send(Data(#"{"jsonrpc":"2.0","id":\#(i),"method":"school.add","params":{"brin6":"\#(school)","name":"School \#(school) met een naam die pagina's vult"}}"#.utf8))
+                try c.send(
+                    Data(
+                        #"{"jsonrpc":"2.0","id":\#(i),"method":"school.add","params":{"brin6":"\#(school)","name":"School \#(school) met een naam die pagina's vult"}}"#
+                            .utf8
+                    )
+                )
             }
         } catch { return [] }
         var replies: [[String: Any]] = []
@@ -187,11 +226,20 @@ final class Outcomes: @unchecked Sendable {
         let saved: Bool? = reply["result"] != nil ? true : reply["error"] != nil ? false : nil
         let error = reply["error"] as? [String: Any]
         let raw = error.map { "\($0)" } ?? (saved == true ? "result" : "\(reply)")
-        let outcome = Outcome(schools: schools, saved: saved, reason: E2E.errorReason(reply), raw: String(raw.prefix(300)))
+        let outcome = Outcome(
+            schools: schools,
+            saved: saved,
+            reason: E2E.errorReason(reply),
+            raw: String(raw.prefix(300))
+        )
         lock.lock()
         items.append(outcome)
         lock.unlock()
     }
 
-    var all: [Outcome] { lock.lock(); defer { lock.unlock() }; return items }
+    var all: [Outcome] {
+        lock.lock()
+        defer { lock.unlock() }
+        return items
+    }
 }

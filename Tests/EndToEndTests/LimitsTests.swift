@@ -44,7 +44,9 @@ struct LimitsTests {
         while admitted == nil, Date() < deadline {
             let socket = try RawSocket(path: daemon.socketPath, timeoutSeconds: 5)
             let reply = try socket.call(#"{"jsonrpc":"2.0","id":200,"method":"hello"}"#)
-            if reply["result"] != nil { admitted = socket } else {
+            if reply["result"] != nil {
+                admitted = socket
+            } else {
                 #expect(E2E.errorReason(reply) == "too_many_connections", "\(reply)")
                 usleep(20_000)
             }
@@ -66,7 +68,9 @@ struct LimitsTests {
 
     // MARK: - Slowloris
 
-    @Test("--line-timeout 1: a client trickling a byte every 200 ms without a newline is closed within 2 s; others are served")
+    @Test(
+        "--line-timeout 1: a client trickling a byte every 200 ms without a newline is closed within 2 s; others are served"
+    )
     func slowloris() throws {
         let daemon = try DaemonProcess(arguments: ["--line-timeout", "1"])
         let path = daemon.socketPath
@@ -148,7 +152,9 @@ struct LimitsTests {
         let total = 10_000
         // catalog.get with its terms text: a reply of a few KiB, so replies
         // piling up in the daemon would show in its memory.
-        let requests = (1...total).map { #"{"jsonrpc":"2.0","id":\#($0),"method":"catalog.get","params":{"id":"topdossier-eckid"}}"# + "\n" }
+        let requests = (1...total).map {
+            #"{"jsonrpc":"2.0","id":\#($0),"method":"catalog.get","params":{"id":"topdossier-eckid"}}"# + "\n"
+        }
         let replySize = try daemon.connect().exchange(Data(requests[0].dropLast().utf8)).count
         let socket = try RawSocket(path: daemon.socketPath, timeoutSeconds: 30)
         let shared = Shared(socket)
@@ -189,9 +195,11 @@ struct LimitsTests {
         }
         done.wait()
         let growth = peak - baseline
-        print("in-flight bound: reply \(replySize) B; \(total) replies would be \(total * replySize / 1024) KiB; "
-            + "RSS \(baseline) KiB before, peak \(peak) KiB while not reading (+\(growth) KiB); "
-            + "client got \(sentWhileNotReading)/\(total) requests out before it read")
+        print(
+            "in-flight bound: reply \(replySize) B; \(total) replies would be \(total * replySize / 1024) KiB; "
+                + "RSS \(baseline) KiB before, peak \(peak) KiB while not reading (+\(growth) KiB); "
+                + "client got \(sentWhileNotReading)/\(total) requests out before it read"
+        )
         #expect(outOfOrder.isEmpty, "\(outOfOrder)")
         #expect(progress.failure == nil, "\(progress.failure ?? "")")
         #expect(progress.sent == total)
@@ -240,10 +248,12 @@ struct LimitsTests {
         // All still held: a second round on the same connections.
         let second = try round(2)
         let finished = Date()
-        print("1,000 connections: opened in \(Self.seconds(opened.timeIntervalSince(started))) s, "
-            + "first round answered in \(Self.seconds(answered.timeIntervalSince(opened))) s, "
-            + "second in \(Self.seconds(finished.timeIntervalSince(answered))) s; daemon holds \(daemonFiles) fds, "
-            + "RSS \(rss) KiB; \(ProcStatus.fileLimit(pid: pid))")
+        print(
+            "1,000 connections: opened in \(Self.seconds(opened.timeIntervalSince(started))) s, "
+                + "first round answered in \(Self.seconds(answered.timeIntervalSince(opened))) s, "
+                + "second in \(Self.seconds(finished.timeIntervalSince(answered))) s; daemon holds \(daemonFiles) fds, "
+                + "RSS \(rss) KiB; \(ProcStatus.fileLimit(pid: pid))"
+        )
         #expect(first.isEmpty, "\(first.prefix(5)) (\(first.count) failures)")
         #expect(second.isEmpty, "\(second.prefix(5)) (\(second.count) failures)")
         #expect(daemonFiles >= count, "the daemon holds \(daemonFiles) descriptors")
@@ -255,16 +265,20 @@ struct LimitsTests {
 
     // MARK: - Memory stays flat
 
-    @Test("RSS after 20,000 warm-up requests and after 200,000 more differ by less than 4 MiB",
-          .timeLimit(.minutes(20)))
+    @Test(
+        "RSS after 20,000 warm-up requests and after 200,000 more differ by less than 4 MiB",
+        .timeLimit(.minutes(20))
+    )
     func memoryStaysFlat() throws {
         let figures = try Self.runFlatMemory(warmUp: 20_000, measured: 200_000)
         #expect(figures.failures.isEmpty, "\(figures.failures.prefix(10))")
         #expect(abs(figures.after - figures.before) < 4 * 1024, "VmRSS \(figures.before) KiB → \(figures.after) KiB")
     }
 
-    @Test("soak: KOPPELING_SOAK_REQUESTS requests (scripts/soak.sh)",
-          .enabled(if: ProcessInfo.processInfo.environment["KOPPELING_SOAK_REQUESTS"] != nil))
+    @Test(
+        "soak: KOPPELING_SOAK_REQUESTS requests (scripts/soak.sh)",
+        .enabled(if: ProcessInfo.processInfo.environment["KOPPELING_SOAK_REQUESTS"] != nil)
+    )
     func soak() throws {
         let requests = Int(ProcessInfo.processInfo.environment["KOPPELING_SOAK_REQUESTS"] ?? "") ?? 1_000_000
         let figures = try Self.runFlatMemory(warmUp: 20_000, measured: requests)
@@ -285,8 +299,10 @@ struct LimitsTests {
     static func runFlatMemory(warmUp: Int, measured: Int) throws -> MemoryFigures {
         let daemon = try DaemonProcess()
         let pid = daemon.process.processIdentifier
-        for line in [#"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Regenboog"}}"#,
-                     #"{"jsonrpc":"2.0","id":2,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier","name":"Jan Jansen","agree":true,"verification_code":"\#(E2E.code(for: "21QW00"))"}}"#] {
+        for line in [
+            #"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Regenboog"}}"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier","name":"Jan Jansen","agree":true,"verification_code":"\#(E2E.code(for: "21QW00"))"}}"#,
+        ] {
             let reply = try daemon.rawCall(line)
             #expect(reply["result"] != nil, "\(reply)")
         }
@@ -312,11 +328,13 @@ struct LimitsTests {
         let after = try #require(ProcStatus.kib("VmRSS", pid: pid))
         let anonAfter = ProcStatus.kib("RssAnon", pid: pid) ?? -1
         let peak = ProcStatus.kib("VmHWM", pid: pid) ?? -1
-        print("memory: warm-up \(warm.replies) requests in \(seconds(start1.timeIntervalSince(start0))) s; "
-            + "then \(replies) requests on \(threads) connections (reconnecting every \(Load.perConnection)) "
-            + "in \(seconds(elapsed)) s (\(Int(Double(replies) / elapsed)) req/s); "
-            + "VmRSS \(before) KiB → \(after) KiB (\(after - before >= 0 ? "+" : "")\(after - before) KiB), "
-            + "RssAnon \(anonBefore) → \(anonAfter) KiB, VmHWM \(peak) KiB")
+        print(
+            "memory: warm-up \(warm.replies) requests in \(seconds(start1.timeIntervalSince(start0))) s; "
+                + "then \(replies) requests on \(threads) connections (reconnecting every \(Load.perConnection)) "
+                + "in \(seconds(elapsed)) s (\(Int(Double(replies) / elapsed)) req/s); "
+                + "VmRSS \(before) KiB → \(after) KiB (\(after - before >= 0 ? "+" : "")\(after - before) KiB), "
+                + "RssAnon \(anonBefore) → \(anonAfter) KiB, VmHWM \(peak) KiB"
+        )
         print("memory: VmRSS (KiB) after each tenth: " + trend.joined(separator: ", "))
         #expect(warm.replies == warmUp && replies == measured)
         #expect(daemon.stop() == 0)
@@ -344,9 +362,13 @@ extension LimitsTests {
             let id = 1_000_000_000 + phase * 10_000_000 + n * 64 + t
             // A school for each add/remove pair, outside the BRIN6s used elsewhere.
             let k = (phase * 100_000 + (n / 20) * 64 + t) % 780_000
-            let school = two(k % 100) + ["X", "Y", "Z"][(k / 100) % 3] + letters[(k / 300) % 26] + two((k / 7800) % 100)
+            let school =
+                two(k % 100) + ["X", "Y", "Z"][(k / 100) % 3] + letters[(k / 300) % 26] + two((k / 7800) % 100)
             func call(_ method: String, _ params: String = "") -> (String, Int?) {
-                (#"{"jsonrpc":"2.0","id":\#(id),"method":"\#(method)"\#(params.isEmpty ? "" : #","params":"# + params)}"#, id)
+                (
+                    #"{"jsonrpc":"2.0","id":\#(id),"method":"\#(method)"\#(params.isEmpty ? "" : #","params":"# + params)}"#,
+                    id
+                )
             }
             switch n % 20 {
             case 0: return call("hello")
@@ -365,7 +387,11 @@ extension LimitsTests {
             case 13: return call("school.get", #"{"brin6":"99ZZ99"}"#)
             case 14: return call("school.add", #"{"brin6":"\#(school)","name":"Soak \#(n)"}"#)
             case 15: return call("school.remove", #"{"brin6":"\#(school)"}"#)
-            case 16: return call("koppeling.activate", #"{"brin6":"21QW00","koppeling":"topdossier-eckid","name":"Jan","agree":false,"verification_code":"21QW00kort"}"#)
+            case 16:
+                return call(
+                    "koppeling.activate",
+                    #"{"brin6":"21QW00","koppeling":"topdossier-eckid","name":"Jan","agree":false,"verification_code":"21QW00kort"}"#
+                )
             case 17: return call("school.import", #"{"schools":[{"brin6":"fout","name":""}]}"#)
             case 18: return call("catalog.get", #"{"id":"bestaat-niet"}"#)
             default: return call("school.get", #"{"brin6":"21QW00"}"#)
@@ -381,13 +407,18 @@ extension LimitsTests {
         static func isReply(_ line: ArraySlice<UInt8>, id: Int?, parse: Bool) -> Bool {
             let marker = Array(#""id":\#(id.map(String.init) ?? "null")"#.utf8)
             let found = line.withUnsafeBytes { l -> Bool in
-                guard l.count > marker.count + 1, l[0] == UInt8(ascii: "{"), l[l.count - 1] == UInt8(ascii: "}") else { return false }
+                guard l.count > marker.count + 1, l[0] == UInt8(ascii: "{"), l[l.count - 1] == UInt8(ascii: "}") else {
+                    return false
+                }
                 return marker.withUnsafeBytes { m in
                     var offset = 0
                     while offset + m.count < l.count,
-                          let q = memchr(l.baseAddress! + offset, Int32(UInt8(ascii: "\"")), l.count - m.count - offset) {
+                        let q = memchr(l.baseAddress! + offset, Int32(UInt8(ascii: "\"")), l.count - m.count - offset)
+                    {
                         let at = l.baseAddress!.distance(to: UnsafeRawPointer(q))
-                        if memcmp(q, m.baseAddress!, m.count) == 0, [UInt8(ascii: ","), UInt8(ascii: "}")].contains(l[at + m.count]) {
+                        if memcmp(q, m.baseAddress!, m.count) == 0,
+                            [UInt8(ascii: ","), UInt8(ascii: "}")].contains(l[at + m.count])
+                        {
                             return true
                         }
                         offset = at + 1
@@ -437,7 +468,9 @@ extension LimitsTests {
                             for (i, r) in requests.enumerated() {
                                 let line = try connection!.readLine()
                                 if !isReply(line, id: r.id, parse: (n + i) % 50 == 0), outcome.failures.count < 10 {
-                                    outcome.failures.append("\(r.line.prefix(80)) → \(String(decoding: line.prefix(200), as: UTF8.self))")
+                                    outcome.failures.append(
+                                        "\(r.line.prefix(80)) → \(String(decoding: line.prefix(200), as: UTF8.self))"
+                                    )
                                 }
                                 outcome.replies += 1
                             }
@@ -473,7 +506,9 @@ extension LimitsTests {
                     for (i, b) in path.utf8.prefix(raw.count - 1).enumerated() { raw[i] = b }
                 }
                 let rc = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                    }
                 }
                 guard rc == 0 else {
                     let e = errno
@@ -489,7 +524,9 @@ extension LimitsTests {
             func send(_ bytes: [UInt8]) throws {
                 var offset = 0
                 while offset < bytes.count {
-                    let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                    let n = bytes[offset...].withUnsafeBytes {
+                        Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+                    }
                     if n < 0 {
                         if errno == EINTR { continue }
                         throw Failure(description: "send: errno \(errno)")
@@ -501,7 +538,9 @@ extension LimitsTests {
             func readLine() throws -> ArraySlice<UInt8> {
                 while true {
                     let newline = buffer.withUnsafeBytes { raw -> Int? in
-                        guard end > start, let p = memchr(raw.baseAddress! + start, Int32(UInt8(ascii: "\n")), end - start) else { return nil }
+                        guard end > start,
+                            let p = memchr(raw.baseAddress! + start, Int32(UInt8(ascii: "\n")), end - start)
+                        else { return nil }
                         return raw.baseAddress!.distance(to: UnsafeRawPointer(p))
                     }
                     if let newline {
@@ -517,9 +556,12 @@ extension LimitsTests {
                         start = 0
                     }
                     guard end < buffer.count else { throw Failure(description: "a reply line longer than 1 MiB") }
-                    let n = buffer.withUnsafeMutableBytes { raw in recv(fd, raw.baseAddress! + end, raw.count - end, 0) }
+                    let n = buffer.withUnsafeMutableBytes { raw in recv(fd, raw.baseAddress! + end, raw.count - end, 0)
+                    }
                     if n < 0, errno == EINTR { continue }
-                    guard n > 0 else { throw Failure(description: n == 0 ? "closed by the daemon" : "recv: errno \(errno)") }
+                    guard n > 0 else {
+                        throw Failure(description: n == 0 ? "closed by the daemon" : "recv: errno \(errno)")
+                    }
                     end += n
                 }
             }
@@ -603,8 +645,16 @@ extension LimitsTests {
         private var _failure: String?
 
         var sent: Int {
-            get { lock.lock(); defer { lock.unlock() }; return _sent }
-            set { lock.lock(); _sent = newValue; lock.unlock() }
+            get {
+                lock.lock()
+                defer { lock.unlock() }
+                return _sent
+            }
+            set {
+                lock.lock()
+                _sent = newValue
+                lock.unlock()
+            }
         }
 
         var failure: String? {

@@ -26,20 +26,30 @@ struct OneDaemonTests {
             Issue.record("koppelingd \(arguments) was still running after \(timeout) s")
         }
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        )
     }
 
     @Test("a second daemon on the same register refuses, naming the running one, whatever its socket")
     func secondDaemonRefuses() throws {
         let daemon = try DaemonProcess()
-        #expect(try daemon.rawCall(#"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Test"}}"#)["result"] != nil)
+        #expect(
+            try daemon.rawCall(
+                #"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Test"}}"#
+            )["result"] != nil
+        )
         let other = daemon.directory.path + "/other.sock"
         let started = Date()
         let second = try Self.runToEnd(["--database", daemon.databasePath, "--socket", other])
         #expect(second.status == 78, "a refusal to start is EX_CONFIG, which the unit does not restart")
         #expect(Date().timeIntervalSince(started) < 10)
-        #expect(second.output.contains("another koppelingd (pid \(daemon.process.processIdentifier), socket \(daemon.socketPath))"),
-                "\(second.output)")
+        #expect(
+            second.output.contains(
+                "another koppelingd (pid \(daemon.process.processIdentifier), socket \(daemon.socketPath))"
+            ),
+            "\(second.output)"
+        )
         #expect(!FileManager.default.fileExists(atPath: other), "the second daemon bound its socket")
         // The first one goes on serving, its data intact.
         let list = try daemon.rawCall(#"{"jsonrpc":"2.0","id":2,"method":"school.list"}"#)
@@ -56,8 +66,13 @@ struct OneDaemonTests {
         let daemon = try DaemonProcess()
         let ctl = Ctl(socketPath: daemon.socketPath)
         #expect(try ctl.run(["school", "add", "21QW00", "OBS De Test"]).status == 0)
-        let activated = try ctl.run(["activate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--name", "J. de Vries",
-                                     "--agree", "--code-stdin"], stdin: "21QW00Zx9Vq3Lm7Tp2Kd8Rw\n")
+        let activated = try ctl.run(
+            [
+                "activate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--name", "J. de Vries",
+                "--agree", "--code-stdin",
+            ],
+            stdin: "21QW00Zx9Vq3Lm7Tp2Kd8Rw\n"
+        )
         #expect(activated.status == 0, "\(activated)")
         #expect(daemon.stop() == 0)
         let secret = daemon.stateDirectory + "/koppelingd.secret"
@@ -77,8 +92,10 @@ struct OneDaemonTests {
         // The secret back: it serves, and the stored code still verifies.
         #expect(rename(aside, secret) == 0)
         let restarted = try DaemonProcess(directory: daemon.directory)
-        let key = try Ctl(socketPath: restarted.socketPath).run(["eckid", "set-key", "--school", "21QW00", "--key-stdin"],
-                                                                  stdin: "21qw00Zx9Vq3Lm7Tp2Kd8Rw\n")
+        let key = try Ctl(socketPath: restarted.socketPath).run(
+            ["eckid", "set-key", "--school", "21QW00", "--key-stdin"],
+            stdin: "21qw00Zx9Vq3Lm7Tp2Kd8Rw\n"
+        )
         #expect(key.status == 0, "the key in another prefix case: \(key)")
         #expect(restarted.stop() == 0)
     }

@@ -4,21 +4,32 @@ import Testing
 
 /// Who may do what and how the state files are kept: `koppelingctl` run as other users through `setpriv`. Needs
 /// root (CI runs as root), `setpriv`, `groupadd` and `useradd`.
-@Suite("Permissions and the state files", .serialized,
-       .enabled(if: TemporaryAccounts.possible, "needs root, setpriv, groupadd and useradd"))
+@Suite(
+    "Permissions and the state files",
+    .serialized,
+    .enabled(if: TemporaryAccounts.possible, "needs root, setpriv, groupadd and useradd")
+)
 struct PermissionTests {
     static let nobody: uid_t = 65534
     static let nogroup: gid_t = 65534
 
-    @Test("a user outside the admin group reads everything, every change is refused with -32004 and audited; admin-group members may change")
+    @Test(
+        "a user outside the admin group reads everything, every change is refused with -32004 and audited; admin-group members may change"
+    )
     func readersAndAdmins() throws {
         let accounts = try TemporaryAccounts()
-        let daemon = try DaemonProcess(arguments: ["--admin-group", accounts.group], environment: ["KOPPELINGD_LOG_LEVEL": "trace"])
+        let daemon = try DaemonProcess(
+            arguments: ["--admin-group", accounts.group],
+            environment: ["KOPPELINGD_LOG_LEVEL": "trace"]
+        )
         // The daemon makes its socket 0660 root:<admin group>; others may
         // connect only because the test opens it up.
         #expect(E2E.mode(daemon.socketPath) == 0o660)
         var info = stat()
-        #expect(stat(daemon.socketPath, &info) == 0 && info.st_gid == accounts.groupID, "the socket belongs to the admin group")
+        #expect(
+            stat(daemon.socketPath, &info) == 0 && info.st_gid == accounts.groupID,
+            "the socket belongs to the admin group"
+        )
         #expect(chmod(daemon.socketPath, 0o666) == 0)
 
         let files = try ForeignCtl(socketPath: daemon.socketPath)
@@ -37,18 +48,30 @@ struct PermissionTests {
         let eckidCode = E2E.code(for: "21QW00", length: 32)
         let standardCode = E2E.code(for: "21QW00", length: 24)
         secrets += [eckidCode, standardCode]
-        try asRoot(["activate", "--school", "21QW00", "--koppeling", "topdossier", "--name", "Jan Jansen", "--agree", "--code-stdin"],
-                   stdin: standardCode + "\n")
-        try asRoot(["activate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--name", "Jan Jansen", "--agree", "--code-stdin"],
-                   stdin: eckidCode + "\n")
+        try asRoot(
+            [
+                "activate", "--school", "21QW00", "--koppeling", "topdossier", "--name", "Jan Jansen", "--agree",
+                "--code-stdin",
+            ],
+            stdin: standardCode + "\n"
+        )
+        try asRoot(
+            [
+                "activate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--name", "Jan Jansen", "--agree",
+                "--code-stdin",
+            ],
+            stdin: eckidCode + "\n"
+        )
         try asRoot(["eckid", "set-key", "--school", "21QW00", "--key-stdin"], stdin: eckidCode + "\n")
         let backupsBefore = Self.backups(daemon)
 
         // nobody reads.
         let reader = files.as(uid: Self.nobody, gid: Self.nogroup)
-        for arguments in [["status"], ["school", "list"], ["school", "show", "21QW00"], ["koppelingen", "--school", "21QW00"],
-                          ["catalog", "list"], ["catalog", "show", "topdossier-eckid"], ["eckid", "status"], ["timer", "status"],
-                          ["audit"], ["--json", "status"], ["school", "list", "--json"]] {
+        for arguments in [
+            ["status"], ["school", "list"], ["school", "show", "21QW00"], ["koppelingen", "--school", "21QW00"],
+            ["catalog", "list"], ["catalog", "show", "topdossier-eckid"], ["eckid", "status"], ["timer", "status"],
+            ["audit"], ["--json", "status"], ["school", "list", "--json"],
+        ] {
             let r = try reader.run(arguments)
             outputs += [r.stdout, r.stderr]
             #expect(r.status == 0, "nobody: koppelingctl \(arguments.joined(separator: " "))\n\(r.transcript)")
@@ -58,11 +81,14 @@ struct PermissionTests {
 
         // nobody tries every change.
         let csv = try files.write("schools.csv", "brin6,naam\n21QW05,OBS De Linde\n")
-        let catalog = try files.write("catalog.json", #"""
+        let catalog = try files.write(
+            "catalog.json",
+            #"""
             [{"id":"test-koppeling","category":"UWLR Leerlinggegevens","name":"Testkoppeling","description":"Een test.",
               "supplier":"Test BV","price_cents":null,"terms_text":"Voorwaarden.","terms_version":"1",
               "recommended_prerequisite":null,"carries_eckid_import":false}]
-            """#)
+            """#
+        )
         let refusedCode = E2E.code(for: "21QW01", length: 27)
         let refusedKey = E2E.code(for: "21QW01", length: 45)
         secrets += [refusedCode, refusedKey]
@@ -71,15 +97,27 @@ struct PermissionTests {
             (.schoolRemove, ["school", "remove", "21QW01"], nil),
             (.schoolImport, ["school", "import", csv], nil),
             (.catalogLoad, ["catalog", "load", catalog], nil),
-            (.koppelingActivate, ["activate", "--school", "21QW01", "--koppeling", "topdossier", "--name", "Piet", "--agree", "--code-stdin"],
-             refusedCode + "\n"),
-            (.koppelingDeactivate, ["deactivate", "--school", "21QW00", "--koppeling", "topdossier", "--reason", "mag niet"], nil),
+            (
+                .koppelingActivate,
+                [
+                    "activate", "--school", "21QW01", "--koppeling", "topdossier", "--name", "Piet", "--agree",
+                    "--code-stdin",
+                ],
+                refusedCode + "\n"
+            ),
+            (
+                .koppelingDeactivate,
+                ["deactivate", "--school", "21QW00", "--koppeling", "topdossier", "--reason", "mag niet"], nil
+            ),
             (.eckidSetKey, ["eckid", "set-key", "--school", "21QW01", "--key-stdin"], refusedKey + "\n"),
             (.eckidDisable, ["eckid", "disable", "--school", "21QW00"], nil),
             (.timerRun, ["timer", "run"], nil),
             (.backupCreate, ["backup"], nil),
         ]
-        #expect(Set(changes.map(\.method)) == Set(Method.allCases.filter(\.changesState)), "every changing method is tried")
+        #expect(
+            Set(changes.map(\.method)) == Set(Method.allCases.filter(\.changesState)),
+            "every changing method is tried"
+        )
         for change in changes {
             let r = try reader.run(["--json"] + change.arguments, stdin: change.stdin)
             outputs += [r.stdout, r.stderr]
@@ -109,7 +147,10 @@ struct PermissionTests {
 
         // Nothing changed.
         let schools = try root.run(["school", "list", "--json"])
-        #expect(!schools.stdout.contains("21QW09") && !schools.stdout.contains("21QW05") && schools.stdout.contains("21QW01"))
+        #expect(
+            !schools.stdout.contains("21QW09") && !schools.stdout.contains("21QW05")
+                && schools.stdout.contains("21QW01")
+        )
         let catalogNow = try root.run(["catalog", "list", "--json"])
         #expect(!catalogNow.stdout.contains("test-koppeling"))
         let overview = try #require(try root.run(["koppelingen", "--school", "21QW00", "--json"]).json)
@@ -125,7 +166,10 @@ struct PermissionTests {
         // gid is the admin group.
         let members: [(String, ForeignCtl.Runner, String)] = [
             (accounts.primaryMember, files.as(uid: accounts.primaryMemberID, gid: accounts.groupID), "21QW10"),
-            (accounts.supplementaryMember, files.as(uid: accounts.supplementaryMemberID, gid: accounts.supplementaryMemberGroupID), "21QW11"),
+            (
+                accounts.supplementaryMember,
+                files.as(uid: accounts.supplementaryMemberID, gid: accounts.supplementaryMemberGroupID), "21QW11"
+            ),
             ("nobody", files.as(uid: Self.nobody, gid: accounts.groupID), "21QW12"),
         ]
         for (name, runner, school) in members {
@@ -134,8 +178,10 @@ struct PermissionTests {
             #expect(r.status == 0, "\(name) in the admin group:\n\(r.transcript)")
         }
         let admin = files.as(uid: accounts.primaryMemberID, gid: accounts.groupID)
-        for arguments in [["timer", "run"], ["backup"], ["eckid", "disable", "--school", "21QW00"],
-                          ["deactivate", "--school", "21QW00", "--koppeling", "topdossier"]] {
+        for arguments in [
+            ["timer", "run"], ["backup"], ["eckid", "disable", "--school", "21QW00"],
+            ["deactivate", "--school", "21QW00", "--koppeling", "topdossier"],
+        ] {
             let r = try admin.run(arguments)
             outputs += [r.stdout, r.stderr]
             #expect(r.status == 0, "\(accounts.primaryMember): \(arguments.joined(separator: " "))\n\(r.transcript)")
@@ -143,13 +189,22 @@ struct PermissionTests {
         let after = try root.run(["audit", "--json", "--limit", "1000"])
         let entriesAfter = try #require(after.json?["entries"] as? [[String: Any]])
         for (name, _, school) in members {
-            #expect(entriesAfter.contains { $0["method"] as? String == "school.add" && $0["school"] as? String == school
-                && $0["outcome"] as? String == "ok" && $0["user"] as? String == name }, "\(name) adding \(school) is audited")
+            #expect(
+                entriesAfter.contains {
+                    $0["method"] as? String == "school.add" && $0["school"] as? String == school
+                        && $0["outcome"] as? String == "ok" && $0["user"] as? String == name
+                },
+                "\(name) adding \(school) is audited"
+            )
         }
 
         // No code or key in the state files, the log or anything printed.
         #expect(daemon.stop() == 0)
-        Self.expectNoSecrets(secrets, stateDirectory: daemon.stateDirectory, texts: outputs + [daemon.output, after.stdout])
+        Self.expectNoSecrets(
+            secrets,
+            stateDirectory: daemon.stateDirectory,
+            texts: outputs + [daemon.output, after.stdout]
+        )
     }
 
     @Test("a user outside the admin group is told it is a matter of the group, and how to join it")
@@ -163,7 +218,10 @@ struct PermissionTests {
         let files = try ForeignCtl(socketPath: daemon.socketPath)
         let r = try files.as(uid: Self.nobody, gid: Self.nogroup).run(["status"])
         #expect(r.status == 3, "\(r.transcript)")
-        #expect(r.stderr.contains("alleen root en leden van de groep \(accounts.group) mogen koppelingd gebruiken"), "\(r.transcript)")
+        #expect(
+            r.stderr.contains("alleen root en leden van de groep \(accounts.group) mogen koppelingd gebruiken"),
+            "\(r.transcript)"
+        )
         #expect(r.stderr.contains("sudo usermod -aG \(accounts.group) nobody"), "\(r.transcript)")
         #expect(!r.stderr.contains("Draait koppelingd"), "the wrong cause: \(r.transcript)")
         #expect(daemon.stop() == 0)
@@ -177,7 +235,9 @@ struct PermissionTests {
         let database = daemon!.databasePath
         let secret = state + "/koppelingd.secret"
         // A write, so the WAL has content.
-        let reply = try daemon!.rawCall(#"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Regenboog"}}"#)
+        let reply = try daemon!.rawCall(
+            #"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Regenboog"}}"#
+        )
         #expect(reply["result"] != nil, "\(reply)")
         for path in [database, database + "-wal", database + "-shm", secret] {
             #expect(E2E.mode(path) == 0o600, "\(path): \(E2E.mode(path).map { String($0, radix: 8) } ?? "missing")")
@@ -239,7 +299,8 @@ struct PermissionTests {
 /// A group for `--admin-group` and two members (one by primary group, one
 /// by a supplementary group), removed again at deinit.
 final class TemporaryAccounts {
-    static let possible = getuid() == 0
+    static let possible =
+        getuid() == 0
         && ["/usr/bin/setpriv", "/usr/sbin/groupadd", "/usr/sbin/useradd", "/usr/sbin/userdel", "/usr/sbin/groupdel"]
             .allSatisfy { FileManager.default.isExecutableFile(atPath: $0) }
 
@@ -257,11 +318,20 @@ final class TemporaryAccounts {
         primaryMember = "kt-a-" + tag
         supplementaryMember = "kt-b-" + tag
         try Self.run("/usr/sbin/groupadd", ["--system", group])
-        try Self.run("/usr/sbin/useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--gid", group, primaryMember])
-        try Self.run("/usr/sbin/useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group",
-                                           "--groups", group, supplementaryMember])
+        try Self.run(
+            "/usr/sbin/useradd",
+            ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--gid", group, primaryMember]
+        )
+        try Self.run(
+            "/usr/sbin/useradd",
+            [
+                "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group",
+                "--groups", group, supplementaryMember,
+            ]
+        )
         guard let g = getgrnam(group)?.pointee.gr_gid, let a = getpwnam(primaryMember)?.pointee,
-              let b = getpwnam(supplementaryMember)?.pointee else { throw Failure("accounts not found after creating them") }
+            let b = getpwnam(supplementaryMember)?.pointee
+        else { throw Failure("accounts not found after creating them") }
         groupID = g
         primaryMemberID = a.pw_uid
         supplementaryMemberID = b.pw_uid
@@ -330,9 +400,13 @@ final class ForeignCtl {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
             process.arguments = ["--reuid=\(uid)", "--regid=\(gid)", "--clear-groups", "--", ctl.binary] + arguments
-            process.environment = ["KOPPELING_SOCKET": ctl.socketPath, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/"]
+            process.environment = [
+                "KOPPELING_SOCKET": ctl.socketPath, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/",
+            ]
             process.currentDirectoryURL = URL(fileURLWithPath: "/")
-            let out = Pipe(), err = Pipe(), input = Pipe()
+            let out = Pipe()
+            let err = Pipe()
+            let input = Pipe()
             process.standardOutput = out
             process.standardError = err
             process.standardInput = input
@@ -342,8 +416,11 @@ final class ForeignCtl {
             let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
             let stderrData = err.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
-            return Ctl.Result(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-                              stderr: String(decoding: stderrData, as: UTF8.self))
+            return Ctl.Result(
+                status: process.terminationStatus,
+                stdout: String(decoding: stdoutData, as: UTF8.self),
+                stderr: String(decoding: stderrData, as: UTF8.self)
+            )
         }
     }
 }

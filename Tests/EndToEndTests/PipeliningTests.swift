@@ -34,13 +34,14 @@ struct PipeliningTests {
         let useString = (c + n) % 3 == 0
         let raw = c * 1000 + n
         let id = useString ? "\"c\(c)-r\(n)\"" : "\(raw)"
-        let (method, params): (String, String) = switch n % 5 {
-        case 0: ("hello", "")
-        case 1: ("status", "")
-        case 2: ("school.list", #","params":{}"#)
-        case 3: ("catalog.get", #","params":{"id":"topdossier-eckid"}"#)
-        default: ("catalog.get", #","params":{"id":"topdossier"}"#)
-        }
+        let (method, params): (String, String) =
+            switch n % 5 {
+            case 0: ("hello", "")
+            case 1: ("status", "")
+            case 2: ("school.list", #","params":{}"#)
+            case 3: ("catalog.get", #","params":{"id":"topdossier-eckid"}"#)
+            default: ("catalog.get", #","params":{"id":"topdossier"}"#)
+            }
         return (id, #"{"jsonrpc":"2.0","id":\#(id),"method":"\#(method)"\#(params)}"#, method)
     }
 
@@ -48,7 +49,9 @@ struct PipeliningTests {
     func pipelining() throws {
         let daemon = try DaemonProcess()
         // A school so that school.list has something to say.
-        _ = try daemon.rawCall(#"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Regenboog"}}"#)
+        _ = try daemon.rawCall(
+            #"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Regenboog"}}"#
+        )
 
         let outcomes = Outcomes()
         let path = daemon.socketPath
@@ -78,13 +81,16 @@ struct PipeliningTests {
                         let line = try connection.receiveLine()
                         received += 1
                         guard let reply = E2E.object(line) else {
-                            outcomes.fail("connection \(c): reply not JSON: \(String(decoding: line.prefix(200), as: UTF8.self))")
+                            outcomes.fail(
+                                "connection \(c): reply not JSON: \(String(decoding: line.prefix(200), as: UTF8.self))"
+                            )
                             break
                         }
-                        let got = reply["id"].map { value -> String in
-                            if let s = value as? String { return "\"\(s)\"" }
-                            return "\(value)"
-                        } ?? "missing"
+                        let got =
+                            reply["id"].map { value -> String in
+                                if let s = value as? String { return "\"\(s)\"" }
+                                return "\(value)"
+                            } ?? "missing"
                         if got != r.id {
                             outcomes.fail("connection \(c): expected id \(r.id), got \(got)")
                             break
@@ -93,13 +99,18 @@ struct PipeliningTests {
                             outcomes.fail("connection \(c) id \(r.id) \(r.method): \(reply)")
                             break
                         }
-                        let shapeOK = switch r.method {
-                        case "hello": result["daemon"] as? String == "koppelingd"
-                        case "status": result["counts"] != nil
-                        case "school.list": (result["schools"] as? [Any])?.count == 1
-                        default: result["terms_text"] is String
+                        let shapeOK =
+                            switch r.method {
+                            case "hello": result["daemon"] as? String == "koppelingd"
+                            case "status": result["counts"] != nil
+                            case "school.list": (result["schools"] as? [Any])?.count == 1
+                            default: result["terms_text"] is String
+                            }
+                        if !shapeOK {
+                            outcomes.fail(
+                                "connection \(c) id \(r.id) \(r.method): wrong result \(result.keys.sorted())"
+                            )
                         }
-                        if !shapeOK { outcomes.fail("connection \(c) id \(r.id) \(r.method): wrong result \(result.keys.sorted())") }
                     }
                     outcomes.replied(received)
                 } catch {

@@ -64,7 +64,10 @@ struct ProtocolDocTests {
                 guard i < lines.count else { throw DocError.malformed(line: start, "code block is not closed") }
                 let content = body.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
                 guard content.count == 1 else {
-                    throw DocError.malformed(line: start, "a request or reply block must hold exactly one line, found \(content.count)")
+                    throw DocError.malformed(
+                        line: start,
+                        "a request or reply block must hold exactly one line, found \(content.count)"
+                    )
                 }
                 blocks.append((fence == "```json request" ? "request" : "reply", start, content[0]))
             }
@@ -95,8 +98,12 @@ struct ProtocolDocTests {
             // Examples of error replies may call a method that does not exist
             // on purpose; anything else is a stale example.
             let replies = examples.filter { $0.method == name }.map { Self.json($0.reply) }
-            #expect(replies.allSatisfy { (($0 as? [String: Any])?["error"] as? [String: Any])?["code"] as? Int == RPCErrorCode.methodNotFound },
-                    "docs/protocol.md documents '\(name)', which is not a method")
+            #expect(
+                replies.allSatisfy {
+                    (($0 as? [String: Any])?["error"] as? [String: Any])?["code"] as? Int == RPCErrorCode.methodNotFound
+                },
+                "docs/protocol.md documents '\(name)', which is not a method"
+            )
         }
     }
 
@@ -104,10 +111,12 @@ struct ProtocolDocTests {
     @Test func everyReasonCodeIsListed() throws {
         let text = try String(contentsOf: Self.documentURL, encoding: .utf8)
         let section = try #require(text.range(of: "## 7. Reason codes").map { String(text[$0.upperBound...]) })
-        let listed = Set(section.split(separator: "\n").compactMap { line -> String? in
-            guard line.hasPrefix("| `") else { return nil }
-            return line.dropFirst(3).split(separator: "`", maxSplits: 1).first.map(String.init)
-        })
+        let listed = Set(
+            section.split(separator: "\n").compactMap { line -> String? in
+                guard line.hasPrefix("| `") else { return nil }
+                return line.dropFirst(3).split(separator: "`", maxSplits: 1).first.map(String.init)
+            }
+        )
         let known = Set(Reason.allCases.map(\.rawValue))
         for reason in known.subtracting(listed).sorted() {
             Issue.record("docs/protocol.md §7 does not list the reason code '\(reason)'")
@@ -119,11 +128,20 @@ struct ProtocolDocTests {
 
     @Test func documentedRepliesAreJSONWithMatchingIDs() throws {
         for example in try Self.examples() {
-            let reply = try #require(Self.json(example.reply) as? [String: Any], "\(example.label): the reply is not a JSON object")
+            let reply = try #require(
+                Self.json(example.reply) as? [String: Any],
+                "\(example.label): the reply is not a JSON object"
+            )
             #expect(reply["jsonrpc"] as? String == "2.0", "\(example.label): reply without \"jsonrpc\":\"2.0\"")
-            #expect((reply["result"] == nil) != (reply["error"] == nil), "\(example.label): a reply has either result or error")
+            #expect(
+                (reply["result"] == nil) != (reply["error"] == nil),
+                "\(example.label): a reply has either result or error"
+            )
             if let request = Self.json(example.request) as? [String: Any], request["id"] != nil {
-                #expect(Self.sameID(request["id"], reply["id"]), "\(example.label): the reply's id differs from the request's")
+                #expect(
+                    Self.sameID(request["id"], reply["id"]),
+                    "\(example.label): the reply's id differs from the request's"
+                )
             }
         }
     }
@@ -151,17 +169,24 @@ struct ProtocolDocTests {
                 continue
             }
             let documented = Self.json(example.reply) as? [String: Any] ?? [:]
-            let differences = Self.shapeDifferences(documented: documented, actual: actual, path: "")
+            let differences =
+                Self.shapeDifferences(documented: documented, actual: actual, path: "")
                 + Self.errorDifferences(documented: documented, actual: actual)
             if let request = Self.json(example.request) as? [String: Any], request["id"] != nil {
-                #expect(Self.sameID(request["id"], actual["id"]), "\(example.label): reply id \(actual["id"] ?? "none")")
+                #expect(
+                    Self.sameID(request["id"], actual["id"]),
+                    "\(example.label): reply id \(actual["id"] ?? "none")"
+                )
             }
-            #expect(differences.isEmpty, """
+            #expect(
+                differences.isEmpty,
+                """
                 \(example.label): the reply differs from the documented one:
                   \(differences.joined(separator: "\n  "))
                 request: \(example.request)
                 actual:  \(actualText.prefix(2000))
-                """)
+                """
+            )
         }
         #expect(daemon.stop() == 0)
     }
@@ -175,8 +200,9 @@ struct ProtocolDocTests {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             if let data = try? connection.exchange(Data(#"{"jsonrpc":"2.0","id":0,"method":"timer.status"}"#.utf8)),
-               let reply = json(String(decoding: data, as: UTF8.self)) as? [String: Any],
-               (reply["result"] as? [String: Any])?["last_scheduled_run"] is [String: Any] {
+                let reply = json(String(decoding: data, as: UTF8.self)) as? [String: Any],
+                (reply["result"] as? [String: Any])?["last_scheduled_run"] is [String: Any]
+            {
                 return
             }
             usleep(20_000)
@@ -218,18 +244,24 @@ struct ProtocolDocTests {
         switch (documented, actual) {
         case (let d as [String: Any], let a as [String: Any]):
             var out: [String] = []
-            let dKeys = Set(d.keys), aKeys = Set(a.keys)
+            let dKeys = Set(d.keys)
+            let aKeys = Set(a.keys)
             for key in dKeys.subtracting(aKeys).sorted() { out.append("\(here): documented key '\(key)' is missing") }
             for key in aKeys.subtracting(dKeys).sorted() { out.append("\(here): key '\(key)' is not documented") }
             for key in dKeys.intersection(aKeys).sorted() {
-                out += shapeDifferences(documented: d[key]!, actual: a[key]!, path: path.isEmpty ? key : "\(path).\(key)")
+                out += shapeDifferences(
+                    documented: d[key]!,
+                    actual: a[key]!,
+                    path: path.isEmpty ? key : "\(path).\(key)"
+                )
             }
             return out
         case (let d as [Any], let a as [Any]):
             guard let first = d.first, let other = a.first else { return [] }
             return shapeDifferences(documented: first, actual: other, path: "\(path)[0]")
         default:
-            let dk = kind(documented), ak = kind(actual)
+            let dk = kind(documented)
+            let ak = kind(actual)
             return dk == ak ? [] : ["\(here): documented \(dk), got \(ak)"]
         }
     }
@@ -237,15 +269,28 @@ struct ProtocolDocTests {
     /// For error replies: the same code and `data.reason`, and the same
     /// violated rules in the same order.
     static func errorDifferences(documented: [String: Any], actual: [String: Any]) -> [String] {
-        guard let d = documented["error"] as? [String: Any], let a = actual["error"] as? [String: Any] else { return [] }
+        guard let d = documented["error"] as? [String: Any], let a = actual["error"] as? [String: Any] else {
+            return []
+        }
         var out: [String] = []
-        let dCode = d["code"] as? Int, aCode = a["code"] as? Int
-        if dCode != aCode { out.append("error.code: documented \(dCode.map(String.init) ?? "none"), got \(aCode.map(String.init) ?? "none")") }
-        let dData = d["data"] as? [String: Any], aData = a["data"] as? [String: Any]
-        let dReason = dData?["reason"] as? String, aReason = aData?["reason"] as? String
-        if dReason != aReason { out.append("error.data.reason: documented \(dReason ?? "none"), got \(aReason ?? "none")") }
+        let dCode = d["code"] as? Int
+        let aCode = a["code"] as? Int
+        if dCode != aCode {
+            out.append(
+                "error.code: documented \(dCode.map(String.init) ?? "none"), got \(aCode.map(String.init) ?? "none")"
+            )
+        }
+        let dData = d["data"] as? [String: Any]
+        let aData = a["data"] as? [String: Any]
+        let dReason = dData?["reason"] as? String
+        let aReason = aData?["reason"] as? String
+        if dReason != aReason {
+            out.append("error.data.reason: documented \(dReason ?? "none"), got \(aReason ?? "none")")
+        }
         func rules(_ data: [String: Any]?) -> [String] {
-            ((data?["violations"] as? [[String: Any]]) ?? []).map { "\($0["field"] as? String ?? "?"):\($0["reason"] as? String ?? "?")" }
+            ((data?["violations"] as? [[String: Any]]) ?? []).map {
+                "\($0["field"] as? String ?? "?"):\($0["reason"] as? String ?? "?")"
+            }
         }
         if rules(dData) != rules(aData) {
             out.append("error.data.violations: documented \(rules(dData)), got \(rules(aData))")
@@ -261,9 +306,17 @@ struct ProtocolDocTests {
         let changedValues: [String: Any] = ["result": ["a": 2, "b": ["x": "z"], "list": [["k": 5], ["other": 1]]]]
         #expect(Self.shapeDifferences(documented: documented, actual: changedValues, path: "").isEmpty)
         let missing: [String: Any] = ["result": ["a": 1, "b": [String: Any](), "list": [["k": 1]]]]
-        #expect(Self.shapeDifferences(documented: documented, actual: missing, path: "") == ["result.b: documented key 'x' is missing"])
+        #expect(
+            Self.shapeDifferences(documented: documented, actual: missing, path: "") == [
+                "result.b: documented key 'x' is missing"
+            ]
+        )
         let extra: [String: Any] = ["result": ["a": 1, "b": ["x": "y"], "list": [["k": 1, "n": 2]]]]
-        #expect(Self.shapeDifferences(documented: documented, actual: extra, path: "") == ["result.list[0]: key 'n' is not documented"])
+        #expect(
+            Self.shapeDifferences(documented: documented, actual: extra, path: "") == [
+                "result.list[0]: key 'n' is not documented"
+            ]
+        )
         let error: [String: Any] = ["error": ["code": -32001, "message": "m", "data": ["reason": "r", "fields": []]]]
         #expect(Self.shapeDifferences(documented: documented, actual: error, path: "").count == 2)
     }

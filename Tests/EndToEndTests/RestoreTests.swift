@@ -8,7 +8,9 @@ import Testing
 @Suite("Restore", .serialized)
 struct RestoreTests {
     static func restore(_ daemon: DaemonProcess, _ backup: String) throws -> (status: Int32, output: String) {
-        try OneDaemonTests.runToEnd(["restore", "--database", daemon.databasePath, "--socket", daemon.socketPath, backup])
+        try OneDaemonTests.runToEnd([
+            "restore", "--database", daemon.databasePath, "--socket", daemon.socketPath, backup,
+        ])
     }
 
     static func backup(_ ctl: Ctl) throws -> String {
@@ -24,15 +26,25 @@ struct RestoreTests {
         let daemon = try DaemonProcess()
         let ctl = Ctl(socketPath: daemon.socketPath)
         #expect(try ctl.run(["school", "add", "21QW00", "OBS De Test"]).status == 0)
-        #expect(try ctl.run(["activate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--name", "J. de Vries",
-                             "--agree", "--code-stdin"], stdin: "21QW00Zx9Vq3Lm7Tp2Kd8Rw\n").status == 0)
+        #expect(
+            try ctl.run(
+                [
+                    "activate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--name", "J. de Vries",
+                    "--agree", "--code-stdin",
+                ],
+                stdin: "21QW00Zx9Vq3Lm7Tp2Kd8Rw\n"
+            ).status == 0
+        )
         let backup = try Self.backup(ctl)
         #expect(try ctl.run(["school", "add", "21QW01", "OBS Later"]).status == 0)
 
         // Refused while the daemon runs; nothing changes.
         let early = try Self.restore(daemon, backup)
         #expect(early.status == 1)
-        #expect(early.output.contains("koppelingd draait nog (pid \(daemon.process.processIdentifier)"), "\(early.output)")
+        #expect(
+            early.output.contains("koppelingd draait nog (pid \(daemon.process.processIdentifier)"),
+            "\(early.output)"
+        )
         #expect(try Self.schools(ctl).contains("21QW01"))
         #expect(daemon.stop() == 0)
 
@@ -42,7 +54,10 @@ struct RestoreTests {
         #expect(done.output.contains("1 school, 1 actieve koppeling"), "\(done.output)")
         let state = try FileManager.default.contentsOfDirectory(atPath: daemon.stateDirectory)
         let aside = try #require(state.first { $0.hasPrefix("koppelingd.db.before-restore-") }, "\(state)")
-        #expect(!state.contains("koppelingd.db-wal") && !state.contains("koppelingd.db-shm"), "stale WAL files: \(state)")
+        #expect(
+            !state.contains("koppelingd.db-wal") && !state.contains("koppelingd.db-shm"),
+            "stale WAL files: \(state)"
+        )
         #expect(E2E.mode(daemon.databasePath) == 0o600)
 
         let restarted = try DaemonProcess(directory: daemon.directory)
@@ -50,7 +65,10 @@ struct RestoreTests {
         let list = try Self.schools(after)
         #expect(list.contains("21QW00") && !list.contains("21QW01"), "\(list)")
         // The code of the backup's activation still verifies (same secret).
-        let key = try after.run(["eckid", "set-key", "--school", "21QW00", "--key-stdin"], stdin: "21QW00Zx9Vq3Lm7Tp2Kd8Rw\n")
+        let key = try after.run(
+            ["eckid", "set-key", "--school", "21QW00", "--key-stdin"],
+            stdin: "21QW00Zx9Vq3Lm7Tp2Kd8Rw\n"
+        )
         #expect(key.status == 0, "\(key)")
         #expect(restarted.stop() == 0)
 
@@ -73,13 +91,22 @@ struct RestoreTests {
         let before = try Data(contentsOf: URL(fileURLWithPath: daemon.databasePath))
         let names = try FileManager.default.contentsOfDirectory(atPath: daemon.stateDirectory).sorted()
         func unchanged(_ what: String) throws {
-            #expect(try Data(contentsOf: URL(fileURLWithPath: daemon.databasePath)) == before, "\(what) changed the register")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: daemon.stateDirectory).sorted() == names, "\(what)")
+            #expect(
+                try Data(contentsOf: URL(fileURLWithPath: daemon.databasePath)) == before,
+                "\(what) changed the register"
+            )
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: daemon.stateDirectory).sorted() == names,
+                "\(what)"
+            )
         }
 
         let mismatch = try Self.restore(daemon, foreign)
         #expect(mismatch.status == 1)
-        #expect(mismatch.output.contains("hoort niet bij het geheim \(daemon.stateDirectory)/koppelingd.secret"), "\(mismatch.output)")
+        #expect(
+            mismatch.output.contains("hoort niet bij het geheim \(daemon.stateDirectory)/koppelingd.secret"),
+            "\(mismatch.output)"
+        )
         try unchanged("a foreign backup")
 
         let damaged = daemon.directory.path + "/damaged.db"
@@ -88,7 +115,10 @@ struct RestoreTests {
         try bytes.write(to: URL(fileURLWithPath: damaged))
         let broken = try Self.restore(daemon, damaged)
         #expect(broken.status == 1, "\(broken.output)")
-        #expect(broken.output.contains("beschadigd") || broken.output.contains("geen back-up van koppelingd"), "\(broken.output)")
+        #expect(
+            broken.output.contains("beschadigd") || broken.output.contains("geen back-up van koppelingd"),
+            "\(broken.output)"
+        )
         try unchanged("a damaged backup")
 
         let text = daemon.directory.path + "/notes.txt"
@@ -120,7 +150,9 @@ final class Listener {
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         try #require(bound == 0 && listen(fd, 4) == 0)
     }

@@ -35,14 +35,21 @@ struct SecretTests {
         // Activations through koppelingctl: from standard input and from a file.
         let viaStdin = E2E.code(for: "21QW00", length: 40)
         secrets.append(viaStdin)
-        try run(["activate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--name", "Jan Jansen",
-                 "--agree", "--code-stdin"], stdin: viaStdin + "\n")
+        try run(
+            [
+                "activate", "--school", "21QW00", "--koppeling", "topdossier-eckid", "--name", "Jan Jansen",
+                "--agree", "--code-stdin",
+            ],
+            stdin: viaStdin + "\n"
+        )
         let viaFile = E2E.code(for: "21qw01", length: 20)
         secrets.append(viaFile)
         let codeFile = directory.path + "/code.txt"
         try (viaFile + "\n").write(toFile: codeFile, atomically: true, encoding: .utf8)
-        try run(["activate", "--school", "21QW01", "--koppeling", "topdossier-eckid", "--name", "Jan Jansen",
-                 "--agree", "--code-file", codeFile])
+        try run([
+            "activate", "--school", "21QW01", "--koppeling", "topdossier-eckid", "--name", "Jan Jansen",
+            "--agree", "--code-file", codeFile,
+        ])
         try FileManager.default.removeItem(atPath: codeFile)
 
         // Activation through a raw call, and refused ones that carry codes.
@@ -52,7 +59,9 @@ struct SecretTests {
         #expect(reply["result"] != nil, "\(reply)")
         let refusedNoAgree = E2E.code(for: "21QW00", length: 33)
         secrets.append(refusedNoAgree)
-        reply = try raw(activateLine(id: 2, school: "21QW00", koppeling: "topdossier", code: refusedNoAgree, agree: false))
+        reply = try raw(
+            activateLine(id: 2, school: "21QW00", koppeling: "topdossier", code: refusedNoAgree, agree: false)
+        )
         #expect(E2E.errorCode(reply) == -32001, "\(reply)")
         let refusedUnknownKoppeling = E2E.code(for: "21QW01", length: 34)
         secrets.append(refusedUnknownKoppeling)
@@ -60,8 +69,11 @@ struct SecretTests {
         #expect(E2E.errorCode(reply) != nil, "\(reply)")
         // Reused: the code is refused, and must not be echoed back.
         reply = try raw(activateLine(id: 4, school: "21QW01", koppeling: "topdossier", code: viaFile))
-        #expect(E2E.violationReasons(reply).contains("verification_code_reused") || E2E.errorReason(reply) == "verification_code_reused",
-                "\(reply)")
+        #expect(
+            E2E.violationReasons(reply).contains("verification_code_reused")
+                || E2E.errorReason(reply) == "verification_code_reused",
+            "\(reply)"
+        )
         // A code breaking the shape rules (with a wrong prefix) is a secret too.
         let malformed = "21QW09" + "geheimMaarTeLangVoorDeRegelsVanDeLeverancierEnNogVeelLanger"
         secrets.append(malformed)
@@ -70,21 +82,32 @@ struct SecretTests {
         // Wrong parameter type next to a code: an invalid-params refusal.
         let wrongType = E2E.code(for: "21QW00", length: 36)
         secrets.append(wrongType)
-        reply = try raw(#"{"jsonrpc":"2.0","id":6,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier","name":"Jan","agree":"yes","verification_code":"\#(wrongType)"}}"#)
+        reply = try raw(
+            #"{"jsonrpc":"2.0","id":6,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier","name":"Jan","agree":"yes","verification_code":"\#(wrongType)"}}"#
+        )
         #expect(E2E.errorCode(reply) == -32602, "\(reply)")
 
         // The ECKiD key: right through koppelingctl, wrong through a raw call.
         try run(["eckid", "set-key", "--school", "21QW00", "--key-stdin"], stdin: viaStdin + "\n")
         let wrongKey = E2E.code(for: "21QW01", length: 31)
         secrets.append(wrongKey)
-        reply = try raw(#"{"jsonrpc":"2.0","id":7,"method":"eckid.set_key","params":{"brin6":"21QW01","key":"\#(wrongKey)"}}"#)
-        #expect(E2E.violationReasons(reply).contains("eckid_key_mismatch") || E2E.errorReason(reply) == "eckid_key_mismatch", "\(reply)")
+        reply = try raw(
+            #"{"jsonrpc":"2.0","id":7,"method":"eckid.set_key","params":{"brin6":"21QW01","key":"\#(wrongKey)"}}"#
+        )
+        #expect(
+            E2E.violationReasons(reply).contains("eckid_key_mismatch")
+                || E2E.errorReason(reply) == "eckid_key_mismatch",
+            "\(reply)"
+        )
 
         // Everything that lists activations, imports and the audit.
         try run(["backup"])
-        for arguments in [["school", "show", "21QW00"], ["school", "show", "21QW01", "--json"], ["koppelingen", "--school", "21QW00"],
-                          ["koppelingen", "--school", "21QW01", "--json"], ["eckid", "status", "--json"], ["status", "--json"],
-                          ["audit"], ["audit", "--json", "--limit", "1000"]] {
+        for arguments in [
+            ["school", "show", "21QW00"], ["school", "show", "21QW01", "--json"],
+            ["koppelingen", "--school", "21QW00"],
+            ["koppelingen", "--school", "21QW01", "--json"], ["eckid", "status", "--json"], ["status", "--json"],
+            ["audit"], ["audit", "--json", "--limit", "1000"],
+        ] {
             try run(arguments)
         }
         for method in ["catalog.list", "timer.status", "audit.list", "eckid.status", "school.list"] {
@@ -92,7 +115,9 @@ struct SecretTests {
         }
         let audit = try ctl.run(["audit", "--json", "--limit", "1000"])
         let entries = try #require(audit.json?["entries"] as? [[String: Any]], "\(audit.transcript)")
-        #expect(entries.contains { $0["outcome"] as? String == "refused" && $0["method"] as? String == "eckid.set_key" })
+        #expect(
+            entries.contains { $0["outcome"] as? String == "refused" && $0["method"] as? String == "eckid.set_key" }
+        )
         #expect(entries.count >= 10)
 
         /// The secret part of each code is the part after its public prefix.
@@ -132,7 +157,10 @@ struct SecretTests {
         let size = (try? FileManager.default.attributesOfItem(atPath: secretPath)[.size] as? Int) ?? -1
         #expect(size == 32)
         for file in E2E.regularFiles(under: daemon.stateDirectory) {
-            #expect(E2E.mode(file).map { $0 & 0o077 } == 0, "\(file) is readable by others: \(String(E2E.mode(file) ?? 0, radix: 8))")
+            #expect(
+                E2E.mode(file).map { $0 & 0o077 } == 0,
+                "\(file) is readable by others: \(String(E2E.mode(file) ?? 0, radix: 8))"
+            )
         }
 
         // After a clean stop (WAL checkpointed into the database) still nothing.

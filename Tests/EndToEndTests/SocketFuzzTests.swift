@@ -21,7 +21,9 @@ struct SocketFuzzTests {
         let environment = ProcessInfo.processInfo.environment
         let inputs = environment["KOPPELING_FUZZ_INPUTS"].flatMap { Int($0) } ?? Self.defaultInputs
         let seed = environment["KOPPELING_FUZZ_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 1...UInt64.max)
-        print("SocketFuzzTests: seed \(seed), \(inputs) inputs (replay: KOPPELING_FUZZ_SEED=\(seed) KOPPELING_FUZZ_INPUTS=\(inputs))")
+        print(
+            "SocketFuzzTests: seed \(seed), \(inputs) inputs (replay: KOPPELING_FUZZ_SEED=\(seed) KOPPELING_FUZZ_INPUTS=\(inputs))"
+        )
 
         let daemon = try DaemonProcess()
         var generator = FuzzGenerator(seed: seed, inputs: inputs)
@@ -53,18 +55,27 @@ struct SocketFuzzTests {
                 stats.reconnects += 1
                 guard daemon.process.isRunning else { break }
                 connection = try FuzzConnection(path: daemon.socketPath)
-                #expect(try connection.call(FuzzGenerator.hello(id: "after-reconnect"))?.isHello == true,
-                        "\(context): no hello on a new connection")
+                #expect(
+                    try connection.call(FuzzGenerator.hello(id: "after-reconnect"))?.isHello == true,
+                    "\(context): no hello on a new connection"
+                )
             }
             guard daemon.process.isRunning else {
-                Issue.record("\(context): the daemon exited (status \(daemon.process.terminationStatus))\n\(batch.describe())\n\(daemon.output.suffix(4000))")
+                Issue.record(
+                    "\(context): the daemon exited (status \(daemon.process.terminationStatus))\n\(batch.describe())\n\(daemon.output.suffix(4000))"
+                )
                 break
             }
             if result.problems.count > 20 || stats.problems > 200 { break }
             sent += batch.inputs.count
             if batchNumber % 2000 == 0 {
                 // stdout is buffered until the end when piped: progress goes to stderr.
-                FileHandle.standardError.write(Data("SocketFuzzTests: \(sent) inputs, \(Int(Date().timeIntervalSince(started))) s, seed \(seed)\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "SocketFuzzTests: \(sent) inputs, \(Int(Date().timeIntervalSince(started))) s, seed \(seed)\n"
+                            .utf8
+                    )
+                )
             }
         }
 
@@ -76,7 +87,10 @@ struct SocketFuzzTests {
         // It still shuts down cleanly after all that.
         #expect(daemon.stop() == 0, "seed \(seed): unclean exit\n\(daemon.output.suffix(4000))")
         for marker in ["Fatal error", "fatal error", "Precondition failed", "Assertion failed", "Segmentation"] {
-            #expect(!daemon.output.contains(marker), "seed \(seed): the daemon logged '\(marker)'\n\(daemon.output.suffix(4000))")
+            #expect(
+                !daemon.output.contains(marker),
+                "seed \(seed): the daemon logged '\(marker)'\n\(daemon.output.suffix(4000))"
+            )
         }
     }
 }
@@ -121,7 +135,10 @@ struct CheckedReply: CustomStringConvertible {
         return nil
     }
     var errorReason: String? {
-        if case .object(let e)? = object["error"], case .object(let d)? = e["data"], case .string(let r)? = d["reason"] { return r }
+        if case .object(let e)? = object["error"], case .object(let d)? = e["data"], case .string(let r)? = d["reason"]
+        {
+            return r
+        }
         return nil
     }
     var isReply: Bool { object["result"] != nil || errorCode != nil }
@@ -139,7 +156,9 @@ struct CheckedReply: CustomStringConvertible {
         guard case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: line) else {
             return .failure(CheckFailure("reply is not a JSON object: \(text)"))
         }
-        guard o["jsonrpc"] == .string("2.0") else { return .failure(CheckFailure("reply without \"jsonrpc\":\"2.0\": \(text)")) }
+        guard o["jsonrpc"] == .string("2.0") else {
+            return .failure(CheckFailure("reply without \"jsonrpc\":\"2.0\": \(text)"))
+        }
         switch o["id"] {
         case .null?, .string?, .integer?: break
         default: return .failure(CheckFailure("reply without a valid id: \(text)"))
@@ -218,10 +237,14 @@ final class FuzzConnection: @unchecked Sendable {
         while true {
             let line: Data
             do { line = try socket.readLine() } catch {
-                if error == .closed { result.closed = true } else {
+                if error == .closed {
+                    result.closed = true
+                } else {
                     result.problems.append("no reply within 60 s (\(result.replies.count) replies so far)")
                 }
-                if !batch.oversized, error == .closed { result.problems.append("connection closed before the sentinel's reply") }
+                if !batch.oversized, error == .closed {
+                    result.problems.append("connection closed before the sentinel's reply")
+                }
                 return result
             }
             switch CheckedReply.check(line) {
@@ -230,15 +253,23 @@ final class FuzzConnection: @unchecked Sendable {
                 result.replies.append(reply)
                 if reply.errorReason == "line_too_long" {
                     result.sawLineTooLong = true
-                    if !batch.oversized { result.problems.append("line_too_long for a batch without an oversized line") }
+                    if !batch.oversized {
+                        result.problems.append("line_too_long for a batch without an oversized line")
+                    }
                 }
                 // A well-formed request is never taken for a malformed one.
                 if case .string(let id)? = reply.id, id.hasPrefix(FuzzGenerator.validPrefix) {
                     result.wellFormed += 1
                     if let code = reply.errorCode,
-                       [RPCErrorCode.parseError, RPCErrorCode.invalidRequest, RPCErrorCode.methodNotFound, RPCErrorCode.invalidParams].contains(code) {
+                        [
+                            RPCErrorCode.parseError, RPCErrorCode.invalidRequest, RPCErrorCode.methodNotFound,
+                            RPCErrorCode.invalidParams,
+                        ].contains(code)
+                    {
                         let input = batch.inputs.first { $0.id == id }
-                        result.problems.append("well-formed request got \(code): \(reply)\n  request: \(input.map { String(decoding: $0.bytes.prefix(600), as: UTF8.self) } ?? "?")")
+                        result.problems.append(
+                            "well-formed request got \(code): \(reply)\n  request: \(input.map { String(decoding: $0.bytes.prefix(600), as: UTF8.self) } ?? "?")"
+                        )
                     }
                 }
                 if reply.id == .string(sentinelID) {
@@ -269,7 +300,10 @@ struct FuzzBatch {
 
     var bytes: [UInt8] {
         var out: [UInt8] = []
-        for input in inputs { out += input.bytes; out.append(0x0A) }
+        for input in inputs {
+            out += input.bytes
+            out.append(0x0A)
+        }
         return out
     }
 
@@ -339,30 +373,45 @@ struct FuzzGenerator {
     static let koppelingen = ["topdossier", "topdossier-eckid", "fuzz-kop", "fuzz-kop-2"]
     /// Param names of every method, from the protocol's own types.
     static func paramKeys(_ method: Method) -> [String] {
-        let keys: Set<String> = switch method {
-        case .hello, .status, .schoolList, .catalogList, .timerStatus, .timerRun, .backupCreate: NoParams.allowedKeys
-        case .schoolAdd: SchoolAddParams.allowedKeys
-        case .schoolGet, .schoolRemove, .koppelingOverview, .eckidDisable: Brin6Params.allowedKeys
-        case .schoolImport: SchoolImportParams.allowedKeys
-        case .catalogGet: CatalogGetParams.allowedKeys
-        case .catalogLoad: CatalogLoadParams.allowedKeys
-        case .koppelingActivate: ActivateParams.allowedKeys
-        case .koppelingDeactivate: DeactivateParams.allowedKeys
-        case .eckidSetKey: SetKeyParams.allowedKeys
-        case .eckidStatus: EckidStatusParams.allowedKeys
-        case .auditList: AuditListParams.allowedKeys
-        }
+        let keys: Set<String> =
+            switch method {
+            case .hello, .status, .schoolList, .catalogList, .timerStatus, .timerRun, .backupCreate:
+                NoParams.allowedKeys
+            case .schoolAdd: SchoolAddParams.allowedKeys
+            case .schoolGet, .schoolRemove, .koppelingOverview, .eckidDisable: Brin6Params.allowedKeys
+            case .schoolImport: SchoolImportParams.allowedKeys
+            case .catalogGet: CatalogGetParams.allowedKeys
+            case .catalogLoad: CatalogLoadParams.allowedKeys
+            case .koppelingActivate: ActivateParams.allowedKeys
+            case .koppelingDeactivate: DeactivateParams.allowedKeys
+            case .eckidSetKey: SetKeyParams.allowedKeys
+            case .eckidStatus: EckidStatusParams.allowedKeys
+            case .auditList: AuditListParams.allowedKeys
+            }
         return keys.sorted()
     }
 
     /// The member names of a `school.import` row and a catalogue entry, as
     /// their encoders write them.
     static let rowKeys = jsonKeys(SchoolImportParams.Row(brin6: "21QW00", name: "x"))
-    static let entryKeys = jsonKeys(CatalogEntry(id: "a", category: "b", name: "c", description: "d", supplier: "e", priceCents: 1,
-                                                 termsText: "f", termsVersion: "g", recommendedPrerequisite: "h", carriesEckidImport: true))
+    static let entryKeys = jsonKeys(
+        CatalogEntry(
+            id: "a",
+            category: "b",
+            name: "c",
+            description: "d",
+            supplier: "e",
+            priceCents: 1,
+            termsText: "f",
+            termsVersion: "g",
+            recommendedPrerequisite: "h",
+            carriesEckidImport: true
+        )
+    )
     static func jsonKeys(_ value: some Encodable) -> [String] {
         guard let data = try? JSONEncoder().encode(value),
-              case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: data) else { return [] }
+            case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: data)
+        else { return [] }
         return o.keys.sorted()
     }
 
@@ -383,7 +432,12 @@ struct FuzzGenerator {
 
     mutating func request(_ method: String, _ params: J?, id: J? = nil) -> String {
         var members: [(String, J)] = [("jsonrpc", .string("2.0"))]
-        if let id { members.append(("id", id)) } else { members.append(("id", .raw(String(nextID)))); nextID += 1 }
+        if let id {
+            members.append(("id", id))
+        } else {
+            members.append(("id", .raw(String(nextID))))
+            nextID += 1
+        }
         members.append(("method", .string(method)))
         if let params { members.append(("params", params)) }
         return J.object(members).text
@@ -405,7 +459,8 @@ struct FuzzGenerator {
         "\u{FEFF}21QW00", "\u{00A0}21QW00\u{00A0}", "\u{3000}21qw00\u{3000}", "21ß00", "21ıW00", "İstanbul", "２１ＱＷ００",
         "٢١QW٠٠", "𝟐𝟏𝐐𝐖𝟎𝟎", "\u{007F}del", "nel\u{0085}", "\u{FFFD}\u{FFFF}\u{10FFFF}", "tab\there", "cr\rlf\n",
         "\u{0000}", "a\u{0000}b", "", " ", "\u{2003}\u{2003}", String(repeating: "x", count: 201),
-        String(repeating: "é", count: 100), String(repeating: "e\u{0301}", count: 101), String(repeating: "🇳🇱", count: 100),
+        String(repeating: "é", count: 100), String(repeating: "e\u{0301}", count: 101),
+        String(repeating: "🇳🇱", count: 100),
         "Robert'); DROP TABLE school;--", "%s%n%x", "../../etc/passwd", "${HOME}", "<script>", "NULL", "null", "true",
         "\u{1F600}\u{200D}\u{1F600}", "\u{E000}private", "Ǆǅǆ", "ﬀ", "K\u{212A}", "Å\u{212B}",
     ]
@@ -416,10 +471,12 @@ struct FuzzGenerator {
         #""\/\b\f\n\r\t""#, #""\x41""#, #""\u12""#, #""\uZZZZ""#, #""\""#, "\"\u{01}\"", "\"\t\"",
     ]
 
-    static let hugeNumbers = ["1e400", "-1e400", "1e-400", "99999999999999999999", "-99999999999999999999",
-                              "9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
-                              "1.7976931348623157e309", "123456789012345678901234567890.5", "-0", "0.0", "1E+2", "1e2",
-                              "00", "01", "-", "+1", ".5", "5.", "0x10", "NaN", "Infinity", "-Infinity", "1_000"]
+    static let hugeNumbers = [
+        "1e400", "-1e400", "1e-400", "99999999999999999999", "-99999999999999999999",
+        "9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
+        "1.7976931348623157e309", "123456789012345678901234567890.5", "-0", "0.0", "1E+2", "1e2",
+        "00", "01", "-", "+1", ".5", "5.", "0x10", "NaN", "Infinity", "-Infinity", "1_000",
+    ]
 
     mutating func wrongValue() -> J {
         switch int(0...11) {
@@ -434,14 +491,19 @@ struct FuzzGenerator {
         case 8: return .string(pick(Self.oddStrings))
         case 9: return deep(depth: int(1...600))
         case 10: return .string("")
-        default: return .raw(pick(["\"21QW00\"", "\"topdossier\"", "\"2026-13-45\"", "\"25:61\"", "\"2026-02-29T24:00:00Z\""]))
+        default:
+            return .raw(
+                pick(["\"21QW00\"", "\"topdossier\"", "\"2026-13-45\"", "\"25:61\"", "\"2026-02-29T24:00:00Z\""])
+            )
         }
     }
 
     mutating func deep(depth: Int) -> J {
         let open = pick(["[", #"{"a":"#, #"[{"b":["#])
         let close = open == "[" ? "]" : open == #"{"a":"# ? "}" : "]}]"
-        let inner = String(repeating: open, count: depth) + pick(["1", "null", "\"x\"", "{}", "[]"]) + String(repeating: close, count: depth)
+        let inner =
+            String(repeating: open, count: depth) + pick(["1", "null", "\"x\"", "{}", "[]"])
+            + String(repeating: close, count: depth)
         return .raw(inner)
     }
 
@@ -456,7 +518,9 @@ struct FuzzGenerator {
     }
 
     mutating func name() -> String {
-        chance(0.3) ? pick(Self.oddStrings) : "School " + pick(["De Regenboog", "'t Kompas", "Sint-Jozef", "Ñandú", "Ōtaki"]) + " \(int(1...99))"
+        chance(0.3)
+            ? pick(Self.oddStrings)
+            : "School " + pick(["De Regenboog", "'t Kompas", "Sint-Jozef", "Ñandú", "Ōtaki"]) + " \(int(1...99))"
     }
 
     mutating func code(for school: String) -> String {
@@ -464,13 +528,21 @@ struct FuzzGenerator {
         let length = chance(0.8) ? int(20...50) : int(0...60)
         var s = chance(0.85) ? school.uppercased() : pick(["", "21qw00", "ZZ", pick(Self.schools)])
         while s.count < length { s.append(alphabet[int(0...(alphabet.count - 1))]) }
-        if chance(0.05) { s.insert(contentsOf: pick([" ", "-", "é", "\u{200B}", "!"]), at: s.index(s.startIndex, offsetBy: min(s.count, 8))) }
+        if chance(0.05) {
+            s.insert(
+                contentsOf: pick([" ", "-", "é", "\u{200B}", "!"]),
+                at: s.index(s.startIndex, offsetBy: min(s.count, 8))
+            )
+        }
         return s
     }
 
     mutating func date() -> String {
         switch int(0...5) {
-        case 0: return pick(["2026-02-29", "2024-02-29", "2026-13-01", "0000-01-01", "9999-12-31", "2026-1-1", "2026/12/01", ""])
+        case 0:
+            return pick([
+                "2026-02-29", "2024-02-29", "2026-13-01", "0000-01-01", "9999-12-31", "2026-1-1", "2026/12/01", "",
+            ])
         case 1: return String(format: "%04d-%02d-%02d", int(1990...2100), int(0...13), int(0...32))
         default: return pick(Self.upcomingDates)
         }
@@ -482,7 +554,10 @@ struct FuzzGenerator {
         calendar.timeZone = TimeZone(identifier: "Europe/Amsterdam")!
         let today = calendar.startOfDay(for: Date())
         return (0...400).map { days in
-            let c = calendar.dateComponents([.year, .month, .day], from: calendar.date(byAdding: .day, value: days, to: today)!)
+            let c = calendar.dateComponents(
+                [.year, .month, .day],
+                from: calendar.date(byAdding: .day, value: days, to: today)!
+            )
             return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
         }
     }()
@@ -498,7 +573,14 @@ struct FuzzGenerator {
         case "start_date": return chance(0.3) ? .raw("null") : .string(date())
         case "reason": return chance(0.5) ? .raw("null") : .string(name())
         case "key": return .string(codes.values.randomElement(using: &rng) ?? code(for: pick(Self.schools)))
-        case "since": return .string(chance(0.5) ? date() : pick(["2026-11-29T05:18:54Z", "2000-01-01T00:00:00Z", "2026-11-29T05:18:60Z", "2026-11-29 05:18:54"]))
+        case "since":
+            return .string(
+                chance(0.5)
+                    ? date()
+                    : pick([
+                        "2026-11-29T05:18:54Z", "2000-01-01T00:00:00Z", "2026-11-29T05:18:60Z", "2026-11-29 05:18:54",
+                    ])
+            )
         case "limit": return .raw(chance(0.02) ? "10000" : String(int(-2...60)))
         case "schools": return .array((0..<int(0...6)).map { _ in schoolRow() })
         case "entries": return .array((0..<int(0...3)).map { _ in catalogEntry() })
@@ -511,17 +593,21 @@ struct FuzzGenerator {
     }
 
     mutating func catalogEntry() -> J {
-        let id = chance(0.8) ? pick(Self.koppelingen.dropFirst(2).map { $0 }) : pick(["Bad Id", "a", "-x-", "x--y", String(repeating: "a", count: 65)])
+        let id =
+            chance(0.8)
+            ? pick(Self.koppelingen.dropFirst(2).map { $0 })
+            : pick(["Bad Id", "a", "-x-", "x--y", String(repeating: "a", count: 65)])
         var members: [(String, J)] = []
         for key in Self.entryKeys {
-            let v: J = switch key {
-            case "id": .string(id)
-            case "price_cents": .raw(chance(0.3) ? "null" : String(int(-5...100_000_001)))
-            case "recommended_prerequisite": chance(0.6) ? .raw("null") : .string(pick(Self.koppelingen))
-            case "carries_eckid_import": .raw("false")
-            case "terms_text": .string(chance(0.9) ? "Voorwaarden \(int(1...9))" : pick(Self.oddStrings))
-            default: .string(chance(0.8) ? "Fuzz \(key) \(int(1...9))" : pick(Self.oddStrings))
-            }
+            let v: J =
+                switch key {
+                case "id": .string(id)
+                case "price_cents": .raw(chance(0.3) ? "null" : String(int(-5...100_000_001)))
+                case "recommended_prerequisite": chance(0.6) ? .raw("null") : .string(pick(Self.koppelingen))
+                case "carries_eckid_import": .raw("false")
+                case "terms_text": .string(chance(0.9) ? "Voorwaarden \(int(1...9))" : pick(Self.oddStrings))
+                default: .string(chance(0.8) ? "Fuzz \(key) \(int(1...9))" : pick(Self.oddStrings))
+                }
             members.append((key, v))
         }
         return .object(members)
@@ -534,7 +620,11 @@ struct FuzzGenerator {
         var members: [(String, J)] = []
         for key in keys {
             // Optional params are sometimes left out.
-            if ["start_date", "reason", "since", "limit"].contains(key) || (method == .eckidStatus || method == .auditList), chance(0.3) { continue }
+            if ["start_date", "reason", "since", "limit"].contains(key)
+                || (method == .eckidStatus || method == .auditList), chance(0.3)
+            {
+                continue
+            }
             members.append((key, value(method: method, key: key)))
         }
         return .object(members)
@@ -548,8 +638,9 @@ struct FuzzGenerator {
         }
         let p = params(method)
         if method == .koppelingActivate, case .object(let m)? = p,
-           let school = m.first(where: { $0.0 == "brin6" }).map({ $0.1 }), case .string(let s) = school,
-           let c = m.first(where: { $0.0 == "verification_code" }).map({ $0.1 }), case .string(let code) = c {
+            let school = m.first(where: { $0.0 == "brin6" }).map({ $0.1 }), case .string(let s) = school,
+            let c = m.first(where: { $0.0 == "verification_code" }).map({ $0.1 }), case .string(let code) = c
+        {
             codes[s] = code
         }
         return request(method.rawValue, p, id: id.map { .string($0) })
@@ -567,7 +658,10 @@ struct FuzzGenerator {
         if keys.isEmpty {
             // No params to get wrong: give the params themselves the wrong type.
             if method == .backupCreate || chance(0.5) {
-                return request(method.rawValue, .raw(pick(["[]", "1", #""x""#, "true", #"{"x":1}"#, "[null]", "1e400"])))
+                return request(
+                    method.rawValue,
+                    .raw(pick(["[]", "1", #""x""#, "true", #"{"x":1}"#, "[null]", "1e400"]))
+                )
             }
             method = pick([.schoolAdd, .koppelingActivate, .catalogLoad, .schoolImport, .auditList])
             keys = Self.paramKeys(method)
@@ -577,7 +671,10 @@ struct FuzzGenerator {
         members.removeAll { $0.0 == target }
         switch int(0...9) {
         case 0: break  // missing
-        case 1: members.append((pick(["brin", "BRIN6", "extra", "", "verificationCode", "__proto__", "brin6 "]), .string("x")))
+        case 1:
+            members.append(
+                (pick(["brin", "BRIN6", "extra", "", "verificationCode", "__proto__", "brin6 "]), .string("x"))
+            )
         case 2 where target == "schools" || target == "entries":
             // A wrong type inside a row or an entry.
             let rowKeys = target == "schools" ? Self.rowKeys : Self.entryKeys
@@ -585,8 +682,12 @@ struct FuzzGenerator {
             let k = pick(rowKeys)
             row.removeAll { $0.0 == k }
             if chance(0.8) { row.append((k, wrongValue())) }
-            members.append((target, .array([row.isEmpty ? .raw("{}") : .object(row), chance(0.5) ? wrongValue() : .object(row)])))
-        case 3: members.append((target, wrongValue())); members.append((target, value(method: method, key: target)))  // duplicate key
+            members.append(
+                (target, .array([row.isEmpty ? .raw("{}") : .object(row), chance(0.5) ? wrongValue() : .object(row)]))
+            )
+        case 3:
+            members.append((target, wrongValue()))
+            members.append((target, value(method: method, key: target)))  // duplicate key
         default: members.append((target, wrongValue()))
         }
         if chance(0.5) { members.shuffle(using: &rng) }
@@ -594,34 +695,56 @@ struct FuzzGenerator {
     }
 
     mutating func oddUnicodeRequest() -> String {
-        let method = pick([Method.schoolAdd, .schoolImport, .koppelingActivate, .koppelingDeactivate, .schoolGet, .catalogLoad,
-                           .eckidSetKey, .auditList, .catalogGet, .koppelingOverview])
+        let method = pick([
+            Method.schoolAdd, .schoolImport, .koppelingActivate, .koppelingDeactivate, .schoolGet, .catalogLoad,
+            .eckidSetKey, .auditList, .catalogGet, .koppelingOverview,
+        ])
         guard case .object(var members)? = params(method), !members.isEmpty else { return validRequest(method) }
         let i = int(0...(members.count - 1))
-        members[i].1 = chance(0.7) ? .string(pick(Self.oddStrings) + (chance(0.5) ? pick(Self.oddStrings) : ""))
-                                    : .raw(pick(Self.oddLiterals))
+        members[i].1 =
+            chance(0.7)
+            ? .string(pick(Self.oddStrings) + (chance(0.5) ? pick(Self.oddStrings) : ""))
+            : .raw(pick(Self.oddLiterals))
         if chance(0.2) { return request(pick(Self.oddStrings), .object(members)) }  // odd method name
         return request(method.rawValue, .object(members))
     }
 
     mutating func envelopeRequest() -> String {
-        let method = chance(0.8) ? anyMethod().rawValue : pick(["", "HELLO", "hello ", "school.", ".", "school.add\u{0000}", "rpc.discover"])
+        let method =
+            chance(0.8)
+            ? anyMethod().rawValue
+            : pick(["", "HELLO", "hello ", "school.", ".", "school.add\u{0000}", "rpc.discover"])
         // A valid backup.create is on a budget: here its params are always wrong.
         let isBackup = method == Method.backupCreate.rawValue
         let validParams = isBackup ? nil : Method(rawValue: method).flatMap { params($0) }
         var members: [(String, J)] = []
-        let idChoices: [J] = [.raw("1"), .raw("-7"), .raw("null"), .raw("1.5"), .raw(pick(Self.hugeNumbers)), .raw("true"),
-                              .raw("[1]"), .raw(#"{"a":1}"#), .string(""), .string(pick(Self.oddStrings)), .raw(pick(Self.oddLiterals))]
-        if chance(0.8) { members.append(("jsonrpc", chance(0.7) ? .string("2.0") : .raw(pick(["2", "2.0", #""1.0""#, #""2.00""#, "null", #"" 2.0""#])))) }
+        let idChoices: [J] = [
+            .raw("1"), .raw("-7"), .raw("null"), .raw("1.5"), .raw(pick(Self.hugeNumbers)), .raw("true"),
+            .raw("[1]"), .raw(#"{"a":1}"#), .string(""), .string(pick(Self.oddStrings)), .raw(pick(Self.oddLiterals)),
+        ]
+        if chance(0.8) {
+            members.append(
+                (
+                    "jsonrpc",
+                    chance(0.7) ? .string("2.0") : .raw(pick(["2", "2.0", #""1.0""#, #""2.00""#, "null", #"" 2.0""#]))
+                )
+            )
+        }
         if chance(0.85) { members.append(("id", pick(idChoices))) }
         if chance(0.9) { members.append(("method", chance(0.8) ? .string(method) : wrongValue())) }
-        if let validParams, chance(0.7) { members.append(("params", validParams)) }
-        else if isBackup || chance(0.3) { members.append(("params", .raw(pick(["[]", "1", #""x""#, "true", #"{"x":1}"#])))) }
+        if let validParams, chance(0.7) {
+            members.append(("params", validParams))
+        } else if isBackup || chance(0.3) {
+            members.append(("params", .raw(pick(["[]", "1", #""x""#, "true", #"{"x":1}"#]))))
+        }
         if chance(0.2) { members.append((pick(["result", "error", "extra", "jsonrpc"]), wrongValue())) }
         members.shuffle(using: &rng)
         switch int(0...9) {
         case 0: return "[" + J.object(members).text + "," + J.object(members).text + "]"  // a batch
-        case 1: return pick(["", " ", "\t\r", "{}", "[]", "null", "0", "\"hello\"", "{\"jsonrpc\":\"2.0\"}", "}", "{", "\r"])
+        case 1:
+            return pick([
+                "", " ", "\t\r", "{}", "[]", "null", "0", "\"hello\"", "{\"jsonrpc\":\"2.0\"}", "}", "{", "\r",
+            ])
         default: return J.object(members).text
         }
     }
@@ -631,14 +754,18 @@ struct FuzzGenerator {
         guard case .object(var members)? = params(method) ?? .object([]) else { return validRequest(method) }
         let n = J.raw(pick(Self.hugeNumbers))
         switch method {
-        case .auditList: members.removeAll { $0.0 == "limit" }; members.append(("limit", n))
+        case .auditList:
+            members.removeAll { $0.0 == "limit" }
+            members.append(("limit", n))
         case .catalogLoad:
             if case .object(var e) = catalogEntry() {
                 e.removeAll { $0.0 == "price_cents" }
                 e.append(("price_cents", n))
                 members = [("entries", .array([.object(e)]))]
             }
-        case .koppelingActivate: members.removeAll { $0.0 == "agree" }; members.append(("agree", n))
+        case .koppelingActivate:
+            members.removeAll { $0.0 == "agree" }
+            members.append(("agree", n))
         default: return request(method.rawValue, method == .hello ? nil : .object(members), id: n)
         }
         return request(method.rawValue, .object(members), id: chance(0.3) ? n : nil)
@@ -655,19 +782,28 @@ struct FuzzGenerator {
         }
     }
 
-    static let interestingBytes: [UInt8] = [0x00, 0xFF, 0xFE, 0xC0, 0xC3, 0x80, 0xBF, 0xED, 0xF4, 0xF8, 0x22, 0x5C, 0x7B, 0x7D,
-                                            0x5B, 0x5D, 0x2C, 0x3A, 0x0D, 0x09, 0x20, 0x7F, 0x30, 0x2D, 0x65]
-    static let badSequences: [[UInt8]] = [[0xC3], [0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xED, 0xBF, 0xBF], [0xF4, 0x90, 0x80, 0x80],
-                                          [0xF8, 0x88, 0x80, 0x80, 0x80], [0xE2, 0x80], [0x80, 0x80], [0xEF, 0xBB, 0xBF], [0x00], [0x00, 0x00],
-                                          [0xE2, 0x80, 0xA8], [0xE2, 0x80, 0x8F]]
-    static let tokens: [String] = ["{", "}", "[", "]", ",", ":", "\"", "\\", "\\u", "\\ud800", "null", "true", "1e400", "-", "\"brin6\"",
-                                   "\"params\"", "\"id\"", "\"method\"", "\"jsonrpc\"", "\"2.0\"", ",\"x\":1", "\"21QW00\"", "\r"]
+    static let interestingBytes: [UInt8] = [
+        0x00, 0xFF, 0xFE, 0xC0, 0xC3, 0x80, 0xBF, 0xED, 0xF4, 0xF8, 0x22, 0x5C, 0x7B, 0x7D,
+        0x5B, 0x5D, 0x2C, 0x3A, 0x0D, 0x09, 0x20, 0x7F, 0x30, 0x2D, 0x65,
+    ]
+    static let badSequences: [[UInt8]] = [
+        [0xC3], [0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xED, 0xBF, 0xBF], [0xF4, 0x90, 0x80, 0x80],
+        [0xF8, 0x88, 0x80, 0x80, 0x80], [0xE2, 0x80], [0x80, 0x80], [0xEF, 0xBB, 0xBF], [0x00], [0x00, 0x00],
+        [0xE2, 0x80, 0xA8], [0xE2, 0x80, 0x8F],
+    ]
+    static let tokens: [String] = [
+        "{", "}", "[", "]", ",", ":", "\"", "\\", "\\u", "\\ud800", "null", "true", "1e400", "-", "\"brin6\"",
+        "\"params\"", "\"id\"", "\"method\"", "\"jsonrpc\"", "\"2.0\"", ",\"x\":1", "\"21QW00\"", "\r",
+    ]
 
     /// Byte-level mutations of a valid line.
     mutating func mutate(_ input: [UInt8]) -> [UInt8] {
         var b = input
         for _ in 0..<int(1...6) {
-            if b.isEmpty { b = [pick(Self.interestingBytes)]; continue }
+            if b.isEmpty {
+                b = [pick(Self.interestingBytes)]
+                continue
+            }
             let at = int(0...(b.count - 1))
             switch int(0...8) {
             case 0: b[at] ^= UInt8(1 << int(0...7))
@@ -675,12 +811,16 @@ struct FuzzGenerator {
             case 2: b.insert(contentsOf: pick(Self.badSequences), at: at)
             case 3: b.insert(contentsOf: Array(pick(Self.tokens).utf8), at: at)
             case 4: b.removeSubrange(at..<min(b.count, at + int(1...16)))
-            case 5: let end = min(b.count, at + int(1...32)); b.insert(contentsOf: Array(b[at..<end]), at: int(0...b.count))
+            case 5:
+                let end = min(b.count, at + int(1...32))
+                b.insert(contentsOf: Array(b[at..<end]), at: int(0...b.count))
             case 6: b = Array(b.prefix(at))  // truncated
             case 7: b[at] = UInt8(truncatingIfNeeded: int(0...255))
             default:
                 // A digit run becomes a huge number.
-                if let d = b[at...].firstIndex(where: { (0x30...0x39).contains($0) }) { b.insert(contentsOf: Array("99999999999999999999".utf8), at: d) }
+                if let d = b[at...].firstIndex(where: { (0x30...0x39).contains($0) }) {
+                    b.insert(contentsOf: Array("99999999999999999999".utf8), at: d)
+                }
             }
         }
         // A newline would only split the input in two; keep it one line mostly.
@@ -701,10 +841,14 @@ struct FuzzGenerator {
 
     mutating func randomBytes() -> [UInt8] {
         switch int(0...3) {
-        case 0: return (0..<int(0...300)).map { _ in UInt8(truncatingIfNeeded: int(0...255)) }.map { $0 == 0x0A ? 0x0D : $0 }
+        case 0:
+            return (0..<int(0...300)).map { _ in UInt8(truncatingIfNeeded: int(0...255)) }.map {
+                $0 == 0x0A ? 0x0D : $0
+            }
         case 1: return (0..<int(1...60)).flatMap { _ in Array(pick(Self.tokens).utf8) }
         case 2: return (0..<int(1...40)).map { _ in pick(Self.interestingBytes) }
-        default: return Array(String((0..<int(1...80)).map { _ in Character(UnicodeScalar(UInt8(int(0x20...0x7E)))) }).utf8)
+        default:
+            return Array(String((0..<int(1...80)).map { _ in Character(UnicodeScalar(UInt8(int(0x20...0x7E)))) }).utf8)
         }
     }
 

@@ -42,7 +42,14 @@ struct StorageFaultTests {
             #expect(reply["result"] != nil, "\(method) during the lock: \(reply)")
             #expect(Date().timeIntervalSince(t) < 2, "\(method) took \(Date().timeIntervalSince(t)) s during the lock")
         }
-        print(String(format: "storage: lock held by sqlite3: write refused (database_busy) after %.2f s; reads during the lock answered in %.3f s at most", waited, slowestRead))
+        print(
+            String(
+                format:
+                    "storage: lock held by sqlite3: write refused (database_busy) after %.2f s; reads during the lock answered in %.3f s at most",
+                waited,
+                slowestRead
+            )
+        )
         #expect(try Fault.schools(c) == ["11AA00"], "earlier data lost or the refused write applied")
 
         // Released: the same write succeeds, and nothing was lost.
@@ -91,8 +98,12 @@ struct StorageFaultTests {
         holder.send("COMMIT;\n.print LOCK-RELEASED")
         #expect(holder.waitFor("LOCK-RELEASED"))
 
-        print(String(format: "storage: 4 writes and 1 read queued behind one lock: all answered within %.2f s",
-                     replies.all.map(\.2).max() ?? 0))
+        print(
+            String(
+                format: "storage: 4 writes and 1 read queued behind one lock: all answered within %.2f s",
+                replies.all.map(\.2).max() ?? 0
+            )
+        )
         for (kind, reply, after) in replies.all {
             if kind == "write" {
                 #expect(E2E.errorReason(reply) == "database_busy", "\(reply)")
@@ -112,7 +123,9 @@ struct StorageFaultTests {
         let directory = TemporaryDirectory()
         let state = directory.path + "/state"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-        try #require(Fault.run(["/usr/bin/mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", state]).status == 0)
+        try #require(
+            Fault.run(["/usr/bin/mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", state]).status == 0
+        )
         // The directory outlives the mount (its deinit removes the tree).
         defer { withExtendedLifetime(directory) { Fault.unmount(state) } }
 
@@ -121,7 +134,9 @@ struct StorageFaultTests {
         var acknowledged: [String] = []
         for i in 0..<5 {
             let b = "13CC0\(i)"
-            if try Fault.call(c, "school.add", ["brin6": b, "name": "School \(b)"])["result"] != nil { acknowledged.append(b) }
+            if try Fault.call(c, "school.add", ["brin6": b, "name": "School \(b)"])["result"] != nil {
+                acknowledged.append(b)
+            }
         }
         #expect(acknowledged.count == 5)
 
@@ -135,25 +150,43 @@ struct StorageFaultTests {
         var refusedSchool = ""
         for n in 0..<2000 where refusal == nil {
             let b = String(format: "%02dCD%02d", n % 100, n / 100)
-            let reply = try Fault.call(c, "school.add", ["brin6": b, "name": "School \(b) met een wat langere naam om pagina's te vullen"])
-            if reply["result"] != nil { acknowledged.append(b) } else { refusal = reply; refusedSchool = b }
+            let reply = try Fault.call(
+                c,
+                "school.add",
+                ["brin6": b, "name": "School \(b) met een wat langere naam om pagina's te vullen"]
+            )
+            if reply["result"] != nil {
+                acknowledged.append(b)
+            } else {
+                refusal = reply
+                refusedSchool = b
+            }
         }
         let reply = try #require(refusal, "no write was refused on a full file system")
-        print("storage: full tmpfs (4 MiB): \(acknowledged.count - 5) writes still acknowledged after the fill, then storage_failure")
+        print(
+            "storage: full tmpfs (4 MiB): \(acknowledged.count - 5) writes still acknowledged after the fill, then storage_failure"
+        )
         #expect(E2E.errorCode(reply) == -32005, "\(reply)")
         #expect(E2E.errorReason(reply) == "storage_failure", "\(reply)")
         let message = (reply["error"] as? [String: Any])?["message"] as? String ?? ""
-        #expect(message.contains("schijf vol") && message.contains("niets gewijzigd"), "not the Dutch message: \(message)")
+        #expect(
+            message.contains("schijf vol") && message.contains("niets gewijzigd"),
+            "not the Dutch message: \(message)"
+        )
 
         // A change of several rows (code, activation, audit) is refused
         // whole: the code is not burnt, it is accepted once there is room.
         let code = E2E.code(for: acknowledged[0])
-        let activation: [String: Any] = ["brin6": acknowledged[0], "koppeling": "topdossier", "name": "Ed Beheer",
-                                         "agree": true, "verification_code": code]
+        let activation: [String: Any] = [
+            "brin6": acknowledged[0], "koppeling": "topdossier", "name": "Ed Beheer",
+            "agree": true, "verification_code": code,
+        ]
         #expect(E2E.errorReason(try Fault.call(c, "koppeling.activate", activation)) == "storage_failure")
 
         // Reads keep working on the full file system.
-        for method in ["hello", "status"] { #expect(try Fault.call(c, method, [:])["result"] != nil, "\(method) while full") }
+        for method in ["hello", "status"] {
+            #expect(try Fault.call(c, method, [:])["result"] != nil, "\(method) while full")
+        }
         #expect(try Fault.schools(c) == acknowledged.sorted())
         #expect(try Fault.activations(c, acknowledged[0]) == 0)
 
@@ -172,7 +205,10 @@ struct StorageFaultTests {
         #expect(!schools.contains(refusedSchool))
         #expect(try Fault.sqlite(daemon.databasePath, "SELECT count(*) FROM activation") == "0")
         #expect(try Fault.sqlite(daemon.databasePath, "SELECT count(*) FROM used_code") == "0")
-        #expect(try Fault.call(try daemon.connect(), "koppeling.activate", activation)["result"] != nil, "the refused code was burnt")
+        #expect(
+            try Fault.call(try daemon.connect(), "koppeling.activate", activation)["result"] != nil,
+            "the refused code was burnt"
+        )
         #expect(try Fault.sqlite(daemon.databasePath, "PRAGMA integrity_check") == "ok")
         #expect(daemon.stop() == 0)
     }
@@ -201,12 +237,16 @@ struct StorageFaultTests {
         var acknowledged: [String] = []
         for i in 0..<5 {
             let b = "14DD0\(i)"
-            if try Fault.call(c, "school.add", ["brin6": b, "name": "School \(b)"])["result"] != nil { acknowledged.append(b) }
+            if try Fault.call(c, "school.add", ["brin6": b, "name": "School \(b)"])["result"] != nil {
+                acknowledged.append(b)
+            }
         }
         #expect(acknowledged.count == 5)
 
-        let device = try #require(Fault.run(["/usr/bin/findmnt", "-n", "-o", "SOURCE", state]).output
-            .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "/").last.map(String.init))
+        let device = try #require(
+            Fault.run(["/usr/bin/findmnt", "-n", "-o", "SOURCE", state]).output
+                .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "/").last.map(String.init)
+        )
         try "1\n".write(toFile: "/sys/fs/ext4/\(device)/trigger_fs_error", atomically: false, encoding: .utf8)
         let options = Fault.run(["/usr/bin/findmnt", "-n", "-o", "OPTIONS", state]).output
         #expect(options.contains("ro"), "the file system did not turn read-only: \(options)")
@@ -215,16 +255,26 @@ struct StorageFaultTests {
         #expect(E2E.errorCode(reply) == -32005, "\(reply)")
         #expect(E2E.errorReason(reply) == "storage_failure", "\(reply)")
         let message = (reply["error"] as? [String: Any])?["message"] as? String ?? ""
-        #expect(message.contains("alleen-lezen") && message.contains("niets gewijzigd"), "not the Dutch message: \(message)")
+        #expect(
+            message.contains("alleen-lezen") && message.contains("niets gewijzigd"),
+            "not the Dutch message: \(message)"
+        )
         // A change of several rows is refused whole, and the connection to
         // the database is still usable for the next one.
         let code = E2E.code(for: "14DD00")
-        let activation: [String: Any] = ["brin6": "14DD00", "koppeling": "topdossier-eckid", "name": "Ed Beheer",
-                                         "agree": true, "verification_code": code]
+        let activation: [String: Any] = [
+            "brin6": "14DD00", "koppeling": "topdossier-eckid", "name": "Ed Beheer",
+            "agree": true, "verification_code": code,
+        ]
         #expect(E2E.errorReason(try Fault.call(c, "koppeling.activate", activation)) == "storage_failure")
-        #expect(E2E.errorReason(try Fault.call(c, "school.add", ["brin6": "14DD98", "name": "Ook geweigerd"])) == "storage_failure")
+        #expect(
+            E2E.errorReason(try Fault.call(c, "school.add", ["brin6": "14DD98", "name": "Ook geweigerd"]))
+                == "storage_failure"
+        )
 
-        for method in ["hello", "status"] { #expect(try Fault.call(c, method, [:])["result"] != nil, "\(method) while read-only") }
+        for method in ["hello", "status"] {
+            #expect(try Fault.call(c, method, [:])["result"] != nil, "\(method) while read-only")
+        }
         #expect(try Fault.schools(c) == acknowledged)
         #expect(try Fault.activations(c, "14DD00") == 0)
         #expect(daemon.process.isRunning, "the daemon died on a read-only file system:\n\(daemon.output.suffix(2000))")
@@ -255,7 +305,9 @@ struct StorageFaultTests {
 
 enum Fault {
     static func call(_ c: KoppelingConnection, _ method: String, _ params: [String: Any]) throws -> [String: Any] {
-        let line = try JSONSerialization.data(withJSONObject: ["jsonrpc": "2.0", "id": 1, "method": method, "params": params])
+        let line = try JSONSerialization.data(withJSONObject: [
+            "jsonrpc": "2.0", "id": 1, "method": method, "params": params,
+        ])
         return E2E.object(try c.exchange(line)) ?? [:]
     }
 
@@ -304,7 +356,9 @@ enum Fault {
     static let tmpfsAvailable: Bool = {
         guard geteuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/mount") else { return false }
         let dir = TemporaryDirectory()
-        guard run(["/usr/bin/mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir.path]).status == 0 else { return false }
+        guard run(["/usr/bin/mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir.path]).status == 0 else {
+            return false
+        }
         unmount(dir.path)
         return true
     }()
@@ -313,16 +367,20 @@ enum Fault {
     /// ext4's error trigger.
     static let loopExt4Available: Bool = {
         guard geteuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/mkfs.ext4"),
-              FileManager.default.isExecutableFile(atPath: "/usr/sbin/e2fsck"),
-              FileManager.default.isExecutableFile(atPath: "/usr/bin/findmnt") else { return false }
+            FileManager.default.isExecutableFile(atPath: "/usr/sbin/e2fsck"),
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/findmnt")
+        else { return false }
         let dir = TemporaryDirectory()
-        let image = dir.path + "/probe.img", mountPoint = dir.path + "/m"
+        let image = dir.path + "/probe.img"
+        let mountPoint = dir.path + "/m"
         try? FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
         guard run(["/usr/bin/truncate", "-s", "4M", image]).status == 0,
-              run(["/usr/sbin/mkfs.ext4", "-q", "-F", image]).status == 0,
-              run(["/usr/bin/mount", "-o", "loop", image, mountPoint]).status == 0 else { return false }
+            run(["/usr/sbin/mkfs.ext4", "-q", "-F", image]).status == 0,
+            run(["/usr/bin/mount", "-o", "loop", image, mountPoint]).status == 0
+        else { return false }
         defer { unmount(mountPoint) }
-        let device = run(["/usr/bin/findmnt", "-n", "-o", "SOURCE", mountPoint]).output
+        let device =
+            run(["/usr/bin/findmnt", "-n", "-o", "SOURCE", mountPoint]).output
             .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "/").last.map(String.init) ?? "?"
         return FileManager.default.fileExists(atPath: "/sys/fs/ext4/\(device)/trigger_fs_error")
     }()
@@ -342,7 +400,9 @@ final class ExternalSQLite: @unchecked Sendable {
         process.standardInput = input
         process.standardOutput = outputPipe
         process.standardError = outputPipe
-        outputPipe.fileHandleForReading.readabilityHandler = { [collected] handle in collected.append(handle.availableData) }
+        outputPipe.fileHandleForReading.readabilityHandler = { [collected] handle in
+            collected.append(handle.availableData)
+        }
         try process.run()
     }
 
@@ -377,5 +437,9 @@ final class Replies: @unchecked Sendable {
         items.append((kind, reply, after))
         lock.unlock()
     }
-    var all: [(String, [String: Any], TimeInterval)] { lock.lock(); defer { lock.unlock() }; return items }
+    var all: [(String, [String: Any], TimeInterval)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return items
+    }
 }

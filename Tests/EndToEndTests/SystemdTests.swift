@@ -18,12 +18,19 @@ struct SystemdTests {
         process.environment = env
         process.standardError = FileHandle.nullDevice
         try process.run()
-        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        defer {
+            if process.isRunning {
+                process.terminate()
+                process.waitUntilExit()
+            }
+        }
 
         let ready = listener.waitFor("READY=1", timeout: 20)
         #expect(ready.found, "saw \(ready.seen)")
         // READY=1 means the socket accepts and answers right now.
-        let hello = try KoppelingConnection(path: dir.path + "/k.sock").exchange(Data(#"{"jsonrpc":"2.0","id":1,"method":"hello"}"#.utf8))
+        let hello = try KoppelingConnection(path: dir.path + "/k.sock").exchange(
+            Data(#"{"jsonrpc":"2.0","id":1,"method":"hello"}"#.utf8)
+        )
         #expect(String(decoding: hello, as: UTF8.self).contains("\"protocol\":1"))
         #expect(ready.seen.joined().contains("STATUS="))
 
@@ -46,13 +53,20 @@ struct SystemdTests {
         let listener = try NotifyListener(path: dir.path + "/notify")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: activate)
-        process.arguments = ["-l", socketPath, "-E", "NOTIFY_SOCKET=\(listener.path)",
-                             BuiltProducts.koppelingd.path, "--database", dir.path + "/state/k.db",
-                             "--socket", dir.path + "/unused.sock"]
+        process.arguments = [
+            "-l", socketPath, "-E", "NOTIFY_SOCKET=\(listener.path)",
+            BuiltProducts.koppelingd.path, "--database", dir.path + "/state/k.db",
+            "--socket", dir.path + "/unused.sock",
+        ]
         process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        defer {
+            if process.isRunning {
+                process.terminate()
+                process.waitUntilExit()
+            }
+        }
 
         // The socket exists before koppelingd runs; connect and ask at once.
         let deadline = Date().addingTimeInterval(10)
@@ -61,7 +75,10 @@ struct SystemdTests {
         let reply = try connection.exchange(Data(#"{"jsonrpc":"2.0","id":7,"method":"hello"}"#.utf8))
         #expect(String(decoding: reply, as: UTF8.self).contains("\"id\":7"))
         #expect(listener.waitFor("READY=1", timeout: 10).found)
-        #expect(!FileManager.default.fileExists(atPath: dir.path + "/unused.sock"), "a passed socket is used, no own one is bound")
+        #expect(
+            !FileManager.default.fileExists(atPath: dir.path + "/unused.sock"),
+            "a passed socket is used, no own one is bound"
+        )
 
         process.terminate()
         process.waitUntilExit()
@@ -84,7 +101,9 @@ struct SystemdTests {
         usleep(300_000)
 
         let connection = try daemon.connect()
-        try connection.send(Data(#"{"jsonrpc":"2.0","id":42,"method":"school.add","params":{"brin6":"21QW00","name":"Traag"}}"#.utf8))
+        try connection.send(
+            Data(#"{"jsonrpc":"2.0","id":42,"method":"school.add","params":{"brin6":"21QW00","name":"Traag"}}"#.utf8)
+        )
         usleep(200_000)
         kill(daemon.process.processIdentifier, SIGTERM)
         usleep(500_000)
@@ -110,7 +129,11 @@ struct SystemdTests {
         try second.run()
         second.waitUntilExit()
         #expect(second.terminationStatus != 0)
-        #expect(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("already listening"))
+        #expect(
+            String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains(
+                "already listening"
+            )
+        )
         // After a crash the socket file stays behind; a new start replaces it.
         first.kill()
         #expect(FileManager.default.fileExists(atPath: first.socketPath))

@@ -1,14 +1,27 @@
 import Testing
+
 @testable import KoppelingCore
 
 @Suite("Activation rules")
 struct ActivationRulesTests {
     let today = day("2026-05-12")
 
-    func input(school: String = "21QW00", koppeling: String = "topdossier-eckid", name: String = "J. de Vries",
-               agree: Bool = true, code: String = "21QW00abcdefghijklmnop", startDate: String? = nil) -> ActivationInput {
-        ActivationInput(school: school, koppeling: koppeling, name: name, agree: agree,
-                        verificationCode: code, startDate: startDate)
+    func input(
+        school: String = "21QW00",
+        koppeling: String = "topdossier-eckid",
+        name: String = "J. de Vries",
+        agree: Bool = true,
+        code: String = "21QW00abcdefghijklmnop",
+        startDate: String? = nil
+    ) -> ActivationInput {
+        ActivationInput(
+            school: school,
+            koppeling: koppeling,
+            name: name,
+            agree: agree,
+            verificationCode: code,
+            startDate: startDate
+        )
     }
 
     func violations(_ i: ActivationInput) -> [Violation] {
@@ -16,9 +29,17 @@ struct ActivationRulesTests {
     }
 
     @Test func validInputIsNormalised() throws {
-        let v = try #require(ActivationRules.validate(
-            input(school: " 21qw00 ", koppeling: " TopDossier-ECKiD ", name: "  J. de Vries ", code: "21qw00abcdefghijklmnop"),
-            today: today).successValue)
+        let v = try #require(
+            ActivationRules.validate(
+                input(
+                    school: " 21qw00 ",
+                    koppeling: " TopDossier-ECKiD ",
+                    name: "  J. de Vries ",
+                    code: "21qw00abcdefghijklmnop"
+                ),
+                today: today
+            ).successValue
+        )
         #expect(v.school == brin("21QW00"))
         #expect(v.koppeling == "topdossier-eckid")
         #expect(v.acceptedByName == "J. de Vries")
@@ -32,8 +53,14 @@ struct ActivationRulesTests {
 
     @Test func startDateTodayOrLaterIsAllowed() {
         #expect(ActivationRules.validate(input(startDate: "2026-05-12"), today: today).successValue?.startDate == today)
-        #expect(ActivationRules.validate(input(startDate: " 2026-05-13 "), today: today).successValue?.startDate == day("2026-05-13"))
-        #expect(ActivationRules.validate(input(startDate: "2027-01-01"), today: today).successValue?.startDate == day("2027-01-01"))
+        #expect(
+            ActivationRules.validate(input(startDate: " 2026-05-13 "), today: today).successValue?.startDate
+                == day("2026-05-13")
+        )
+        #expect(
+            ActivationRules.validate(input(startDate: "2027-01-01"), today: today).successValue?.startDate
+                == day("2027-01-01")
+        )
     }
 
     @Test func startDateInThePastIsRefused() {
@@ -41,8 +68,12 @@ struct ActivationRulesTests {
         #expect(violations(input(startDate: "2025-12-31")).map(\.reason) == [.startDateInPast])
     }
 
-    @Test("a malformed or impossible start date is refused",
-          arguments: ["2026-02-30", "2026-13-01", "2026-5-12", "12-05-2026", "2026/05/12", "", "morgen", "2026-05-12T00:00:00Z"])
+    @Test(
+        "a malformed or impossible start date is refused",
+        arguments: [
+            "2026-02-30", "2026-13-01", "2026-5-12", "12-05-2026", "2026/05/12", "", "morgen", "2026-05-12T00:00:00Z",
+        ]
+    )
     func startDateFormat(raw: String) {
         let v = violations(input(startDate: raw))
         #expect(v.map(\.reason) == [.startDateFormat])
@@ -50,31 +81,53 @@ struct ActivationRulesTests {
     }
 
     @Test func everyFailingInputIsReportedAtOnce() {
-        let v = violations(input(school: "21QW0", koppeling: " ", name: " ", agree: false,
-                                 code: "kort!", startDate: "2026-05-01"))
+        let v = violations(
+            input(
+                school: "21QW0",
+                koppeling: " ",
+                name: " ",
+                agree: false,
+                code: "kort!",
+                startDate: "2026-05-01"
+            )
+        )
         let reasons = Set(v.map(\.reason))
-        #expect(reasons == [.brin6Format, .required, .nameRequired, .agreementRequired, .startDateInPast,
-                            .verificationCodeLength, .verificationCodeCharacters])
+        #expect(
+            reasons == [
+                .brin6Format, .required, .nameRequired, .agreementRequired, .startDateInPast,
+                .verificationCodeLength, .verificationCodeCharacters,
+            ]
+        )
         #expect(Set(v.map(\.field)) == ["brin6", "koppeling", "name", "agree", "start_date", "verification_code"])
     }
 
     @Test func malformedStartDateIsReportedWithTheOtherFailures() {
-        let v = violations(input(name: String(repeating: "x", count: 101), agree: false,
-                                 code: "21QW01abcdefghijklmnop", startDate: "2026-02-30"))
+        let v = violations(
+            input(
+                name: String(repeating: "x", count: 101),
+                agree: false,
+                code: "21QW01abcdefghijklmnop",
+                startDate: "2026-02-30"
+            )
+        )
         #expect(Set(v.map(\.reason)) == [.nameTooLong, .agreementRequired, .startDateFormat, .verificationCodePrefix])
     }
 
     @Test func codeRulesAreCheckedForAValidSchool() {
-        #expect(violations(input(code: "21QW01 abc")).map(\.reason)
-                == [.verificationCodeLength, .verificationCodeCharacters, .verificationCodePrefix])
+        #expect(
+            violations(input(code: "21QW01 abc")).map(\.reason)
+                == [.verificationCodeLength, .verificationCodeCharacters, .verificationCodePrefix]
+        )
     }
 
     @Test func withoutAValidSchoolTheCodePrefixIsNotJudged() {
         // No BRIN6 to compare with: reporting a prefix failure would be noise,
         // but the length and character rules still apply.
         #expect(violations(input(school: "nope", code: "21QW00abcdefghijklmnop")).map(\.reason) == [.brin6Format])
-        #expect(Set(violations(input(school: "nope", code: "abc def")).map(\.reason))
-                == [.brin6Format, .verificationCodeLength, .verificationCodeCharacters])
+        #expect(
+            Set(violations(input(school: "nope", code: "abc def")).map(\.reason))
+                == [.brin6Format, .verificationCodeLength, .verificationCodeCharacters]
+        )
     }
 
     @Test func agreementIsRequired() {
@@ -122,9 +175,17 @@ struct ActivationRulesTests {
 @Suite("ECKiD import rules")
 struct EckidRulesTests {
     @Test func activeFromTheNextDayAndNotBeforeTheStartDate() {
-        #expect(EckidRules.activeFrom(today: day("2026-05-12"), activationStart: day("2026-05-12")) == day("2026-05-13"))
-        #expect(EckidRules.activeFrom(today: day("2026-12-31"), activationStart: day("2026-12-01")) == day("2027-01-01"))
-        #expect(EckidRules.activeFrom(today: day("2026-05-12"), activationStart: day("2026-06-01")) == day("2026-06-01"))
-        #expect(EckidRules.activeFrom(today: day("2026-05-12"), activationStart: day("2026-05-13")) == day("2026-05-13"))
+        #expect(
+            EckidRules.activeFrom(today: day("2026-05-12"), activationStart: day("2026-05-12")) == day("2026-05-13")
+        )
+        #expect(
+            EckidRules.activeFrom(today: day("2026-12-31"), activationStart: day("2026-12-01")) == day("2027-01-01")
+        )
+        #expect(
+            EckidRules.activeFrom(today: day("2026-05-12"), activationStart: day("2026-06-01")) == day("2026-06-01")
+        )
+        #expect(
+            EckidRules.activeFrom(today: day("2026-05-12"), activationStart: day("2026-05-13")) == day("2026-05-13")
+        )
     }
 }

@@ -1,46 +1,51 @@
 import Foundation
 import Testing
+
 @testable import KoppelingCore
 
 @Suite("BRIN6")
 struct Brin6Tests {
-    @Test("input is trimmed and upper-cased before it is checked",
-          arguments: [
-              (" 21qw00 ", "21QW00"),
-              ("21QW00", "21QW00"),
-              ("21qW01", "21QW01"),
-              ("\t21qw00\n", "21QW00"),
-              ("\u{00A0}99zz99\u{2003}", "99ZZ99"),
-          ])
+    @Test(
+        "input is trimmed and upper-cased before it is checked",
+        arguments: [
+            (" 21qw00 ", "21QW00"),
+            ("21QW00", "21QW00"),
+            ("21qW01", "21QW01"),
+            ("\t21qw00\n", "21QW00"),
+            ("\u{00A0}99zz99\u{2003}", "99ZZ99"),
+        ]
+    )
     func normalises(raw: String, expected: String) {
         let parsed = Brin6.parse(raw)
         #expect(parsed.successValue?.value == expected)
         #expect(parsed.successValue?.description == expected)
     }
 
-    @Test("every malformed input is refused with brin6_format",
-          arguments: [
-              "",
-              "   ",
-              "21QW0",          // 5 characters
-              "21QW000",        // 7 characters
-              "QW2100",         // letters and digits swapped
-              "2Q1W00",
-              "21Q100",
-              "21QWA0",
-              "21QW0A",
-              "A1QW00",
-              "21 QW00",        // interior space
-              "21-QW-00",
-              "٢١QW٠٠",         // Arabic-Indic digits
-              "２１QW００",       // full-width digits
-              "21ＱＷ00",        // full-width letters
-              "21ÄÖ00",         // non-ASCII upper-case letters
-              "21QW00\u{0}",    // control character survives trimming
-              "21ß00",          // Unicode upper-casing makes this "21SS00"
-              "21ﬀ00",          // ligature upper-cases to "FF"
-              "21qı00",         // dotless i upper-cases to "I"
-          ])
+    @Test(
+        "every malformed input is refused with brin6_format",
+        arguments: [
+            "",
+            "   ",
+            "21QW0",  // 5 characters
+            "21QW000",  // 7 characters
+            "QW2100",  // letters and digits swapped
+            "2Q1W00",
+            "21Q100",
+            "21QWA0",
+            "21QW0A",
+            "A1QW00",
+            "21 QW00",  // interior space
+            "21-QW-00",
+            "٢١QW٠٠",  // Arabic-Indic digits
+            "２１QW００",  // full-width digits
+            "21ＱＷ00",  // full-width letters
+            "21ÄÖ00",  // non-ASCII upper-case letters
+            "21QW00\u{0}",  // control character survives trimming
+            "21ß00",  // Unicode upper-casing makes this "21SS00"
+            "21ﬀ00",  // ligature upper-cases to "FF"
+            "21qı00",  // dotless i upper-cases to "I"
+        ]
+    )
     func refusesMalformed(raw: String) throws {
         let violation = try #require(Brin6.parse(raw).failureValue)
         #expect(violation.reason == .brin6Format)

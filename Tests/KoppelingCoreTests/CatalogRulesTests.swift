@@ -1,17 +1,34 @@
 import Foundation
 import Testing
+
 @testable import KoppelingCore
 
 @Suite("Catalogue rules")
 struct CatalogRulesTests {
-    func entry(id: String = "topdossier-eckid", category: String = "UWLR Leerlinggegevens",
-               name: String = "TOP dossier – ECKiD",
-               description: String = "UWLR koppeling waarin het leerlingnummer & ECK-Id meegeleverd wordt",
-               supplier: String = "Topicus", priceCents: Int? = nil, termsText: String = "Gebruikersvoorwaarden …",
-               termsVersion: String = "2024-1", prerequisite: String? = "topdossier", eckid: Bool = true) -> CatalogEntry {
-        CatalogEntry(id: id, category: category, name: name, description: description, supplier: supplier,
-                     priceCents: priceCents, termsText: termsText, termsVersion: termsVersion,
-                     recommendedPrerequisite: prerequisite, carriesEckidImport: eckid)
+    func entry(
+        id: String = "topdossier-eckid",
+        category: String = "UWLR Leerlinggegevens",
+        name: String = "TOP dossier – ECKiD",
+        description: String = "UWLR koppeling waarin het leerlingnummer & ECK-Id meegeleverd wordt",
+        supplier: String = "Topicus",
+        priceCents: Int? = nil,
+        termsText: String = "Gebruikersvoorwaarden …",
+        termsVersion: String = "2024-1",
+        prerequisite: String? = "topdossier",
+        eckid: Bool = true
+    ) -> CatalogEntry {
+        CatalogEntry(
+            id: id,
+            category: category,
+            name: name,
+            description: description,
+            supplier: supplier,
+            priceCents: priceCents,
+            termsText: termsText,
+            termsVersion: termsVersion,
+            recommendedPrerequisite: prerequisite,
+            carriesEckidImport: eckid
+        )
     }
 
     let known: Set<String> = ["topdossier", "topdossier-eckid"]
@@ -22,15 +39,25 @@ struct CatalogRulesTests {
         return v.map(\.field)
     }
 
-    @Test("valid slugs", arguments: ["topdossier", "topdossier-eckid", "ab", "a1", "0-9", "uwlr-2-leerling",
-                                      String(repeating: "a", count: 64)])
+    @Test(
+        "valid slugs",
+        arguments: [
+            "topdossier", "topdossier-eckid", "ab", "a1", "0-9", "uwlr-2-leerling",
+            String(repeating: "a", count: 64),
+        ]
+    )
     func validSlugs(slug: String) {
         #expect(CatalogRules.isSlug(slug))
     }
 
-    @Test("invalid slugs", arguments: ["", "a", "-ab", "ab-", "a--b", "TopDossier", "top_dossier", "top dossier",
-                                        "top.dossier", "topdössier", "top/dossier", " ab", "ab\n", "ａｂ",
-                                        String(repeating: "a", count: 65)])
+    @Test(
+        "invalid slugs",
+        arguments: [
+            "", "a", "-ab", "ab-", "a--b", "TopDossier", "top_dossier", "top dossier",
+            "top.dossier", "topdössier", "top/dossier", " ab", "ab\n", "ａｂ",
+            String(repeating: "a", count: 65),
+        ]
+    )
     func invalidSlugs(slug: String) {
         #expect(!CatalogRules.isSlug(slug))
     }
@@ -48,8 +75,12 @@ struct CatalogRulesTests {
 
     @Test func everyMissingFieldIsReported() {
         let e = entry(category: "", name: " ", description: "\n", supplier: "", termsText: "  ", termsVersion: "")
-        #expect(Set(fields(e)) == ["entries[3].category", "entries[3].name", "entries[3].description",
-                                   "entries[3].supplier", "entries[3].terms_text", "entries[3].terms_version"])
+        #expect(
+            Set(fields(e)) == [
+                "entries[3].category", "entries[3].name", "entries[3].description",
+                "entries[3].supplier", "entries[3].terms_text", "entries[3].terms_version",
+            ]
+        )
     }
 
     @Test func lengthLimits() {
@@ -76,13 +107,21 @@ struct CatalogRulesTests {
         // An entry may recommend one loaded in the same batch, if the caller lists it.
         #expect(fields(entry(id: "nieuw", prerequisite: "ander"), known: ["ander"]).isEmpty)
         // Naming itself is refused even when its own id is among the known ones.
-        #expect(fields(entry(id: "nieuw", prerequisite: "nieuw"), known: ["nieuw"]) == ["entries[3].recommended_prerequisite"])
+        #expect(
+            fields(entry(id: "nieuw", prerequisite: "nieuw"), known: ["nieuw"]) == [
+                "entries[3].recommended_prerequisite"
+            ]
+        )
     }
 
     @Test func severalProblemsAreReportedTogether() {
         let e = entry(id: "Bad Id", name: "", priceCents: -5, prerequisite: "onbekend")
-        #expect(Set(fields(e)) == ["entries[3].id", "entries[3].name", "entries[3].price_cents",
-                                   "entries[3].recommended_prerequisite"])
+        #expect(
+            Set(fields(e)) == [
+                "entries[3].id", "entries[3].name", "entries[3].price_cents",
+                "entries[3].recommended_prerequisite",
+            ]
+        )
     }
 
     @Test func priceText() {
@@ -97,8 +136,12 @@ struct CatalogRulesTests {
     @Test func jsonUsesSnakeCaseKeys() throws {
         let data = try JSONEncoder().encode(entry(priceCents: 1250))
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(Set(object.keys) == ["id", "category", "name", "description", "supplier", "price_cents", "terms_text",
-                                     "terms_version", "recommended_prerequisite", "carries_eckid_import"])
+        #expect(
+            Set(object.keys) == [
+                "id", "category", "name", "description", "supplier", "price_cents", "terms_text",
+                "terms_version", "recommended_prerequisite", "carries_eckid_import",
+            ]
+        )
         #expect(try JSONDecoder().decode(CatalogEntry.self, from: data) == entry(priceCents: 1250))
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import KoppelingCore
 import KoppelingTime
+import Testing
+
+@testable import KoppelingCore
 
 @Suite("Daily schedule")
 struct DailyScheduleTests {
@@ -47,7 +48,10 @@ struct DailyScheduleTests {
         var now = back
         while now < utc("2026-02-14T23:00:00Z") {
             now.addTimeInterval(60)
-            if let d = amsterdam.isDue(at: now, lastRunDay: lastRun) { runs.append(d); lastRun = d }
+            if let d = amsterdam.isDue(at: now, lastRunDay: lastRun) {
+                runs.append(d)
+                lastRun = d
+            }
         }
         #expect(runs.count == 1)
         #expect(runs.first == day("2026-02-14"))
@@ -57,8 +61,10 @@ struct DailyScheduleTests {
         // Back at 00:01 on the 13th: the 12th is owed now, the 13th at 00:05.
         let lastRun = day("2026-02-10")
         #expect(amsterdam.isDue(at: utc("2026-02-12T23:01:00Z"), lastRunDay: lastRun) == day("2026-02-12"))
-        #expect(amsterdam.nextRun(after: utc("2026-02-12T23:01:00Z"), lastRunDay: day("2026-02-12"))
-                == utc("2026-02-12T23:05:00Z"))
+        #expect(
+            amsterdam.nextRun(after: utc("2026-02-12T23:01:00Z"), lastRunDay: day("2026-02-12"))
+                == utc("2026-02-12T23:05:00Z")
+        )
     }
 
     @Test func clockSetBackAfterTheRunGivesNoSecondRun() {
@@ -70,7 +76,10 @@ struct DailyScheduleTests {
         var now = runAt.addingTimeInterval(-3600 + 60)
         var runs: [(LocalDate, Date)] = []
         while now < utc("2026-02-13T12:00:00Z") {
-            if let d = amsterdam.isDue(at: now, lastRunDay: lastRun) { runs.append((d, now)); lastRun = d }
+            if let d = amsterdam.isDue(at: now, lastRunDay: lastRun) {
+                runs.append((d, now))
+                lastRun = d
+            }
             #expect(amsterdam.nextRun(after: now, lastRunDay: lastRun) > now)
             now.addTimeInterval(60)
         }
@@ -87,7 +96,10 @@ struct DailyScheduleTests {
         var now = utc("2026-02-12T02:00:00Z")
         var runs: [LocalDate] = []
         while now < utc("2026-02-12T12:00:00Z") {
-            if let d = amsterdam.isDue(at: now, lastRunDay: lastRun) { runs.append(d); lastRun = d }
+            if let d = amsterdam.isDue(at: now, lastRunDay: lastRun) {
+                runs.append(d)
+                lastRun = d
+            }
             now.addTimeInterval(60)
         }
         #expect(runs.count == 1)
@@ -101,18 +113,28 @@ struct DailyScheduleTests {
     }
 
     @Test func nextRunIsTheNextDaysRunInstant() {
-        #expect(amsterdam.nextRun(after: utc("2026-01-14T23:05:00Z"), lastRunDay: day("2026-01-15"))
-                == utc("2026-01-15T23:05:00Z"))
-        #expect(amsterdam.nextRun(after: utc("2026-01-14T23:04:00Z"), lastRunDay: day("2026-01-14"))
-                == utc("2026-01-14T23:05:00Z"))
+        #expect(
+            amsterdam.nextRun(after: utc("2026-01-14T23:05:00Z"), lastRunDay: day("2026-01-15"))
+                == utc("2026-01-15T23:05:00Z")
+        )
+        #expect(
+            amsterdam.nextRun(after: utc("2026-01-14T23:04:00Z"), lastRunDay: day("2026-01-14"))
+                == utc("2026-01-14T23:05:00Z")
+        )
         // Into summer time: the next run is at 22:05Z.
-        #expect(amsterdam.nextRun(after: utc("2026-03-28T23:05:00Z"), lastRunDay: day("2026-03-29"))
-                == utc("2026-03-29T22:05:00Z"))
+        #expect(
+            amsterdam.nextRun(after: utc("2026-03-28T23:05:00Z"), lastRunDay: day("2026-03-29"))
+                == utc("2026-03-29T22:05:00Z")
+        )
         let late = DailySchedule(zone: zone("Europe/Amsterdam"), runAt: time("02:30"))
-        #expect(late.nextRun(after: utc("2026-03-28T12:00:00Z"), lastRunDay: day("2026-03-28"))
-                == utc("2026-03-29T01:00:00Z"))
-        #expect(late.nextRun(after: utc("2026-10-24T12:00:00Z"), lastRunDay: day("2026-10-24"))
-                == utc("2026-10-25T00:30:00Z"))
+        #expect(
+            late.nextRun(after: utc("2026-03-28T12:00:00Z"), lastRunDay: day("2026-03-28"))
+                == utc("2026-03-29T01:00:00Z")
+        )
+        #expect(
+            late.nextRun(after: utc("2026-10-24T12:00:00Z"), lastRunDay: day("2026-10-24"))
+                == utc("2026-10-25T00:30:00Z")
+        )
     }
 
     @Test func nextRunAfterAClockSetBackIsNeverTheDayAlreadyRun() {
@@ -130,7 +152,9 @@ struct DailyScheduleTests {
         // day after the last run.
         let lastRun = day("2026-01-20")
         #expect(amsterdam.isDue(at: utc("2026-01-15T12:00:00Z"), lastRunDay: lastRun) == nil)
-        #expect(amsterdam.nextRun(after: utc("2026-01-15T12:00:00Z"), lastRunDay: lastRun) == utc("2026-01-20T23:05:00Z"))
+        #expect(
+            amsterdam.nextRun(after: utc("2026-01-15T12:00:00Z"), lastRunDay: lastRun) == utc("2026-01-20T23:05:00Z")
+        )
     }
 
     // MARK: Simulation
@@ -197,13 +221,19 @@ struct DailyScheduleTests {
             let next = schedule.nextRun(after: now, lastRunDay: lastRunDay)
             if let d = schedule.isDue(at: now, lastRunDay: lastRunDay) {
                 runs.append((d, now))
-                if next != now { problems.append("\(Instant.rfc3339(now)): due but nextRun is \(Instant.rfc3339(next))") }
+                if next != now {
+                    problems.append("\(Instant.rfc3339(now)): due but nextRun is \(Instant.rfc3339(next))")
+                }
                 if !expectRun || d != expectedDay {
-                    problems.append("\(Instant.rfc3339(now)): ran \(d), oracle owed \(expectRun ? "\(expectedDay)" : "nothing")")
+                    problems.append(
+                        "\(Instant.rfc3339(now)): ran \(d), oracle owed \(expectRun ? "\(expectedDay)" : "nothing")"
+                    )
                 }
                 let instant = schedule.runInstant(of: d)
                 if !(instant <= now && now.timeIntervalSince(instant) < step) {
-                    problems.append("\(Instant.rfc3339(now)): ran \(d) whose run instant is \(Instant.rfc3339(instant))")
+                    problems.append(
+                        "\(Instant.rfc3339(now)): ran \(d) whose run instant is \(Instant.rfc3339(instant))"
+                    )
                 }
                 if let last = lastRunDay, d <= last { problems.append("\(Instant.rfc3339(now)): ran \(d) again") }
                 if let p = promised, !(p <= now && now.timeIntervalSince(p) < step) {
@@ -213,9 +243,13 @@ struct DailyScheduleTests {
                 promised = nil
             } else {
                 if expectRun { problems.append("\(Instant.rfc3339(now)): missed \(expectedDay)") }
-                if next <= now { problems.append("\(Instant.rfc3339(now)): not due but nextRun is \(Instant.rfc3339(next))") }
+                if next <= now {
+                    problems.append("\(Instant.rfc3339(now)): not due but nextRun is \(Instant.rfc3339(next))")
+                }
                 if let p = promised, p != next {
-                    problems.append("\(Instant.rfc3339(now)): nextRun moved from \(Instant.rfc3339(p)) to \(Instant.rfc3339(next))")
+                    problems.append(
+                        "\(Instant.rfc3339(now)): nextRun moved from \(Instant.rfc3339(p)) to \(Instant.rfc3339(next))"
+                    )
                 }
                 promised = next
             }
@@ -248,9 +282,9 @@ struct DailyScheduleTests {
         while now < end {
             tick += 1
             switch generator.next() % 4000 {
-            case 0: now.addTimeInterval(-3600)                                        // set back an hour
-            case 1: now.addTimeInterval(Double(3 + generator.next() % 5) * 3600)     // jump ahead hours
-            case 2: now.addTimeInterval(Double(1 + generator.next() % 3) * 86_400)   // downtime of days
+            case 0: now.addTimeInterval(-3600)  // set back an hour
+            case 1: now.addTimeInterval(Double(3 + generator.next() % 5) * 3600)  // jump ahead hours
+            case 2: now.addTimeInterval(Double(1 + generator.next() % 3) * 86_400)  // downtime of days
             default: now.addTimeInterval(300)
             }
             if let d = schedule.isDue(at: now, lastRunDay: lastRunDay) {

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import KoppelingCore
 import KoppelingTime
+import Testing
+
+@testable import KoppelingCore
 
 @Suite("RFC 3339 instants")
 struct InstantTests {
@@ -41,13 +42,17 @@ struct InstantTests {
         #expect(Instant.parse("2026-03-29") == Date(timeIntervalSince1970: 20_541 * 86_400))
     }
 
-    @Test("malformed instants are refused",
-          arguments: ["", "2026-03-29T01:00:00", "2026-03-29 01:00:00Z", "2026-03-29t01:00:00Z",
-                      "2026-03-29T01:00:00z", "2026-03-29T01:00:00+01:00", "2026-03-29T01:00:00.5Z",
-                      "2026-03-29T24:00:00Z", "2026-03-29T01:60:00Z", "2026-03-29T01:00:61Z",
-                      "2026-02-30T01:00:00Z", "2026-03-29T1:00:00Z", "2026-03-29T-1:00:00Z",
-                      "2026-03-29T+1:00:00Z", "2026-03-29T01:-1:00Z", "2026-03-29T01:00:-1Z",
-                      "2026-03-29T٠١:00:00Z", "2026-3-29T01:00:00Z"])
+    @Test(
+        "malformed instants are refused",
+        arguments: [
+            "", "2026-03-29T01:00:00", "2026-03-29 01:00:00Z", "2026-03-29t01:00:00Z",
+            "2026-03-29T01:00:00z", "2026-03-29T01:00:00+01:00", "2026-03-29T01:00:00.5Z",
+            "2026-03-29T24:00:00Z", "2026-03-29T01:60:00Z", "2026-03-29T01:00:61Z",
+            "2026-02-30T01:00:00Z", "2026-03-29T1:00:00Z", "2026-03-29T-1:00:00Z",
+            "2026-03-29T+1:00:00Z", "2026-03-29T01:-1:00Z", "2026-03-29T01:00:-1Z",
+            "2026-03-29T٠١:00:00Z", "2026-3-29T01:00:00Z",
+        ]
+    )
     func refusesMalformed(raw: String) {
         #expect(Instant.parse(raw) == nil)
     }

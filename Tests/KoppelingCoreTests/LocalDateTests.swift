@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import KoppelingCore
 import KoppelingTime
+import Testing
+
+@testable import KoppelingCore
 
 @Suite("Local date")
 struct LocalDateTests {
@@ -22,11 +23,15 @@ struct LocalDateTests {
         #expect(LocalDate(iso: "2024-02-30") == nil)
     }
 
-    @Test("malformed or impossible dates are refused",
-          arguments: ["", "2026-5-12", "2026-05-1", "26-05-12", "20260-05-12", "2026/05/12", "2026-05-12 ",
-                      " 2026-05-12", "2026-00-12", "2026-13-12", "2026-05-00", "2026-04-31", "2026-06-31",
-                      "0000-01-01", "+026-05-12", "2026-+5-12", "2026-05--1", "٢٠٢٦-05-12", "２０２６-05-12",
-                      "2026-05-12T00:00:00Z", "yyyy-mm-dd"])
+    @Test(
+        "malformed or impossible dates are refused",
+        arguments: [
+            "", "2026-5-12", "2026-05-1", "26-05-12", "20260-05-12", "2026/05/12", "2026-05-12 ",
+            " 2026-05-12", "2026-00-12", "2026-13-12", "2026-05-00", "2026-04-31", "2026-06-31",
+            "0000-01-01", "+026-05-12", "2026-+5-12", "2026-05--1", "٢٠٢٦-05-12", "２０２６-05-12",
+            "2026-05-12T00:00:00Z", "yyyy-mm-dd",
+        ]
+    )
     func refusesMalformed(raw: String) {
         #expect(LocalDate(iso: raw) == nil)
     }
@@ -71,14 +76,21 @@ struct LocalDateTests {
         while y <= 9999 {
             let fromNumber = LocalDate(dayNumber: n)
             if (fromNumber.year, fromNumber.month, fromNumber.day) != (y, m, d)
-                || LocalDate(year: y, month: m, day: d)?.dayNumber != n {
+                || LocalDate(year: y, month: m, day: d)?.dayNumber != n
+            {
                 mismatches.append("\(y)-\(m)-\(d) / \(n)")
                 if mismatches.count > 10 { break }
             }
             n += 1
             d += 1
-            if d > length(m, y) { d = 1; m += 1 }
-            if m > 12 { m = 1; y += 1 }
+            if d > length(m, y) {
+                d = 1
+                m += 1
+            }
+            if m > 12 {
+                m = 1
+                y += 1
+            }
         }
         #expect(mismatches.isEmpty, "\(mismatches)")
         #expect(n - 1 == day("9999-12-31").dayNumber)
@@ -101,8 +113,10 @@ struct LocalDateTests {
         #expect(day("2026-05-11") < day("2026-05-12"))
         #expect(day("2025-12-31") < day("2026-01-01"))
         #expect(!(day("2026-05-12") < day("2026-05-12")))
-        #expect([day("2026-02-01"), day("2025-12-31"), day("2026-01-15")].sorted()
-                == [day("2025-12-31"), day("2026-01-15"), day("2026-02-01")])
+        #expect(
+            [day("2026-02-01"), day("2025-12-31"), day("2026-01-15")].sorted()
+                == [day("2025-12-31"), day("2026-01-15"), day("2026-02-01")]
+        )
     }
 
     @Test func codableAsISOString() throws {
@@ -124,9 +138,13 @@ struct LocalTimeTests {
         #expect(LocalTime(hour: 7, minute: 3)?.description == "07:03")
     }
 
-    @Test("malformed times are refused",
-          arguments: ["", "0:05", "00:5", "24:00", "12:60", "12-30", "1230", "12:30:00", " 12:30", "+1:05",
-                      "-0:05", "١٢:٣٠", "１２:３０", "ab:cd", "12:", ":30"])
+    @Test(
+        "malformed times are refused",
+        arguments: [
+            "", "0:05", "00:5", "24:00", "12:60", "12-30", "1230", "12:30:00", " 12:30", "+1:05",
+            "-0:05", "١٢:٣٠", "１２:３０", "ab:cd", "12:", ":30",
+        ]
+    )
     func refusesMalformed(raw: String) {
         #expect(LocalTime(raw) == nil)
     }

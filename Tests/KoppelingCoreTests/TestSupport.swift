@@ -1,6 +1,7 @@
 import Foundation
-@testable import KoppelingCore
 import KoppelingTime
+
+@testable import KoppelingCore
 
 /// Shorthands for literals the tests are sure of; a typo should crash loudly
 /// rather than turn into a silently different test.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KoppelingCore
 
 @Suite("School name and person name")
@@ -28,9 +29,13 @@ struct TextRulesTests {
         #expect(TextRules.schoolName(String(repeating: "ë", count: 201)).failureValue?.reason == .schoolNameTooLong)
     }
 
-    @Test("control characters are refused in a school name",
-          arguments: ["De\u{0}Regenboog", "De\u{7}Regenboog", "De\nRegenboog", "De\tRegenboog",
-                      "De\u{1B}[31mRegenboog", "De\u{7F}Regenboog", "De\u{85}Regenboog"])
+    @Test(
+        "control characters are refused in a school name",
+        arguments: [
+            "De\u{0}Regenboog", "De\u{7}Regenboog", "De\nRegenboog", "De\tRegenboog",
+            "De\u{1B}[31mRegenboog", "De\u{7F}Regenboog", "De\u{85}Regenboog",
+        ]
+    )
     func schoolNameControlCharacters(raw: String) {
         #expect(TextRules.schoolName(raw).failureValue?.reason == .schoolNameRequired)
     }
@@ -50,8 +55,10 @@ struct TextRulesTests {
         #expect(TextRules.personName(String(repeating: "b", count: 101)).failureValue?.reason == .nameTooLong)
     }
 
-    @Test("control characters are refused in a person name",
-          arguments: ["Jan\u{0}", "Jan\r\nde Vries", "Jan\u{8}\u{8}\u{8}Piet", "Jan\u{9B}"])
+    @Test(
+        "control characters are refused in a person name",
+        arguments: ["Jan\u{0}", "Jan\r\nde Vries", "Jan\u{8}\u{8}\u{8}Piet", "Jan\u{9B}"]
+    )
     func personNameControlCharacters(raw: String) {
         #expect(TextRules.personName(raw).failureValue?.reason == .nameRequired)
     }

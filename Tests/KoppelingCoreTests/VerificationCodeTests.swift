@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KoppelingCore
 
 @Suite("Verification code")
@@ -31,22 +32,24 @@ struct VerificationCodeTests {
         #expect(VerificationCode.validate(raw, for: school).successValue?.plainText == raw)
     }
 
-    @Test("only ASCII letters and digits are allowed",
-          arguments: [
-              "21QW00-abcdefghijklmn",
-              "21QW00 abcdefghijklmn",
-              "21QW00abcdefghijklmn ",
-              "21QW00abcdefg.ijklmn",
-              "21QW00abcdefg_ijklmn",
-              "21QW00abcdefgéijklmn",
-              "21QW00abcdefgßijklmn",
-              "21QW00abcdefgÉijklmn",
-              "21QW00abcdefg٣ijklmn",   // Arabic-Indic digit
-              "21QW00abcdefg３ijklmn",   // full-width digit
-              "21QW00abcdefg\u{0}ijklmn",
-              "21QW00abcdefg\nijklmn",
-              "21QW00abcdefg😀ijklmn",
-          ])
+    @Test(
+        "only ASCII letters and digits are allowed",
+        arguments: [
+            "21QW00-abcdefghijklmn",
+            "21QW00 abcdefghijklmn",
+            "21QW00abcdefghijklmn ",
+            "21QW00abcdefg.ijklmn",
+            "21QW00abcdefg_ijklmn",
+            "21QW00abcdefgéijklmn",
+            "21QW00abcdefgßijklmn",
+            "21QW00abcdefgÉijklmn",
+            "21QW00abcdefg٣ijklmn",  // Arabic-Indic digit
+            "21QW00abcdefg３ijklmn",  // full-width digit
+            "21QW00abcdefg\u{0}ijklmn",
+            "21QW00abcdefg\nijklmn",
+            "21QW00abcdefg😀ijklmn",
+        ]
+    )
     func refusesCharacters(raw: String) {
         #expect(reasons(raw) == [.verificationCodeCharacters])
     }
@@ -71,13 +74,19 @@ struct VerificationCodeTests {
 
     @Test func prefixMustBeASCIIEvenWhereUnicodeCaseMappingWouldMatch() {
         // "ı".uppercased() == "I": the prefix is not the school's BRIN6.
-        #expect(reasons("21qı00abcdefghijklmnop", for: brin("21QI00"))
-                == [.verificationCodeCharacters, .verificationCodePrefix])
+        #expect(
+            reasons("21qı00abcdefghijklmnop", for: brin("21QI00"))
+                == [.verificationCodeCharacters, .verificationCodePrefix]
+        )
     }
 
     @Test func everyViolationIsReportedAtOnce() throws {
         let error = try #require(VerificationCode.validate("21QW01 abc", for: school).failureValue)
-        #expect(error.violations.map(\.reason) == [.verificationCodeLength, .verificationCodeCharacters, .verificationCodePrefix])
+        #expect(
+            error.violations.map(\.reason) == [
+                .verificationCodeLength, .verificationCodeCharacters, .verificationCodePrefix,
+            ]
+        )
         #expect(error.violations.allSatisfy { $0.field == "verification_code" })
         #expect(error.reason == .verificationCodeLength)
     }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import KoppelingCore
 import KoppelingTime
+import Testing
+
+@testable import KoppelingCore
 
 @Suite("Time zone conversions")
 struct ZoneTests {
@@ -115,7 +116,9 @@ struct ZoneTests {
     /// Checks `firstInstant` against a brute-force search over a year in
     /// 5-minute steps (every transition here falls on a half hour), in zones
     /// with and without DST at odd hours.
-    @Test(arguments: ["Europe/Amsterdam", "America/Santiago", "America/Asuncion", "Australia/Lord_Howe", "Asia/Kolkata"])
+    @Test(arguments: [
+        "Europe/Amsterdam", "America/Santiago", "America/Asuncion", "Australia/Lord_Howe", "Asia/Kolkata",
+    ])
     func firstInstantMatchesBruteForce(identifier: String) throws {
         guard let z = Zone(identifier: identifier) else { return }
         let wall = WallClock(identifier)

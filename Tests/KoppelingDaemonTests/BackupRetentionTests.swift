@@ -1,6 +1,7 @@
 import Foundation
-@testable import KoppelingDaemon
 import Testing
+
+@testable import KoppelingDaemon
 
 /// Retention keeps the newest backups by their time, whatever their names.
 @Suite("Backup retention")
@@ -9,9 +10,12 @@ struct BackupRetentionTests {
     func sameSecond() throws {
         let t = try TestRegister(start: utc("2026-12-01T00:05:01Z"))
         let paths = try (1...3).map { _ in try t.app.createBackup().path }
-        #expect(paths.map { ($0 as NSString).lastPathComponent } == [
-            "koppelingd-2026-12-01T000501Z.db", "koppelingd-2026-12-01T000501Z-2.db", "koppelingd-2026-12-01T000501Z-3.db",
-        ])
+        #expect(
+            paths.map { ($0 as NSString).lastPathComponent } == [
+                "koppelingd-2026-12-01T000501Z.db", "koppelingd-2026-12-01T000501Z-2.db",
+                "koppelingd-2026-12-01T000501Z-3.db",
+            ]
+        )
         let pruned = try t.app.pruneBackups(keep: 2)
         #expect(pruned == ["koppelingd-2026-12-01T000501Z.db"])
         #expect(FileManager.default.fileExists(atPath: paths[1]) && FileManager.default.fileExists(atPath: paths[2]))
@@ -34,7 +38,11 @@ struct BackupRetentionTests {
             var times = [timespec(tv_sec: seconds, tv_nsec: 0), timespec(tv_sec: seconds, tv_nsec: 0)]
             #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
         }
-        #expect(try t.app.pruneBackups(keep: 1).sorted() == ["koppelingd-2026-12-01T000501Z.db", "koppelingd-copied-by-hand.db"])
+        #expect(
+            try t.app.pruneBackups(keep: 1).sorted() == [
+                "koppelingd-2026-12-01T000501Z.db", "koppelingd-copied-by-hand.db",
+            ]
+        )
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["koppelingd-2026-11-30T000501Z.db"])
     }
 

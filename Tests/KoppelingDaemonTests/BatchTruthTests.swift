@@ -1,11 +1,12 @@
 import Foundation
 import KoppelingCore
-@testable import KoppelingDaemon
 import KoppelingProtocol
 import KoppelingStorage
 import NIOCore
 import NIOPosix
 import Testing
+
+@testable import KoppelingDaemon
 
 /// Transactions tell the truth: a group commit never lets a
 /// request run outside the batch's transaction, and every reply says
@@ -22,10 +23,12 @@ struct BatchTruthTests {
         let t = try TestRegister(start: utc("2026-11-29T10:00:00Z"))
         // RAISE(ROLLBACK) ends the whole transaction, not just the
         // statement: what SQLite does by itself on some I/O errors.
-        try t.app.register.db.execute("""
+        try t.app.register.db.execute(
+            """
             CREATE TEMP TRIGGER end_transaction BEFORE INSERT ON school WHEN NEW.brin6 = '\(Self.failing)'
             BEGIN SELECT RAISE(ROLLBACK, 'simulated end of the transaction'); END
-            """)
+            """
+        )
         let executor = DatabaseExecutor(app: t.app)
         let replies = try await Self.queuedAdds(Self.schools, on: executor)
         _ = try await executor.run { _ in }  // idle: nothing of the batch is still running
@@ -67,10 +70,12 @@ struct BatchTruthTests {
         // The school row is written, then its audit row fails: only the
         // failing statement is undone by SQLite, the request's savepoint
         // must undo the school row.
-        try t.app.register.db.execute("""
+        try t.app.register.db.execute(
+            """
             CREATE TEMP TRIGGER fail_audit BEFORE INSERT ON audit WHEN NEW.school = '\(Self.failing)'
             BEGIN SELECT RAISE(ABORT, 'simulated failure after the school row'); END
-            """)
+            """
+        )
         let executor = DatabaseExecutor(app: t.app)
         let commitsBefore = executor.groupCommits
         let replies = try await Self.queuedAdds(Self.schools, on: executor)
@@ -101,14 +106,23 @@ struct BatchTruthTests {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let gate = DispatchSemaphore(value: 0)
         let holding = DispatchSemaphore(value: 0)
-        let held = Task { try await executor.run { _ in holding.signal(); gate.wait() } }
+        let held = Task {
+            try await executor.run { _ in
+                holding.signal()
+                gate.wait()
+            }
+        }
         // Waited for off the test's concurrency pool, which has as few
         // threads as the machine has cores: the Task above needs one.
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            Thread { holding.wait(); done.resume() }.start()
+            Thread {
+                holding.wait()
+                done.resume()
+            }.start()
         }
         let futures = schools.enumerated().map { i, school in
-            let line = #"{"jsonrpc":"2.0","id":\#(i),"method":"school.add","params":{"brin6":"\#(school)","name":"School \#(school)"}}"#
+            let line =
+                #"{"jsonrpc":"2.0","id":\#(i),"method":"school.add","params":{"brin6":"\#(school)","name":"School \#(school)"}}"#
             return executor.submit(Dispatcher.parse(Data(line.utf8)), caller: TestRegister.admin, on: loop)
         }
         gate.signal()
@@ -126,8 +140,10 @@ struct BatchTruthTests {
     }
 
     static func okAuditRows(_ school: String, _ db: SQLiteConnection) throws -> Int {
-        try db.queryOne("SELECT count(*) FROM audit WHERE school = ? AND method = 'school.add' AND outcome = 'ok'",
-                        [.text(school)]) { $0.int(0) } ?? -1
+        try db.queryOne(
+            "SELECT count(*) FROM audit WHERE school = ? AND method = 'school.add' AND outcome = 'ok'",
+            [.text(school)]
+        ) { $0.int(0) } ?? -1
     }
 
     static func message(_ reply: [String: Any]) -> String {

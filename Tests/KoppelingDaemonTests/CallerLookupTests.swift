@@ -1,10 +1,11 @@
 import Foundation
 import KoppelingClient
 import KoppelingCore
-@testable import KoppelingDaemon
 import NIOCore
 import NIOPosix
 import Testing
+
+@testable import KoppelingDaemon
 
 /// Who is asking, and who may do what: the
 /// caller's user and groups come from an injected directory, looked up off
@@ -20,7 +21,8 @@ struct CallerLookupTests {
     static let directory = FakeDirectory(
         users: [1001: "leerkracht", 1002: "beheerder", 1003: "conciërge", daemonUID: "koppelingd"],
         groups: ["leerkracht": [1001, 5000], "beheerder": [1002, 5000, adminGID], "conciërge": [1003]],
-        groupIDs: [adminGroup: adminGID])
+        groupIDs: [adminGroup: adminGID]
+    )
 
     @Test("a slow lookup for one connection does not hold up another; the first still gets its replies, in order")
     func slowLookupHoldsUpOnlyItsConnection() async throws {
@@ -30,7 +32,12 @@ struct CallerLookupTests {
             let first = try KoppelingConnection(path: server.socketPath)
             let firstStart = ContinuousClock.now
             try first.send(Data(#"{"jsonrpc":"2.0","id":1,"method":"hello"}"#.utf8))
-            try first.send(Data(#"{"jsonrpc":"2.0","id":2,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Regenboog"}}"#.utf8))
+            try first.send(
+                Data(
+                    #"{"jsonrpc":"2.0","id":2,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Regenboog"}}"#
+                        .utf8
+                )
+            )
             let stuck = slow.firstLookupStarted.wait(timeout: .now() + 5) == .success
 
             let second = try KoppelingConnection(path: server.socketPath)
@@ -40,16 +47,27 @@ struct CallerLookupTests {
 
             let firstReplies = [try json(first.receiveLine()), try json(first.receiveLine())]
             let firstWait = ContinuousClock.now - firstStart
-            return SlowOutcome(stuck: stuck, secondWait: secondWait, secondReply: secondReply,
-                               firstWait: firstWait, firstReplies: firstReplies)
+            return SlowOutcome(
+                stuck: stuck,
+                secondWait: secondWait,
+                secondReply: secondReply,
+                firstWait: firstWait,
+                firstReplies: firstReplies
+            )
         }
         await server.stop()
 
         #expect(outcome.stuck, "the first connection's lookup never started")
         #expect(outcome.secondWait < .seconds(1), "the second connection waited \(outcome.secondWait) for its hello")
-        #expect(outcome.secondReply.id == 7 && outcome.secondReply.result?["daemon"] != nil, "\(outcome.secondReply.raw)")
+        #expect(
+            outcome.secondReply.id == 7 && outcome.secondReply.result?["daemon"] != nil,
+            "\(outcome.secondReply.raw)"
+        )
         // The first connection's requests waited for its own caller, and came back in order.
-        #expect(outcome.firstWait >= .milliseconds(2900), "the first connection's replies came after \(outcome.firstWait)")
+        #expect(
+            outcome.firstWait >= .milliseconds(2900),
+            "the first connection's replies came after \(outcome.firstWait)"
+        )
         #expect(outcome.firstReplies.map(\.id) == [1, 2])
         #expect(outcome.firstReplies[0].result?["daemon"] != nil, "\(outcome.firstReplies[0].raw)")
         #expect(outcome.firstReplies[1].result != nil, "school.add by root: \(outcome.firstReplies[1].raw)")
@@ -60,9 +78,18 @@ struct CallerLookupTests {
         let server = try await InProcessServer.start(directory: Self.directory, daemonUID: Self.daemonUID)
         let (added, audit) = try await blocking {
             let outsider = try server.connect(as: UCred(uid: 1001, gid: 1001))
-            let added = try json(outsider.exchange(Data(#"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Regenboog"}}"#.utf8)))
+            let added = try json(
+                outsider.exchange(
+                    Data(
+                        #"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Regenboog"}}"#
+                            .utf8
+                    )
+                )
+            )
             // Reading stays allowed.
-            let audit = try json(outsider.exchange(Data(#"{"jsonrpc":"2.0","id":2,"method":"audit.list","params":{}}"#.utf8)))
+            let audit = try json(
+                outsider.exchange(Data(#"{"jsonrpc":"2.0","id":2,"method":"audit.list","params":{}}"#.utf8))
+            )
             return (added, audit)
         }
         await server.stop()
@@ -83,11 +110,27 @@ struct CallerLookupTests {
         let server = try await InProcessServer.start(directory: Self.directory, daemonUID: Self.daemonUID)
         let (bySupplementary, byPrimary, audit) = try await blocking {
             let supplementary = try server.connect(as: UCred(uid: 1002, gid: 1002))
-            let a = try json(supplementary.exchange(Data(#"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Regenboog"}}"#.utf8)))
+            let a = try json(
+                supplementary.exchange(
+                    Data(
+                        #"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Regenboog"}}"#
+                            .utf8
+                    )
+                )
+            )
             // SO_PEERCRED's gid is the admin group (e.g. `sg koppelingbeheer`).
             let primary = try server.connect(as: UCred(uid: 1003, gid: Self.adminGID))
-            let b = try json(primary.exchange(Data(#"{"jsonrpc":"2.0","id":2,"method":"school.add","params":{"brin6":"21QW01","name":"OBS Het Anker"}}"#.utf8)))
-            let audit = try json(primary.exchange(Data(#"{"jsonrpc":"2.0","id":3,"method":"audit.list","params":{}}"#.utf8)))
+            let b = try json(
+                primary.exchange(
+                    Data(
+                        #"{"jsonrpc":"2.0","id":2,"method":"school.add","params":{"brin6":"21QW01","name":"OBS Het Anker"}}"#
+                            .utf8
+                    )
+                )
+            )
+            let audit = try json(
+                primary.exchange(Data(#"{"jsonrpc":"2.0","id":3,"method":"audit.list","params":{}}"#.utf8))
+            )
             return (a, b, audit)
         }
         await server.stop()
@@ -96,8 +139,13 @@ struct CallerLookupTests {
         #expect(byPrimary.result != nil, "\(byPrimary.raw)")
         let entries = try #require(audit.result?["entries"] as? [[String: Any]], "\(audit.raw)")
         for (user, school) in [("beheerder", "21QW00"), ("conciërge", "21QW01")] {
-            #expect(entries.contains { $0["method"] as? String == "school.add" && $0["school"] as? String == school
-                && $0["outcome"] as? String == "ok" && $0["user"] as? String == user }, "\(user) adding \(school): \(entries)")
+            #expect(
+                entries.contains {
+                    $0["method"] as? String == "school.add" && $0["school"] as? String == school
+                        && $0["outcome"] as? String == "ok" && $0["user"] as? String == user
+                },
+                "\(user) adding \(school): \(entries)"
+            )
         }
     }
 
@@ -118,7 +166,8 @@ struct CallerLookupTests {
             ]
             for (index, (name, cred)) in callers.enumerated() {
                 let connection = try server.connect(as: cred)
-                let line = #"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW0\#(index)","name":"OBS \#(index)"}}"#
+                let line =
+                    #"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW0\#(index)","name":"OBS \#(index)"}}"#
                 replies.append((name, try json(connection.exchange(Data(line.utf8)))))
             }
             return replies
@@ -134,15 +183,24 @@ struct CallerLookupTests {
         }
     }
 
-    @Test("the policy itself: root, the daemon's uid, primary and supplementary admin group; an unknown uid is in no other group")
+    @Test(
+        "the policy itself: root, the daemon's uid, primary and supplementary admin group; an unknown uid is in no other group"
+    )
     func policyDecisions() {
         let policy = AdminPolicy(adminGroup: Self.adminGroup, daemonUID: Self.daemonUID, directory: Self.directory)
         #expect(policy.adminGID == Self.adminGID)
-        #expect(policy.caller(for: UCred(uid: 1001, gid: 1001)) == Caller(user: "leerkracht", uid: 1001, mayChange: false))
-        #expect(policy.caller(for: UCred(uid: 1002, gid: 1002)) == Caller(user: "beheerder", uid: 1002, mayChange: true))
+        #expect(
+            policy.caller(for: UCred(uid: 1001, gid: 1001)) == Caller(user: "leerkracht", uid: 1001, mayChange: false)
+        )
+        #expect(
+            policy.caller(for: UCred(uid: 1002, gid: 1002)) == Caller(user: "beheerder", uid: 1002, mayChange: true)
+        )
         #expect(policy.caller(for: UCred(uid: 1003, gid: Self.adminGID)).mayChange)
         #expect(policy.caller(for: UCred(uid: 0, gid: 0)).mayChange)
-        #expect(policy.caller(for: UCred(uid: Self.daemonUID, gid: 1)) == Caller(user: "koppelingd", uid: 4242, mayChange: true))
+        #expect(
+            policy.caller(for: UCred(uid: Self.daemonUID, gid: 1))
+                == Caller(user: "koppelingd", uid: 4242, mayChange: true)
+        )
         #expect(policy.caller(for: UCred(uid: 777, gid: 777)) == Caller(user: "uid 777", uid: 777, mayChange: false))
     }
 }
@@ -204,9 +262,17 @@ final class InProcessServer: @unchecked Sendable {
     private let channel: any Channel
     private let peers: PeerQueue
 
-    private init(register: TestRegister, policy: AdminPolicy, socketPath: String, group: MultiThreadedEventLoopGroup,
-                 lookups: NIOThreadPool, executor: DatabaseExecutor, readers: ReadConnections, channel: any Channel,
-                 peers: PeerQueue) {
+    private init(
+        register: TestRegister,
+        policy: AdminPolicy,
+        socketPath: String,
+        group: MultiThreadedEventLoopGroup,
+        lookups: NIOThreadPool,
+        executor: DatabaseExecutor,
+        readers: ReadConnections,
+        channel: any Channel,
+        peers: PeerQueue
+    ) {
         self.register = register
         self.policy = policy
         self.socketPath = socketPath
@@ -234,16 +300,36 @@ final class InProcessServer: @unchecked Sendable {
         let readers = try ReadConnections(group: group, writer: app)
         let registry = ConnectionRegistry(maxConnections: 64)
         let logger = app.logger
-        let listener = try await SocketServer.start(group: group, config: app.config, activation: nil, logger: logger) { channel in
+        let listener = try await SocketServer.start(group: group, config: app.config, activation: nil, logger: logger) {
+            channel in
             channel.eventLoop.makeCompletedFuture {
                 let sync = channel.pipeline.syncOperations
-                try sync.addHandler(ByteToMessageHandler(LineDecoder(maxLength: 1 << 20), maximumBufferSize: (1 << 20) + 2))
-                try sync.addHandler(ConnectionHandler(executor: executor, readers: readers, callers: callers, registry: registry,
-                                                      maxInFlight: 16, logger: logger))
+                try sync.addHandler(
+                    ByteToMessageHandler(LineDecoder(maxLength: 1 << 20), maximumBufferSize: (1 << 20) + 2)
+                )
+                try sync.addHandler(
+                    ConnectionHandler(
+                        executor: executor,
+                        readers: readers,
+                        callers: callers,
+                        registry: registry,
+                        maxInFlight: 16,
+                        logger: logger
+                    )
+                )
             }
         }
-        return InProcessServer(register: register, policy: policy, socketPath: app.config.socketPath, group: group,
-                               lookups: lookups, executor: executor, readers: readers, channel: listener.channel, peers: peers)
+        return InProcessServer(
+            register: register,
+            policy: policy,
+            socketPath: app.config.socketPath,
+            group: group,
+            lookups: lookups,
+            executor: executor,
+            readers: readers,
+            channel: listener.channel,
+            peers: peers
+        )
     }
 
     /// A connection whose peer the daemon takes to be `cred`.

@@ -21,11 +21,14 @@ struct ClientRefusalTests {
             for (i, b) in path.utf8.enumerated() { raw[i] = b }
         }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         #expect(bound == 0 && listen(listener, 1) == 0)
 
-        let refusal = #"{"error":{"code":-32005,"data":{"fields":[],"reason":"too_many_connections"},"message":"Te veel verbindingen."},"id":null,"jsonrpc":"2.0"}"#
+        let refusal =
+            #"{"error":{"code":-32005,"data":{"fields":[],"reason":"too_many_connections"},"message":"Te veel verbindingen."},"id":null,"jsonrpc":"2.0"}"#
         let server = Thread {
             let peer = accept(listener, nil, nil)
             let line = Array((refusal + "\n").utf8)

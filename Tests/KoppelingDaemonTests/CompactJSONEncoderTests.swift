@@ -1,8 +1,9 @@
 import Foundation
-@testable import KoppelingDaemon
 import KoppelingCore
 import KoppelingProtocol
 import Testing
+
+@testable import KoppelingDaemon
 
 /// The reply encoder must write exactly what Foundation's JSONEncoder
 /// (sorted keys, slashes unescaped) writes: clients and the documented
@@ -26,53 +27,182 @@ struct CompactJSONEncoderTests {
     }
 
     static let activation = ActivationRecord(
-        id: 7, school: "21QW00", koppeling: "topdossier-eckid", koppelingName: "TOP dossier – ECKiD",
-        acceptedByName: "Jan \"de\" Vries/ICT\\beheer", user: "jan", uid: 1000, termsVersion: "2024.1",
-        startDate: "2026-12-01", verificationCode: "21QW00… (22 tekens)", activatedAt: "2026-11-29T09:00:00Z",
-        active: false, deactivatedAt: "2026-11-30T10:00:00Z", deactivatedBy: "piet", deactivationReason: nil)
+        id: 7,
+        school: "21QW00",
+        koppeling: "topdossier-eckid",
+        koppelingName: "TOP dossier – ECKiD",
+        acceptedByName: "Jan \"de\" Vries/ICT\\beheer",
+        user: "jan",
+        uid: 1000,
+        termsVersion: "2024.1",
+        startDate: "2026-12-01",
+        verificationCode: "21QW00… (22 tekens)",
+        activatedAt: "2026-11-29T09:00:00Z",
+        active: false,
+        deactivatedAt: "2026-11-30T10:00:00Z",
+        deactivatedBy: "piet",
+        deactivationReason: nil
+    )
 
     static let eckid = EckidImportRecord(
-        school: "21QW00", state: .pending, activeFrom: "2026-11-30", keySetAt: "2026-11-29T09:00:00Z",
-        keySetBy: "jan", activatedAt: nil, disabledAt: nil, disabledBy: nil, disabledReason: nil)
+        school: "21QW00",
+        state: .pending,
+        activeFrom: "2026-11-30",
+        keySetAt: "2026-11-29T09:00:00Z",
+        keySetBy: "jan",
+        activatedAt: nil,
+        disabledAt: nil,
+        disabledBy: nil,
+        disabledReason: nil
+    )
 
-    static let run = TimerRunRecord(kind: .scheduled, localDay: "2026-11-29", startedAt: "2026-11-28T23:00:00Z",
-                                    finishedAt: "2026-11-28T23:00:01Z", enabled: 3, stopped: 1, stoppedDetail: "10AB00")
+    static let run = TimerRunRecord(
+        kind: .scheduled,
+        localDay: "2026-11-29",
+        startedAt: "2026-11-28T23:00:00Z",
+        finishedAt: "2026-11-28T23:00:01Z",
+        enabled: 3,
+        stopped: 1,
+        stoppedDetail: "10AB00"
+    )
 
     @Test("every kind of reply, byte for byte")
     func replies() throws {
         let school = School(brin6: "21QW00", name: "Basisschool Één/Twee \u{1}\t\n", createdAt: "2026-11-29T09:00:00Z")
-        try Self.expectSame(RPCSuccess(id: .number(-42), result: HelloResult(daemon: "koppelingd", version: "0.1.0", protocol: 1,
-                                                                              methods: Method.allCases.map(\.rawValue))))
-        try Self.expectSame(RPCSuccess(id: .string("a/b\"c"), result: SchoolDetailResult(
-            school: school, activations: [Self.activation, Self.activation], eckidImport: nil)))
-        try Self.expectSame(RPCSuccess(id: .null, result: SchoolDetailResult(school: school, activations: [], eckidImport: Self.eckid)))
-        try Self.expectSame(RPCSuccess(id: .number(Int64.max), result: OverviewResult(
-            school: school,
-            available: [.init(category: "UWLR Leerlinggegevens", koppelingen: [
-                .init(id: "topdossier", name: "TOP dossier", description: "", price: "n.v.t.", activated: true)])],
-            activated: [Self.activation])))
-        try Self.expectSame(RPCSuccess(id: .number(1), result: StatusResult(
-            daemon: "koppelingd", version: "0.1.0", startedAt: "x", uptimeSeconds: 12, database: "/var/lib/koppelingd/koppelingd.db",
-            schemaVersion: 2, timeZone: "Europe/Amsterdam", today: "2026-11-29",
-            counts: .init(schools: 1, catalogEntries: 2, activeKoppelingen: 3, pendingImports: 4, activeImports: 5),
-            timer: TimerStatusResult(timeZone: "Europe/Amsterdam", runAt: "00:05", lastRun: Self.run, lastScheduledRun: nil,
-                                     nextRun: "2026-11-29T23:05:00Z", nextRunLocal: "2026-11-30 00:05"))))
-        try Self.expectSame(RPCSuccess(id: .number(2), result: AuditListResult(entries: [
-            AuditEntry(id: 1, at: "t", user: "u", uid: 0, method: "koppeling.activate", school: nil, koppeling: "k",
-                       outcome: .refused, reasons: ["code_too_short", "terms_not_accepted"], detail: "")])))
-        try Self.expectSame(RPCSuccess(id: .number(3), result: SetKeyResult(state: .pending, activeFrom: "2026-11-30", changed: true,
-                                                                             warnings: ["let op"], import: Self.eckid)))
+        try Self.expectSame(
+            RPCSuccess(
+                id: .number(-42),
+                result: HelloResult(
+                    daemon: "koppelingd",
+                    version: "0.1.0",
+                    protocol: 1,
+                    methods: Method.allCases.map(\.rawValue)
+                )
+            )
+        )
+        try Self.expectSame(
+            RPCSuccess(
+                id: .string("a/b\"c"),
+                result: SchoolDetailResult(
+                    school: school,
+                    activations: [Self.activation, Self.activation],
+                    eckidImport: nil
+                )
+            )
+        )
+        try Self.expectSame(
+            RPCSuccess(id: .null, result: SchoolDetailResult(school: school, activations: [], eckidImport: Self.eckid))
+        )
+        try Self.expectSame(
+            RPCSuccess(
+                id: .number(Int64.max),
+                result: OverviewResult(
+                    school: school,
+                    available: [
+                        .init(
+                            category: "UWLR Leerlinggegevens",
+                            koppelingen: [
+                                .init(
+                                    id: "topdossier",
+                                    name: "TOP dossier",
+                                    description: "",
+                                    price: "n.v.t.",
+                                    activated: true
+                                )
+                            ]
+                        )
+                    ],
+                    activated: [Self.activation]
+                )
+            )
+        )
+        try Self.expectSame(
+            RPCSuccess(
+                id: .number(1),
+                result: StatusResult(
+                    daemon: "koppelingd",
+                    version: "0.1.0",
+                    startedAt: "x",
+                    uptimeSeconds: 12,
+                    database: "/var/lib/koppelingd/koppelingd.db",
+                    schemaVersion: 2,
+                    timeZone: "Europe/Amsterdam",
+                    today: "2026-11-29",
+                    counts: .init(
+                        schools: 1,
+                        catalogEntries: 2,
+                        activeKoppelingen: 3,
+                        pendingImports: 4,
+                        activeImports: 5
+                    ),
+                    timer: TimerStatusResult(
+                        timeZone: "Europe/Amsterdam",
+                        runAt: "00:05",
+                        lastRun: Self.run,
+                        lastScheduledRun: nil,
+                        nextRun: "2026-11-29T23:05:00Z",
+                        nextRunLocal: "2026-11-30 00:05"
+                    )
+                )
+            )
+        )
+        try Self.expectSame(
+            RPCSuccess(
+                id: .number(2),
+                result: AuditListResult(entries: [
+                    AuditEntry(
+                        id: 1,
+                        at: "t",
+                        user: "u",
+                        uid: 0,
+                        method: "koppeling.activate",
+                        school: nil,
+                        koppeling: "k",
+                        outcome: .refused,
+                        reasons: ["code_too_short", "terms_not_accepted"],
+                        detail: ""
+                    )
+                ])
+            )
+        )
+        try Self.expectSame(
+            RPCSuccess(
+                id: .number(3),
+                result: SetKeyResult(
+                    state: .pending,
+                    activeFrom: "2026-11-30",
+                    changed: true,
+                    warnings: ["let op"],
+                    import: Self.eckid
+                )
+            )
+        )
         try Self.expectSame(RPCSuccess(id: .number(4), result: [String: Int]()))
-        try Self.expectSame(RPCSuccess(id: .number(5), result: ["zeta": 1, "alpha": 2, "Beta": 3, "beta_2": 4, "é": 5]))
+        try Self.expectSame(
+            RPCSuccess(id: .number(5), result: ["zeta": 1, "alpha": 2, "Beta": 3, "beta_2": 4, "é": 5])
+        )
     }
 
     @Test("errors, with and without violations")
     func errors() throws {
-        try Self.expectSame(RPCFailure(id: .null, error: RPCError(code: -32700, reason: .parseError, message: "Geen JSON.")))
-        try Self.expectSame(RPCFailure(id: .string("x"), error: RPCError(KoppelingError.rules([
-            Violation(field: "verification_code", reason: .verificationCodeLength, message: "Te kort: \"abc\"."),
-            Violation(field: "accepted_terms", reason: .agreementRequired, message: "Niet akkoord."),
-        ]))))
+        try Self.expectSame(
+            RPCFailure(id: .null, error: RPCError(code: -32700, reason: .parseError, message: "Geen JSON."))
+        )
+        try Self.expectSame(
+            RPCFailure(
+                id: .string("x"),
+                error: RPCError(
+                    KoppelingError.rules([
+                        Violation(
+                            field: "verification_code",
+                            reason: .verificationCodeLength,
+                            message: "Te kort: \"abc\"."
+                        ),
+                        Violation(field: "accepted_terms", reason: .agreementRequired, message: "Niet akkoord."),
+                    ])
+                )
+            )
+        )
     }
 
     @Test("every string: ASCII, controls, line separators, astral characters")

@@ -1,8 +1,9 @@
 import Foundation
 import KoppelingCore
-@testable import KoppelingDaemon
 import KoppelingStorage
 import Testing
+
+@testable import KoppelingDaemon
 
 /// The timer service's own loop (`DailyTimer.tick`) against a real
 /// database, with a manual clock: days, DST, downtime and clock jumps.
@@ -30,7 +31,9 @@ struct DailyTimerTests {
         }
 
         func scheduledRuns() throws -> [(day: String, started: String)] {
-            try t.app.register.db.query("SELECT local_day, started_at FROM timer_run WHERE kind = 'scheduled' ORDER BY id") {
+            try t.app.register.db.query(
+                "SELECT local_day, started_at FROM timer_run WHERE kind = 'scheduled' ORDER BY id"
+            ) {
                 ($0.text(0), $0.text(1))
             }
         }
@@ -50,8 +53,10 @@ struct DailyTimerTests {
         for run in runs.dropFirst() {
             let instant = schedule.runInstant(of: LocalDate(iso: run.day)!)
             let started = Instant.parse(run.started)!
-            #expect(started >= instant.addingTimeInterval(-1) && started.timeIntervalSince(instant) <= 61,
-                    "run of \(run.day) at \(run.started), due \(Instant.rfc3339(instant))")
+            #expect(
+                started >= instant.addingTimeInterval(-1) && started.timeIntervalSince(instant) <= 61,
+                "run of \(run.day) at \(run.started), due \(Instant.rfc3339(instant))"
+            )
         }
     }
 

@@ -1,8 +1,9 @@
 import Foundation
 import KoppelingCore
-@testable import KoppelingDaemon
 import KoppelingProtocol
 import Testing
+
+@testable import KoppelingDaemon
 
 /// Steps 5–6 end to end inside one process, driven by a manual clock.
 @Suite("ECKiD import and the daily timer")
@@ -13,11 +14,17 @@ struct EckidTimerTests {
     /// 2026-03-10 14:00 local (Amsterdam, UTC+1).
     func setUp(start: Date = utc("2026-03-10T13:00:00Z"), standard: Bool = false) throws -> TestRegister {
         let t = try TestRegister(start: start)
-        _ = t.call(#"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Regenboog"}}"#)
+        _ = t.call(
+            #"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Regenboog"}}"#
+        )
         if standard {
-            _ = t.call(#"{"jsonrpc":"2.0","id":2,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier","name":"Jan","agree":true,"verification_code":"21QW00standaardCode12345"}}"#)
+            _ = t.call(
+                #"{"jsonrpc":"2.0","id":2,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier","name":"Jan","agree":true,"verification_code":"21QW00standaardCode12345"}}"#
+            )
         }
-        let r = t.call(#"{"jsonrpc":"2.0","id":3,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier-eckid","name":"Jan","agree":true,"verification_code":"\#(Self.code)"}}"#)
+        let r = t.call(
+            #"{"jsonrpc":"2.0","id":3,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier-eckid","name":"Jan","agree":true,"verification_code":"\#(Self.code)"}}"#
+        )
         #expect(r["result"] != nil)
         return t
     }
@@ -51,7 +58,11 @@ struct EckidTimerTests {
         #expect(wrong["code"] as? Int == -32001)
         #expect((wrong["data"] as? [String: Any])?["reason"] as? String == "eckid_key_mismatch")
         _ = t.call(#"{"jsonrpc":"2.0","id":5,"method":"school.add","params":{"brin6":"21QW01","name":"Dependance"}}"#)
-        let none = try #require(t.call(#"{"jsonrpc":"2.0","id":6,"method":"eckid.set_key","params":{"brin6":"21QW01","key":"21QW01abcdefghijKLMNOP1234"}}"#)["error"] as? [String: Any])
+        let none = try #require(
+            t.call(
+                #"{"jsonrpc":"2.0","id":6,"method":"eckid.set_key","params":{"brin6":"21QW01","key":"21QW01abcdefghijKLMNOP1234"}}"#
+            )["error"] as? [String: Any]
+        )
         #expect((none["data"] as? [String: Any])?["reason"] as? String == "koppeling_not_active")
     }
 
@@ -67,7 +78,9 @@ struct EckidTimerTests {
     @Test func laterStartDateWins() throws {
         let t = try TestRegister(start: utc("2026-03-10T13:00:00Z"))
         _ = t.call(#"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"X"}}"#)
-        _ = t.call(#"{"jsonrpc":"2.0","id":2,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier-eckid","name":"Jan","agree":true,"verification_code":"\#(Self.code)","start_date":"2026-04-01"}}"#)
+        _ = t.call(
+            #"{"jsonrpc":"2.0","id":2,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier-eckid","name":"Jan","agree":true,"verification_code":"\#(Self.code)","start_date":"2026-04-01"}}"#
+        )
         let result = try #require(setKey(t)["result"] as? [String: Any])
         #expect(result["active_from"] as? String == "2026-04-01")
     }
@@ -111,9 +124,16 @@ struct EckidTimerTests {
             _ = try t.app.runScheduledIfDue()
             #expect(state(t) == "active")
         }
-        let r = try #require(t.call(#"{"jsonrpc":"2.0","id":9,"method":"koppeling.deactivate","params":{"brin6":"21QW00","koppeling":"topdossier-eckid","reason":"test"}}"#)["result"] as? [String: Any])
+        let r = try #require(
+            t.call(
+                #"{"jsonrpc":"2.0","id":9,"method":"koppeling.deactivate","params":{"brin6":"21QW00","koppeling":"topdossier-eckid","reason":"test"}}"#
+            )["result"] as? [String: Any]
+        )
         #expect(r["eckid_import_stopped"] as? Bool == true)
-        let status = try #require(t.call(#"{"jsonrpc":"2.0","id":10,"method":"eckid.status","params":{"brin6":"21QW00"}}"#)["result"] as? [String: Any])
+        let status = try #require(
+            t.call(#"{"jsonrpc":"2.0","id":10,"method":"eckid.status","params":{"brin6":"21QW00"}}"#)["result"]
+                as? [String: Any]
+        )
         let imp = try #require((status["imports"] as? [[String: Any]])?.first)
         #expect(imp["state"] as? String == "disabled")
         #expect(imp["disabled_reason"] as? String == "activation_ended")
@@ -122,9 +142,15 @@ struct EckidTimerTests {
     @Test func disableByAdministrator() throws {
         let t = try setUp()
         _ = setKey(t)
-        let r = try #require(t.call(#"{"jsonrpc":"2.0","id":11,"method":"eckid.disable","params":{"brin6":"21QW00"}}"#)["result"] as? [String: Any])
+        let r = try #require(
+            t.call(#"{"jsonrpc":"2.0","id":11,"method":"eckid.disable","params":{"brin6":"21QW00"}}"#)["result"]
+                as? [String: Any]
+        )
         #expect((r["import"] as? [String: Any])?["disabled_reason"] as? String == "disabled_by_administrator")
-        let again = try #require(t.call(#"{"jsonrpc":"2.0","id":12,"method":"eckid.disable","params":{"brin6":"21QW00"}}"#)["error"] as? [String: Any])
+        let again = try #require(
+            t.call(#"{"jsonrpc":"2.0","id":12,"method":"eckid.disable","params":{"brin6":"21QW00"}}"#)["error"]
+                as? [String: Any]
+        )
         #expect(again["code"] as? Int == -32003)
     }
 }

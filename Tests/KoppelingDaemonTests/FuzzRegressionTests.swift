@@ -1,7 +1,8 @@
 import Foundation
-@testable import KoppelingDaemon
 import KoppelingProtocol
 import Testing
+
+@testable import KoppelingDaemon
 
 /// Inputs found by the fuzzers (scripts/fuzz.sh, SocketFuzzTests), kept so
 /// the bug they showed stays fixed.
@@ -9,7 +10,8 @@ import Testing
 struct FuzzRegressionTests {
     static func errorCode(_ parsed: Parsed) -> Int? {
         guard case .reply(let data) = parsed,
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
         return (object["error"] as? [String: Any])?["code"] as? Int
     }
 
@@ -70,7 +72,8 @@ struct FuzzRegressionTests {
     func deepNesting() {
         let deep = String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000)
         #expect(Self.errorCode(Dispatcher.parse(Data(deep.utf8))) != nil)
-        let inParams = #"{"jsonrpc":"2.0","id":1,"method":"hello","x":"# + String(repeating: #"{"a":"#, count: 100_000)
+        let inParams =
+            #"{"jsonrpc":"2.0","id":1,"method":"hello","x":"# + String(repeating: #"{"a":"#, count: 100_000)
             + "1" + String(repeating: "}", count: 100_000) + "}"
         #expect(Self.errorCode(Dispatcher.parse(Data(inParams.utf8))) != nil)
     }

@@ -1,11 +1,12 @@
 import Foundation
 import KoppelingCore
-@testable import KoppelingDaemon
 import KoppelingProtocol
 import KoppelingStorage
 import NIOCore
 import NIOPosix
 import Testing
+
+@testable import KoppelingDaemon
 
 /// Concurrent writes share one durable commit, each in its own savepoint.
 @Suite("Group commit")
@@ -18,7 +19,12 @@ struct GroupCommitTests {
         // Hold the database thread so the requests below queue up together.
         let gate = DispatchSemaphore(value: 0)
         let holding = DispatchSemaphore(value: 0)
-        let held = Task { try await executor.run { _ in holding.signal(); gate.wait() } }
+        let held = Task {
+            try await executor.run { _ in
+                holding.signal()
+                gate.wait()
+            }
+        }
         holding.wait()
 
         let brins0 = (0..<40).map { i in "21Q\(["A", "B", "C", "D"][i / 10])0\(i % 10)" }
@@ -26,7 +32,8 @@ struct GroupCommitTests {
         brins.insert("21QA00", at: 20)  // a duplicate: refused, alone
         let brinsForObserver = brins
         let replies = brins.enumerated().map { i, b in
-            let line = #"{"jsonrpc":"2.0","id":\#(i),"method":"school.add","params":{"brin6":"\#(b)","name":"School \#(i)"}}"#
+            let line =
+                #"{"jsonrpc":"2.0","id":\#(i),"method":"school.add","params":{"brin6":"\#(b)","name":"School \#(i)"}}"#
             return executor.submit(Dispatcher.parse(Data(line.utf8)), caller: TestRegister.admin, on: loop)
         }
         // A second connection sees only what was committed.
@@ -35,7 +42,9 @@ struct GroupCommitTests {
         let committedAtReply = NIOLockedBox()
         for (i, future) in replies.enumerated() where i != 20 {
             future.whenSuccess { _ in
-                let seen = (try? observer.queryOne("SELECT count(*) FROM school WHERE brin6 = ?", [.text(brinsForObserver[i])]) { $0.int(0) }) ?? -1
+                let seen =
+                    (try? observer.queryOne("SELECT count(*) FROM school WHERE brin6 = ?", [.text(brinsForObserver[i])])
+                    { $0.int(0) }) ?? -1
                 committedAtReply.record(i, seen)
             }
         }
@@ -49,7 +58,10 @@ struct GroupCommitTests {
 
         let failures = results.enumerated().filter { $0.element["error"] != nil }.map(\.offset)
         #expect(failures == [20], "only the duplicate is refused")
-        #expect(((results[20]["error"] as? [String: Any])?["data"] as? [String: Any])?["reason"] as? String == "school_exists")
+        #expect(
+            ((results[20]["error"] as? [String: Any])?["data"] as? [String: Any])?["reason"] as? String
+                == "school_exists"
+        )
         #expect(try t.app.register.schools().count == 40)
         #expect(executor.groupCommits == 1, "the 41 queued requests formed one batch")
         // Every reply came after its commit: another connection already saw it.
@@ -66,6 +78,14 @@ struct GroupCommitTests {
 final class NIOLockedBox: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [Int: Int] = [:]
-    func record(_ key: Int, _ value: Int) { lock.lock(); items[key] = value; lock.unlock() }
-    var values: [Int] { lock.lock(); defer { lock.unlock() }; return Array(items.values) }
+    func record(_ key: Int, _ value: Int) {
+        lock.lock()
+        items[key] = value
+        lock.unlock()
+    }
+    var values: [Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return Array(items.values)
+    }
 }

@@ -1,8 +1,9 @@
-@testable import KoppelingDaemon
 import Logging
 import NIOCore
 import NIOEmbedded
 import Testing
+
+@testable import KoppelingDaemon
 
 /// `LineDeadlineHandler` on an `EmbeddedChannel` whose clock only moves when
 /// the test moves it: a line begun and not finished within the timeout closes

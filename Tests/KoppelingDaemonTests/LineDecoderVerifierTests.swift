@@ -1,8 +1,9 @@
-@testable import KoppelingDaemon
 import NIOCore
 import NIOEmbedded
 import NIOTestUtils
 import Testing
+
+@testable import KoppelingDaemon
 
 // The verifier compares decoder outputs, so the tests compare lines by their
 // bytes (ByteBuffer equality is over the readable bytes).
@@ -46,8 +47,12 @@ struct LineDecoderVerifierTests {
 
     /// Every way to cut `input` into one, two or three chunks (empty chunks
     /// included), and one byte per chunk, must give `expected`.
-    static func expectEverySplit(_ input: [UInt8], _ expected: [InboundLine], eof: Bool = false,
-                                 sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectEverySplit(
+        _ input: [UInt8],
+        _ expected: [InboundLine],
+        eof: Bool = false,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let n = input.count
         var splits: [[[UInt8]]] = [input.map { [$0] }]
         for i in 0...n {
@@ -93,8 +98,10 @@ struct LineDecoderVerifierTests {
 
     @Test func lineAtExactlyTheMaximumIsALine() throws {
         let body = [UInt8](repeating: UInt8(ascii: "x"), count: Self.maxLength)
-        try Self.expectEverySplit(body + [UInt8(ascii: "\n")] + Array("ok\n".utf8),
-                                  [Self.line(body), Self.line("ok")])
+        try Self.expectEverySplit(
+            body + [UInt8(ascii: "\n")] + Array("ok\n".utf8),
+            [Self.line(body), Self.line("ok")]
+        )
     }
 
     @Test func oneByteOverTheMaximumIsTooLongOnceAndTheRestIsDropped() throws {

@@ -1,8 +1,9 @@
 import Foundation
-@testable import KoppelingDaemon
 import KoppelingCore
 import KoppelingProtocol
 import Testing
+
+@testable import KoppelingDaemon
 
 /// A user outside the admin group gets -32004 for every changing method,
 /// also when the params are wrong: permission is decided before the params
@@ -24,13 +25,19 @@ struct PermissionOrderTests {
             let asReader = t.call(line, as: TestRegister.reader)
             let readerError = asReader["error"] as? [String: Any]
             #expect(readerError?["code"] as? Int == -32004, "reader: \(line) → \(asReader)")
-            #expect((readerError?["data"] as? [String: Any])?["reason"] as? String == "permission_denied", "\(asReader)")
+            #expect(
+                (readerError?["data"] as? [String: Any])?["reason"] as? String == "permission_denied",
+                "\(asReader)"
+            )
             let asAdmin = t.call(line, as: TestRegister.admin)
             #expect((asAdmin["error"] as? [String: Any])?["code"] as? Int == -32602, "admin: \(line) → \(asAdmin)")
         }
         let audit = try t.app.register.audit(school: nil, since: nil, limit: 100)
         let readerRows = audit.filter { $0.uid == 65534 }
         #expect(readerRows.count == Self.malformedChanges.count)
-        #expect(readerRows.allSatisfy { $0.outcome == .refused && $0.reasons == ["permission_denied"] }, "\(readerRows)")
+        #expect(
+            readerRows.allSatisfy { $0.outcome == .refused && $0.reasons == ["permission_denied"] },
+            "\(readerRows)"
+        )
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import KoppelingClient
-@testable import KoppelingDaemon
 import Testing
+
+@testable import KoppelingDaemon
 
 /// Transactions tell the truth on a pipelining client:
 /// a read sees every change acknowledged earlier on its connection and
@@ -38,11 +39,20 @@ struct PipelineOrderTests {
         let failedWrites = outcomes.filter { !$0.addedA || !$0.addedB }
         #expect(failedWrites.count == 0, "a school.add was refused: \(failedWrites.prefix(3).map(\.summary))")
         let missingA = outcomes.filter { !$0.listHasA }
-        #expect(missingA.count == 0, "\(missingA.count) of \(total) lists lacked the school acknowledged before them: \(missingA.prefix(3).map(\.summary))")
+        #expect(
+            missingA.count == 0,
+            "\(missingA.count) of \(total) lists lacked the school acknowledged before them: \(missingA.prefix(3).map(\.summary))"
+        )
         let sawB = outcomes.filter(\.listHasB)
-        #expect(sawB.count == 0, "\(sawB.count) of \(total) lists showed the school added by a request sent after them: \(sawB.prefix(3).map(\.summary))")
+        #expect(
+            sawB.count == 0,
+            "\(sawB.count) of \(total) lists showed the school added by a request sent after them: \(sawB.prefix(3).map(\.summary))"
+        )
         let getMissedA = outcomes.filter { !$0.getShowsA }
-        #expect(getMissedA.count == 0, "\(getMissedA.count) of \(total) school.get calls did not show the school just added: \(getMissedA.prefix(3).map(\.summary))")
+        #expect(
+            getMissedA.count == 0,
+            "\(getMissedA.count) of \(total) school.get calls did not show the school just added: \(getMissedA.prefix(3).map(\.summary))"
+        )
     }
 
     /// One connection's tries, each four lines written before any reply is read.
@@ -52,7 +62,8 @@ struct PipelineOrderTests {
         var outcomes: [PipelineTry] = []
         for t in 0..<tries {
             let two = t < 10 ? "0\(t)" : "\(t)"
-            let a = "\(two)A\(letter)00", b = "\(two)B\(letter)01"
+            let a = "\(two)A\(letter)00"
+            let b = "\(two)B\(letter)01"
             let lines = [
                 #"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"\#(a)","name":"School \#(a)"}}"#,
                 #"{"jsonrpc":"2.0","id":2,"method":"school.list","params":{}}"#,
@@ -61,13 +72,23 @@ struct PipelineOrderTests {
             ]
             for line in lines { try connection.send(Data(line.utf8)) }
             let replies = try (0..<lines.count).map { _ in try json(connection.receiveLine()) }
-            let listed = Set((replies[1].result?["schools"] as? [[String: Any]] ?? []).compactMap { $0["brin6"] as? String })
+            let listed = Set(
+                (replies[1].result?["schools"] as? [[String: Any]] ?? []).compactMap { $0["brin6"] as? String }
+            )
             let got = (replies[2].result?["school"] as? [String: Any])?["brin6"] as? String
-            outcomes.append(PipelineTry(
-                a: a, b: b, ids: replies.map { $0.id ?? -1 },
-                addedA: replies[0].result != nil, addedB: replies[3].result != nil,
-                listHasA: listed.contains(a), listHasB: listed.contains(b), getShowsA: got == a,
-                raw: replies.map { String($0.raw.prefix(300)) }))
+            outcomes.append(
+                PipelineTry(
+                    a: a,
+                    b: b,
+                    ids: replies.map { $0.id ?? -1 },
+                    addedA: replies[0].result != nil,
+                    addedB: replies[3].result != nil,
+                    listHasA: listed.contains(a),
+                    listHasB: listed.contains(b),
+                    getShowsA: got == a,
+                    raw: replies.map { String($0.raw.prefix(300)) }
+                )
+            )
         }
         return outcomes
     }

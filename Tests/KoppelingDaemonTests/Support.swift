@@ -1,9 +1,10 @@
 import Foundation
 import KoppelingCore
-import KoppelingTime
-@testable import KoppelingDaemon
 import KoppelingProtocol
 import KoppelingStorage
+import KoppelingTime
+
+@testable import KoppelingDaemon
 
 /// A wall clock the test sets and jumps; `sleep` moves it forward at once.
 final class ManualClock: KoppelingClock, @unchecked Sendable {
@@ -43,8 +44,11 @@ final class TestRegister {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("k.db").path
         clock = ManualClock(start)
-        let config = DaemonConfig(databasePath: path, socketPath: directory.appendingPathComponent("k.sock").path,
-                                  schedule: DailySchedule(zone: Zone(identifier: zone)!, runAt: LocalTime(runAt)!))
+        let config = DaemonConfig(
+            databasePath: path,
+            socketPath: directory.appendingPathComponent("k.sock").path,
+            schedule: DailySchedule(zone: Zone(identifier: zone)!, runAt: LocalTime(runAt)!)
+        )
         app = Application(register: try Register.open(path: path), config: config, clock: clock)
     }
 

@@ -10,7 +10,9 @@ struct UnixSocketAddressTests {
         address.withSockaddr { sa, _ in
             #expect(Int32(sa.pointee.sa_family) == AF_UNIX)
             sa.withMemoryRebound(to: sockaddr_un.self, capacity: 1) { un in
-                let path = withUnsafeBytes(of: un.pointee.sun_path) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+                let path = withUnsafeBytes(of: un.pointee.sun_path) {
+                    String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self)
+                }
                 #expect(path == "/run/koppelingd/koppelingd.sock")
             }
         }

@@ -1,7 +1,8 @@
 import Foundation
-@testable import KoppelingDaemon
 import KoppelingProtocol
 import Testing
+
+@testable import KoppelingDaemon
 
 /// Every method refuses a parameter name it does not know — those that take
 /// no parameters too — and names it in `data.fields`.
@@ -14,7 +15,9 @@ struct UnknownParamsTests {
 
     @Test("the route table has parameterless methods to check")
     func someMethodsTakeNone() {
-        #expect(Set(Self.parameterless).isSuperset(of: ["hello", "status", "timer.status", "timer.run", "school.list"]))
+        #expect(
+            Set(Self.parameterless).isSuperset(of: ["hello", "status", "timer.status", "timer.run", "school.list"])
+        )
     }
 
     @Test("omitted, null and {} are accepted; an unknown name is -32602 naming it", arguments: parameterless)

@@ -1,6 +1,7 @@
 import Foundation
-@testable import KoppelingDaemon
 import Testing
+
+@testable import KoppelingDaemon
 
 /// The request line's text check: valid UTF-8 and no control character but
 /// JSON's white space, decided exactly as the standard library's

@@ -82,7 +82,12 @@ private let standardCode = "21QW00StandaardCode0001"
             #expect(try register.setKey("21QW00", eckidCode).record.activeFrom == "2026-03-20")
 
             // A start date of today or tomorrow still means tomorrow.
-            try register.activate("21QW01", "topdossier-eckid", code: "21QW01Zx9Vq3Lm7Tp2Kd8Rw", startDate: "2026-03-11")
+            try register.activate(
+                "21QW01",
+                "topdossier-eckid",
+                code: "21QW01Zx9Vq3Lm7Tp2Kd8Rw",
+                startDate: "2026-03-11"
+            )
             #expect(try register.setKey("21QW01", "21QW01Zx9Vq3Lm7Tp2Kd8Rw").record.activeFrom == "2026-03-11")
         }
     }
@@ -153,7 +158,11 @@ private let standardCode = "21QW00StandaardCode0001"
             }
             try register.activate("21QW00", "topdossier-eckid", code: eckidCode)
             try register.setKey("21QW00", eckidCode)
-            let disabled = try register.disableEckidImport(school: try brin("21QW00"), by: Fixture.admin, now: Fixture.now)
+            let disabled = try register.disableEckidImport(
+                school: try brin("21QW00"),
+                by: Fixture.admin,
+                now: Fixture.now
+            )
             #expect(disabled.state == .disabled && disabled.disabledReason == "disabled_by_administrator")
             expectRefusal(.conflict, [.eckidAlreadyDisabled]) {
                 try register.disableEckidImport(school: try brin("21QW00"), by: Fixture.admin, now: Fixture.now)

@@ -118,7 +118,9 @@ private func migrationFilesOnDisk() throws -> [String] {
             case .plainSQLite:
                 // A rollback-journal file: refusing it must not switch it to WAL.
                 let db = try SQLiteConnection(path: dir.databasePath)
-                try db.execute("CREATE TABLE future (x INTEGER); INSERT INTO future VALUES (1); PRAGMA user_version = 999;")
+                try db.execute(
+                    "CREATE TABLE future (x INTEGER); INSERT INTO future VALUES (1); PRAGMA user_version = 999;"
+                )
                 db.close()
             }
             // A clean close leaves no WAL behind, so the main file is all there is.
@@ -167,7 +169,9 @@ private func migrationFilesOnDisk() throws -> [String] {
     @Test(arguments: Damage.allCases)
     func damagedDatabaseIsRefusedAndLeftUntouched(damage: Damage) throws {
         try withTemporaryDirectory { dir in
-            let register = try dir.openRegister(schools: (0..<60).map { String(format: "%02dQW%02d", $0 % 100, $0 % 7) })
+            let register = try dir.openRegister(
+                schools: (0..<60).map { String(format: "%02dQW%02d", $0 % 100, $0 % 7) }
+            )
             register.close()
 
             let url = URL(fileURLWithPath: dir.databasePath)
@@ -177,7 +181,10 @@ private func migrationFilesOnDisk() throws -> [String] {
             #expect(pages > 2)
             let damaged = damage == .everyPageAfterTheFirst ? 1..<pages : (pages - 1)..<pages
             for page in damaged {
-                bytes.replaceSubrange(page * pageSize..<(page + 1) * pageSize, with: Data(repeating: 0xA5, count: pageSize))
+                bytes.replaceSubrange(
+                    page * pageSize..<(page + 1) * pageSize,
+                    with: Data(repeating: 0xA5, count: pageSize)
+                )
             }
             try bytes.write(to: url)
 
@@ -244,7 +251,9 @@ private func migrationFilesOnDisk() throws -> [String] {
                 let second = try InstallSecret.resolve(path: b.secretPath, database: b.databasePath, state: new)
                 #expect(first.hash(code) != second.hash(code))
                 #expect(!second.matches(code, storedHash: first.hash(code)))
-                #expect(!first.matches(VerificationCode(plainText: "21QW00Zx9Vq3Lm7Tp2Kd8RW"), storedHash: first.hash(code)))
+                #expect(
+                    !first.matches(VerificationCode(plainText: "21QW00Zx9Vq3Lm7Tp2Kd8RW"), storedHash: first.hash(code))
+                )
             }
         }
     }
@@ -277,7 +286,10 @@ private func migrationFilesOnDisk() throws -> [String] {
     }
 
     @Test func secretSitsBesideTheDatabase() {
-        #expect(Register.secretPath(forDatabase: "/var/lib/koppelingd/koppelingd.db") == "/var/lib/koppelingd/koppelingd.secret")
+        #expect(
+            Register.secretPath(forDatabase: "/var/lib/koppelingd/koppelingd.db")
+                == "/var/lib/koppelingd/koppelingd.secret"
+        )
         // A bare file name means the current directory, never the root.
         #expect(Register.secretPath(forDatabase: "koppelingd.db") == "koppelingd.secret")
         #expect(Register.secretPath(forDatabase: "state/koppelingd.db") == "state/koppelingd.secret")
@@ -292,7 +304,9 @@ struct ForeignDatabaseTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("other.db").path
         let other = try SQLiteConnection(path: path)
-        try other.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('x');")
+        try other.execute(
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('x');"
+        )
         other.close()
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(throws: StorageOpenError.foreignSchema(path: path)) { try Register.open(path: path) }

@@ -34,7 +34,9 @@ import Testing
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW01"])
             defer { register.close() }
-            let rows = [(try brin("21QW00"), "Nieuw"), (try brin("21QW01"), "Bestaat al"), (try brin("21QW02"), "Ook nieuw")]
+            let rows = [
+                (try brin("21QW00"), "Nieuw"), (try brin("21QW01"), "Bestaat al"), (try brin("21QW02"), "Ook nieuw"),
+            ]
             do {
                 _ = try register.importSchools(rows, now: Fixture.now)
                 Issue.record("the import was accepted")
@@ -90,7 +92,12 @@ import Testing
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW00"])
             defer { register.close() }
-            let record = try register.activate("21QW00", "topdossier-eckid", code: "21qw00Zx9Vq3Lm7Tp2Kd8Rw", startDate: "2026-03-12")
+            let record = try register.activate(
+                "21QW00",
+                "topdossier-eckid",
+                code: "21qw00Zx9Vq3Lm7Tp2Kd8Rw",
+                startDate: "2026-03-12"
+            )
             #expect(record.school == "21QW00")
             #expect(record.koppeling == "topdossier-eckid")
             #expect(record.koppelingName == "TOP Dossier – ECKiD")
@@ -113,7 +120,9 @@ import Testing
             try register.activate("21QW00", "topdossier-eckid", code: code)
             try register.setKey("21QW00", code)
             // A refused reuse and a refused key must leave no trace either.
-            expectRefusal(.conflict, [.verificationCodeReused]) { try register.activate("21QW00", "topdossier", code: code) }
+            expectRefusal(.conflict, [.verificationCodeReused]) {
+                try register.activate("21QW00", "topdossier", code: code)
+            }
 
             func expectNoTrace(_ moment: String) throws {
                 let files = try dir.allFileContents()
@@ -154,17 +163,25 @@ import Testing
             try register.activate("21QW00", "topdossier-eckid", code: code)
 
             // Another koppeling of the same school.
-            expectRefusal(.conflict, [.verificationCodeReused]) { try register.activate("21QW00", "topdossier", code: code) }
+            expectRefusal(.conflict, [.verificationCodeReused]) {
+                try register.activate("21QW00", "topdossier", code: code)
+            }
 
             // After deactivation, the same koppeling again.
             try register.deactivate("21QW00", "topdossier-eckid")
-            expectRefusal(.conflict, [.verificationCodeReused]) { try register.activate("21QW00", "topdossier-eckid", code: code) }
+            expectRefusal(.conflict, [.verificationCodeReused]) {
+                try register.activate("21QW00", "topdossier-eckid", code: code)
+            }
 
             // After the school was removed and registered anew.
             _ = try register.removeSchool(try brin("21QW00"))
             _ = try register.addSchool(try brin("21QW00"), name: "Opnieuw", now: Fixture.now)
-            expectRefusal(.conflict, [.verificationCodeReused]) { try register.activate("21QW00", "topdossier-eckid", code: code) }
-            expectRefusal(.conflict, [.verificationCodeReused]) { try register.activate("21QW00", "topdossier", code: code) }
+            expectRefusal(.conflict, [.verificationCodeReused]) {
+                try register.activate("21QW00", "topdossier-eckid", code: code)
+            }
+            expectRefusal(.conflict, [.verificationCodeReused]) {
+                try register.activate("21QW00", "topdossier", code: code)
+            }
             #expect(try register.activations(of: try brin("21QW00")) == [])
             #expect(try register.isCodeUsed(VerificationCode(plainText: code)))
         }
@@ -188,9 +205,13 @@ import Testing
             let register = try dir.openRegister(schools: ["21QW00"])
             defer { register.close() }
             let first = try register.activate("21QW00", "topdossier", code: "21QW00StandaardCode0001")
-            let (ended, stopped) = try register.deactivate(school: try brin("21QW00"), koppeling: "topdossier",
-                                                           reason: "contract opgezegd", by: Fixture.admin,
-                                                           now: "2026-03-10T10:00:00Z")
+            let (ended, stopped) = try register.deactivate(
+                school: try brin("21QW00"),
+                koppeling: "topdossier",
+                reason: "contract opgezegd",
+                by: Fixture.admin,
+                now: "2026-03-10T10:00:00Z"
+            )
             #expect(!stopped)
             #expect(ended.id == first.id && !ended.active)
             #expect(ended.deactivatedAt == "2026-03-10T10:00:00Z")
@@ -210,8 +231,12 @@ import Testing
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW00"])
             defer { register.close() }
-            expectRefusal(.notFound, [.schoolNotFound]) { try register.activate("21QW09", "topdossier", code: "21QW09StandaardCode0001") }
-            expectRefusal(.notFound, [.koppelingNotFound]) { try register.activate("21QW00", "bestaat-niet", code: "21QW00StandaardCode0001") }
+            expectRefusal(.notFound, [.schoolNotFound]) {
+                try register.activate("21QW09", "topdossier", code: "21QW09StandaardCode0001")
+            }
+            expectRefusal(.notFound, [.koppelingNotFound]) {
+                try register.activate("21QW00", "bestaat-niet", code: "21QW00StandaardCode0001")
+            }
             // Neither refusal used up the code.
             try register.activate("21QW00", "topdossier", code: "21QW00StandaardCode0001")
         }
@@ -220,9 +245,18 @@ import Testing
 
 @Suite struct CatalogTests {
     static func entry(_ id: String, name: String = "Roosterkoppeling", prerequisite: String? = nil) -> CatalogEntry {
-        CatalogEntry(id: id, category: "Roosters", name: name, description: "Lesroosters uitwisselen", supplier: "Rooster BV",
-                     priceCents: 1250, termsText: "Voorwaarden", termsVersion: "1", recommendedPrerequisite: prerequisite,
-                     carriesEckidImport: false)
+        CatalogEntry(
+            id: id,
+            category: "Roosters",
+            name: name,
+            description: "Lesroosters uitwisselen",
+            supplier: "Rooster BV",
+            priceCents: 1250,
+            termsText: "Voorwaarden",
+            termsVersion: "1",
+            recommendedPrerequisite: prerequisite,
+            carriesEckidImport: false
+        )
     }
 
     @Test func loadUpsertsAndKeepsEntriesNotNamed() throws {
@@ -244,7 +278,9 @@ import Testing
 
             // A load naming only a new entry drops nothing.
             _ = try register.loadCatalog([CatalogTests.entry("absenties")])
-            #expect(Set(try register.catalog().map(\.id)) == ["topdossier", "topdossier-eckid", "roosters", "absenties"])
+            #expect(
+                Set(try register.catalog().map(\.id)) == ["topdossier", "topdossier-eckid", "roosters", "absenties"]
+            )
         }
     }
 
@@ -254,7 +290,11 @@ import Testing
             defer { register.close() }
             try register.activate("21QW00", "topdossier-eckid", code: "21QW00EckidCode00000001")
             _ = try register.loadCatalog([CatalogTests.entry("roosters")])
-            #expect(try register.activations(of: try brin("21QW00"), activeOnly: true).map(\.koppeling) == ["topdossier-eckid"])
+            #expect(
+                try register.activations(of: try brin("21QW00"), activeOnly: true).map(\.koppeling) == [
+                    "topdossier-eckid"
+                ]
+            )
             #expect(try register.catalogEntry("topdossier-eckid") != nil)
         }
     }
@@ -269,7 +309,9 @@ import Testing
             let badPrerequisite = CatalogTests.entry("lvs", prerequisite: "bestaat-niet")
             var updateOfShipped = try #require(try register.catalogEntry("topdossier"))
             updateOfShipped.description = "Mag niet blijven staan"
-            let entries = [badId, badPrerequisite, CatalogTests.entry("roosters"), CatalogTests.entry("roosters"), updateOfShipped]
+            let entries = [
+                badId, badPrerequisite, CatalogTests.entry("roosters"), CatalogTests.entry("roosters"), updateOfShipped,
+            ]
 
             do {
                 _ = try register.loadCatalog(entries)
@@ -279,10 +321,18 @@ import Testing
                     Issue.record("expected rules, got \(error)")
                     return
                 }
-                #expect(violations.map(\.field) == ["entries[0].id", "entries[0].name",
-                                                    "entries[1].recommended_prerequisite", "entries[3].id"])
-                #expect(violations.map(\.reason) == [.catalogEntryInvalid, .catalogEntryInvalid,
-                                                     .catalogEntryInvalid, .duplicateInBatch])
+                #expect(
+                    violations.map(\.field) == [
+                        "entries[0].id", "entries[0].name",
+                        "entries[1].recommended_prerequisite", "entries[3].id",
+                    ]
+                )
+                #expect(
+                    violations.map(\.reason) == [
+                        .catalogEntryInvalid, .catalogEntryInvalid,
+                        .catalogEntryInvalid, .duplicateInBatch,
+                    ]
+                )
             }
             #expect(try register.catalog() == before)
             #expect(!register.db.isInTransaction)
@@ -293,7 +343,9 @@ import Testing
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister()
             defer { register.close() }
-            let result = try register.loadCatalog([CatalogTests.entry("plus", prerequisite: "basis"), CatalogTests.entry("basis")])
+            let result = try register.loadCatalog([
+                CatalogTests.entry("plus", prerequisite: "basis"), CatalogTests.entry("basis"),
+            ])
             #expect(result.added == 2 && result.updated == 0)
         }
     }

@@ -2,8 +2,9 @@ import CSQLite
 import Crypto
 import Foundation
 import KoppelingCore
-@testable import KoppelingStorage
 import Testing
+
+@testable import KoppelingStorage
 
 /// The database's check value of the install secret: a secret file that is
 /// missing or not this register's is a refusal to start, never a new secret.
@@ -60,7 +61,10 @@ import Testing
     }
 
     @Test func theMessagesNameTheFileAndTheWayBack() {
-        let missing = StorageOpenError.secretMissing(path: "/var/lib/koppelingd/koppelingd.secret", database: "/var/lib/koppelingd/koppelingd.db")
+        let missing = StorageOpenError.secretMissing(
+            path: "/var/lib/koppelingd/koppelingd.secret",
+            database: "/var/lib/koppelingd/koppelingd.db"
+        )
         #expect(missing.description.contains("/var/lib/koppelingd/koppelingd.secret is missing"))
         #expect(missing.description.contains("docs/install.md"))
         let gone = StorageOpenError.registerMissing(path: "/x/koppelingd.db", leftovers: ["/x/koppelingd.secret"])
@@ -71,13 +75,17 @@ import Testing
         try withTemporaryDirectory { dir in
             try dir.openRegister(schools: ["21QW00"]).close()
             for suffix in ["", "-wal", "-shm"] { unlink(dir.databasePath + suffix) }
-            #expect(openRefusal(dir.databasePath) == .registerMissing(path: dir.databasePath, leftovers: [dir.secretPath]))
+            #expect(
+                openRefusal(dir.databasePath) == .registerMissing(path: dir.databasePath, leftovers: [dir.secretPath])
+            )
             #expect(!FileManager.default.fileExists(atPath: dir.databasePath))
 
             try FileManager.default.removeItem(atPath: dir.secretPath)
             let backups = Register.backupDirectory(forDatabase: dir.databasePath)
             try FileManager.default.createDirectory(atPath: backups, withIntermediateDirectories: false)
-            #expect(FileManager.default.createFile(atPath: backups + "/koppelingd-20261201T000501Z.db", contents: Data()))
+            #expect(
+                FileManager.default.createFile(atPath: backups + "/koppelingd-20261201T000501Z.db", contents: Data())
+            )
             #expect(openRefusal(dir.databasePath) == .registerMissing(path: dir.databasePath, leftovers: [backups]))
             #expect(!FileManager.default.fileExists(atPath: dir.secretPath))
         }
@@ -91,7 +99,9 @@ import Testing
             let secret = try PreviousRelease.make(dir, typedCode: "21qw00Zx9Vq3Lm7Tp2Kd8Rw")
             let register = try Register.open(path: dir.databasePath)
             #expect(register.schemaVersion == Migrator.latestVersion)
-            #expect(try register.db.queryOne("SELECT secret_check FROM install_check") { $0.blob(0) } == secret.checkValue)
+            #expect(
+                try register.db.queryOne("SELECT secret_check FROM install_check") { $0.blob(0) } == secret.checkValue
+            )
             register.close()
             #expect(unlink(dir.secretPath) == 0)
             #expect(openRefusal(dir.databasePath) == .secretMissing(path: dir.secretPath, database: dir.databasePath))
@@ -149,7 +159,9 @@ import Testing
         }
     }
 
-    @Test(arguments: ["21qw00Zx9Vq3Lm7Tp2Kd8Rw", "21Qw00Zx9Vq3Lm7Tp2Kd8Rw", "21qW00Zx9Vq3Lm7Tp2Kd8Rw", "21QW00Zx9Vq3Lm7Tp2Kd8Rw"])
+    @Test(arguments: [
+        "21qw00Zx9Vq3Lm7Tp2Kd8Rw", "21Qw00Zx9Vq3Lm7Tp2Kd8Rw", "21qW00Zx9Vq3Lm7Tp2Kd8Rw", "21QW00Zx9Vq3Lm7Tp2Kd8Rw",
+    ])
     func aCodeOfThePreviousReleaseIsFoundInAnyCase(typed: String) throws {
         try withTemporaryDirectory { dir in
             _ = try PreviousRelease.make(dir, typedCode: typed)
@@ -188,14 +200,19 @@ enum PreviousRelease {
         let typedHash = Array(HMAC<SHA256>.authenticationCode(for: Data(typedCode.utf8), using: key))
         let db = try DatabaseSetup.openWriter(path: dir.databasePath, migrations: Array(Migrator.embedded.prefix(2)))
         defer { db.close() }
-        try db.execute("INSERT INTO school (brin6, name, created_at) VALUES ('21QW00', 'OBS De Test', '2026-03-01T09:00:00Z')")
+        try db.execute(
+            "INSERT INTO school (brin6, name, created_at) VALUES ('21QW00', 'OBS De Test', '2026-03-01T09:00:00Z')"
+        )
         try db.run("INSERT INTO used_code (code_hash, used_at) VALUES (?, '2026-03-01T09:00:00Z')", [.blob(typedHash)])
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO activation (school_brin6, koppeling_id, accepted_by_name, os_user, os_uid, terms_version,
                 start_date, code_hash, code_prefix, code_length, activated_at)
             VALUES ('21QW00', 'topdossier-eckid', 'J. de Vries', 'beheerder', 1001, '2024.1', '2026-03-01', ?, '21QW00', ?,
                     '2026-03-01T09:00:00Z')
-            """, [.blob(typedHash), .integer(Int64(typedCode.count))])
+            """,
+            [.blob(typedHash), .integer(Int64(typedCode.count))]
+        )
         return InstallSecret(key: key)
     }
 

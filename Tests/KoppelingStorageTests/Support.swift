@@ -63,17 +63,36 @@ func day(_ iso: String) -> LocalDate { LocalDate(iso: iso)! }
 extension Register {
     /// Activates through the same input rules the daemon applies.
     @discardableResult
-    func activate(_ school: String, _ koppeling: String, code: String, startDate: String? = nil,
-                  today: LocalDate = Fixture.today, now: String = Fixture.now) throws -> ActivationRecord {
-        let input = ActivationInput(school: school, koppeling: koppeling, name: "J. de Vries", agree: true,
-                                    verificationCode: code, startDate: startDate)
+    func activate(
+        _ school: String,
+        _ koppeling: String,
+        code: String,
+        startDate: String? = nil,
+        today: LocalDate = Fixture.today,
+        now: String = Fixture.now
+    ) throws -> ActivationRecord {
+        let input = ActivationInput(
+            school: school,
+            koppeling: koppeling,
+            name: "J. de Vries",
+            agree: true,
+            verificationCode: code,
+            startDate: startDate
+        )
         let validated = try ActivationRules.validate(input, today: today).get()
         return try activate(validated, by: Fixture.admin, now: now)
     }
 
     @discardableResult
-    func deactivate(_ school: String, _ koppeling: String) throws -> (activation: ActivationRecord, stoppedImport: Bool) {
-        try deactivate(school: try brin(school), koppeling: koppeling, reason: "test", by: Fixture.admin, now: Fixture.now)
+    func deactivate(_ school: String, _ koppeling: String) throws -> (activation: ActivationRecord, stoppedImport: Bool)
+    {
+        try deactivate(
+            school: try brin(school),
+            koppeling: koppeling,
+            reason: "test",
+            by: Fixture.admin,
+            now: Fixture.now
+        )
     }
 
     @discardableResult
@@ -99,8 +118,12 @@ enum RefusalKind { case rules, notFound, conflict }
 
 /// Reasons are compared in order: the protocol reports every failing rule,
 /// so a missing or extra one is a regression.
-func expectRefusal<T>(_ kind: RefusalKind, _ reasons: [Reason], sourceLocation: SourceLocation = #_sourceLocation,
-                      _ body: () throws -> T) {
+func expectRefusal<T>(
+    _ kind: RefusalKind,
+    _ reasons: [Reason],
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () throws -> T
+) {
     do {
         let value = try body()
         Issue.record("expected a refusal \(kind) \(reasons), got \(value)", sourceLocation: sourceLocation)

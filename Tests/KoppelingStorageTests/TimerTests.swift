@@ -25,9 +25,14 @@ private let eckidCode = "21QW00Zx9Vq3Lm7Tp2Kd8Rw"
             #expect(try register.pass(.scheduled, Fixture.today)?.enabled == 0)
             #expect(try register.eckidImport("21QW00")?.state == .pending)
 
-            let run = try #require(try register.runEnablingPass(kind: .scheduled, today: Fixture.tomorrow,
-                                                                startedAt: "2026-03-10T23:05:00Z",
-                                                                now: { "2026-03-10T23:05:01Z" }))
+            let run = try #require(
+                try register.runEnablingPass(
+                    kind: .scheduled,
+                    today: Fixture.tomorrow,
+                    startedAt: "2026-03-10T23:05:00Z",
+                    now: { "2026-03-10T23:05:01Z" }
+                )
+            )
             #expect(run.kind == .scheduled && run.localDay == "2026-03-11")
             #expect(run.enabled == 1 && run.stopped == 0)
             #expect(run.startedAt == "2026-03-10T23:05:00Z" && run.finishedAt == "2026-03-10T23:05:01Z")
@@ -119,7 +124,10 @@ private let eckidCode = "21QW00Zx9Vq3Lm7Tp2Kd8Rw"
             defer { register.close() }
             // Only a pass can repair an activation ended without its import
             // (e.g. by a database restored by hand).
-            try register.db.run("UPDATE activation SET deactivated_at = ? WHERE school_brin6 = '21QW00'", [.text(Fixture.now)])
+            try register.db.run(
+                "UPDATE activation SET deactivated_at = ? WHERE school_brin6 = '21QW00'",
+                [.text(Fixture.now)]
+            )
             let run = try #require(try register.pass(.scheduled, Fixture.tomorrow))
             #expect(run.enabled == 0 && run.stopped == 1)
             #expect(run.stoppedDetail == "activation_ended: 21QW00")

@@ -1,8 +1,9 @@
 import Benchmark
-@testable import KoppelingDaemon
 import KoppelingProtocol
 import NIOCore
 import NIOEmbedded
+
+@testable import KoppelingDaemon
 
 /// The daemon's `LineDecoder` splitting what a client sent in one read.
 enum LineDecodingBenchmarks {
@@ -13,7 +14,9 @@ enum LineDecodingBenchmarks {
         // long-lived channel as the pipeline would see one read, and the 64
         // lines taken out again.
         Benchmark("LineDecoder: 64 request lines in one buffer") { benchmark in
-            let channel = EmbeddedChannel(handler: ByteToMessageHandler(LineDecoder(maxLength: ProtocolInfo.maxLineBytes)))
+            let channel = EmbeddedChannel(
+                handler: ByteToMessageHandler(LineDecoder(maxLength: ProtocolInfo.maxLineBytes))
+            )
             var input = channel.allocator.buffer(capacity: 8192)
             for i in 0..<linesPerBuffer { input.writeString(Requests.mix[i % Requests.mix.count] + "\n") }
 

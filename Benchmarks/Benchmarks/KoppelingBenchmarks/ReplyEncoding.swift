@@ -1,7 +1,8 @@
 import Benchmark
 import KoppelingCore
-@testable import KoppelingDaemon
 import KoppelingProtocol
+
+@testable import KoppelingDaemon
 
 /// `ReplyEncoding`: a result or an error to the reply line's bytes.
 enum ReplyEncodingBenchmarks {
@@ -39,49 +40,104 @@ enum Fixtures {
     static let school = School(brin6: "21QW00", name: "OBS De Regenboog", createdAt: "2026-11-29T06:01:11Z")
 
     static let activation = ActivationRecord(
-        id: 1, school: "21QW00", koppeling: "topdossier-eckid", koppelingName: "TOP Dossier – ECKiD",
-        acceptedByName: "J. de Vries", user: "root", uid: 0, termsVersion: "2024.1", startDate: "2026-11-29",
-        verificationCode: "21QW00… (22 tekens)", activatedAt: "2026-11-29T06:01:11Z", active: true,
-        deactivatedAt: nil, deactivatedBy: nil, deactivationReason: nil)
+        id: 1,
+        school: "21QW00",
+        koppeling: "topdossier-eckid",
+        koppelingName: "TOP Dossier – ECKiD",
+        acceptedByName: "J. de Vries",
+        user: "root",
+        uid: 0,
+        termsVersion: "2024.1",
+        startDate: "2026-11-29",
+        verificationCode: "21QW00… (22 tekens)",
+        activatedAt: "2026-11-29T06:01:11Z",
+        active: true,
+        deactivatedAt: nil,
+        deactivatedBy: nil,
+        deactivationReason: nil
+    )
 
     static let schoolGet = SchoolDetailResult(
-        school: school, activations: [activation],
+        school: school,
+        activations: [activation],
         eckidImport: EckidImportRecord(
-            school: "21QW00", state: .pending, activeFrom: "2026-11-30", keySetAt: "2026-11-29T06:01:11Z",
-            keySetBy: "root", activatedAt: nil, disabledAt: nil, disabledBy: nil, disabledReason: nil))
+            school: "21QW00",
+            state: .pending,
+            activeFrom: "2026-11-30",
+            keySetAt: "2026-11-29T06:01:11Z",
+            keySetBy: "root",
+            activatedAt: nil,
+            disabledAt: nil,
+            disabledBy: nil,
+            disabledReason: nil
+        )
+    )
 
     static let overview = OverviewResult(
         school: school,
         available: [
-            .init(category: "Bibliotheek", koppelingen: [
-                .init(id: "bibliotheek-op-school", name: "Bibliotheek op school",
-                      description: "Leerlinggegevens voor het uitlenen van boeken in de schoolbibliotheek",
-                      price: "€ 12,50", activated: false),
-            ]),
-            .init(category: "UWLR Leerlinggegevens", koppelingen: [
-                .init(id: "topdossier", name: "TOP dossier",
-                      description: "UWLR koppeling voor het uitwisselen van leerlinggegevens met TOP dossier",
-                      price: "n.v.t.", activated: false),
-                .init(id: "topdossier-eckid", name: "TOP Dossier – ECKiD",
-                      description: "UWLR koppeling waarin het leerlingnummer & ECK-Id meegeleverd wordt",
-                      price: "n.v.t.", activated: true),
-            ]),
+            .init(
+                category: "Bibliotheek",
+                koppelingen: [
+                    .init(
+                        id: "bibliotheek-op-school",
+                        name: "Bibliotheek op school",
+                        description: "Leerlinggegevens voor het uitlenen van boeken in de schoolbibliotheek",
+                        price: "€ 12,50",
+                        activated: false
+                    )
+                ]
+            ),
+            .init(
+                category: "UWLR Leerlinggegevens",
+                koppelingen: [
+                    .init(
+                        id: "topdossier",
+                        name: "TOP dossier",
+                        description: "UWLR koppeling voor het uitwisselen van leerlinggegevens met TOP dossier",
+                        price: "n.v.t.",
+                        activated: false
+                    ),
+                    .init(
+                        id: "topdossier-eckid",
+                        name: "TOP Dossier – ECKiD",
+                        description: "UWLR koppeling waarin het leerlingnummer & ECK-Id meegeleverd wordt",
+                        price: "n.v.t.",
+                        activated: true
+                    ),
+                ]
+            ),
         ],
-        activated: [activation])
+        activated: [activation]
+    )
 
-    static let notFound = RPCError(.notFound(Violation(
-        field: "brin6", reason: .schoolNotFound, message: "School 21QW00 is niet geregistreerd.")))
+    static let notFound = RPCError(
+        .notFound(
+            Violation(
+                field: "brin6",
+                reason: .schoolNotFound,
+                message: "School 21QW00 is niet geregistreerd."
+            )
+        )
+    )
 
     /// The `-32700` reply to a line that is not JSON (the message as the
     /// daemon writes it).
-    static let parseError = RPCError(code: RPCErrorCode.parseError, reason: .parseError,
-                                     message: "De regel is geen geldige JSON (UTF-8, één object per regel).")
+    static let parseError = RPCError(
+        code: RPCErrorCode.parseError,
+        reason: .parseError,
+        message: "De regel is geen geldige JSON (UTF-8, één object per regel)."
+    )
 
     /// The refusal of the badly filled-in activation dialog (all six rules
     /// broken), as the rules produce it.
     static let sixViolations: RPCError = {
-        guard case .failure(let error) = ActivationRules.validate(ValidationBenchmarks.invalidActivation,
-                                                                  today: ValidationBenchmarks.today) else {
+        guard
+            case .failure(let error) = ActivationRules.validate(
+                ValidationBenchmarks.invalidActivation,
+                today: ValidationBenchmarks.today
+            )
+        else {
             fatalError("the invalid activation passed the rules")
         }
         return RPCError(error)

@@ -1,12 +1,15 @@
 import Benchmark
 import Foundation
+
 @testable import KoppelingDaemon
 
 /// `Dispatcher.parse`: one request line to a routed, decoded call.
 enum RequestParsingBenchmarks {
     static func register() {
-        for (method, line) in [("hello", Requests.hello), ("school.get", Requests.schoolGet),
-                               ("koppeling.activate", Requests.activate)] {
+        for (method, line) in [
+            ("hello", Requests.hello), ("school.get", Requests.schoolGet),
+            ("koppeling.activate", Requests.activate),
+        ] {
             let data = Data(line.utf8)
             Benchmark("Dispatcher.parse: \(method)") { benchmark in
                 for _ in benchmark.scaledIterations {

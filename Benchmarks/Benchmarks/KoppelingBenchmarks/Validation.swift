@@ -10,12 +10,22 @@ enum ValidationBenchmarks {
     }()
 
     static let validActivation = ActivationInput(
-        school: "21QW00", koppeling: "topdossier-eckid", name: "J. de Vries", agree: true,
-        verificationCode: "21qw00yF67BfewMKku23Gh", startDate: nil)
+        school: "21QW00",
+        koppeling: "topdossier-eckid",
+        name: "J. de Vries",
+        agree: true,
+        verificationCode: "21qw00yF67BfewMKku23Gh",
+        startDate: nil
+    )
     /// docs/protocol.md's badly filled-in dialog: six rules broken.
     static let invalidActivation = ActivationInput(
-        school: "21QW00", koppeling: "topdossier-eckid", name: " ", agree: false,
-        verificationCode: "21QW01-kort", startDate: "2020-01-01")
+        school: "21QW00",
+        koppeling: "topdossier-eckid",
+        name: " ",
+        agree: false,
+        verificationCode: "21QW01-kort",
+        startDate: "2020-01-01"
+    )
 
     static func register() {
         Benchmark("Brin6.parse") { benchmark in

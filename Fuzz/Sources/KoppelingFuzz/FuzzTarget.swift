@@ -1,9 +1,10 @@
 import Foundation
 import KoppelingCore
-@testable import KoppelingDaemon
 import KoppelingProtocol
 import NIOCore
 import NIOEmbedded
+
+@testable import KoppelingDaemon
 
 /// libFuzzer's entry point: one input is a chunk of the byte stream a
 /// client could send. It goes through the daemon's `LineDecoder` (in an
@@ -112,10 +113,12 @@ enum LineSplitting {
         }
         let want = expected(bytes, maxLength: maxLength)
         if lines != want.lines || sawTooLong != want.tooLong {
-            fatalError("""
+            fatalError(
+                """
                 decoder disagrees with the model (max \(maxLength), \(chunking)): \
                 got \(lines.count) lines, tooLong \(sawTooLong); want \(want.lines.count) lines, tooLong \(want.tooLong)
-                """)
+                """
+            )
         }
         return lines
     }
@@ -152,20 +155,30 @@ enum Parsing {
         case .call(let id, let route, let call):
             // JSONSerialization reads every value: what it refuses but the
             // grammar allows can only be a number out of Double's range.
-            if (try? JSONSerialization.jsonObject(with: line, options: [.fragmentsAllowed])) == nil, !Grammar.hasHugeNumber(bytes) {
+            if (try? JSONSerialization.jsonObject(with: line, options: [.fragmentsAllowed])) == nil,
+                !Grammar.hasHugeNumber(bytes)
+            {
                 fatalError("JSONSerialization refuses a line accepted as a call to \(route.method.rawValue)")
             }
             // The id must survive the trip to a reply (as the dispatcher
             // writes it when the call is refused later).
             if case .string(let s)? = id, s.utf8.count > 64 {
-                checkReply(ReplyEncoding.failure(id: .string(s), error: RPCError(.notFound(Violation(field: "brin6", reason: .schoolNotFound, message: "x")))), line: line)
+                checkReply(
+                    ReplyEncoding.failure(
+                        id: .string(s),
+                        error: RPCError(.notFound(Violation(field: "brin6", reason: .schoolNotFound, message: "x")))
+                    ),
+                    line: line
+                )
             }
             _ = call.subject
         }
     }
 
     static func code(of reply: Data) -> Int? {
-        ((try? JSONSerialization.jsonObject(with: reply)) as? [String: Any]).flatMap { ($0["error"] as? [String: Any])?["code"] as? Int }
+        ((try? JSONSerialization.jsonObject(with: reply)) as? [String: Any]).flatMap {
+            ($0["error"] as? [String: Any])?["code"] as? Int
+        }
     }
 
     /// A reply must be a JSON-RPC 2.0 error object with an integer code.
@@ -177,9 +190,12 @@ enum Parsing {
         }
         guard object["jsonrpc"] as? String == "2.0" else { fatalError("reply without jsonrpc 2.0") }
         guard object.keys.contains("id") else { fatalError("reply without id") }
-        guard let error = object["error"] as? [String: Any], object["result"] == nil else { fatalError("parse reply is not an error") }
+        guard let error = object["error"] as? [String: Any], object["result"] == nil else {
+            fatalError("parse reply is not an error")
+        }
         guard let code = error["code"] as? Int,
-              [-32700, -32600, -32601, -32602, -32603, -32001, -32002, -32003, -32004, -32005].contains(code) else {
+            [-32700, -32600, -32601, -32602, -32603, -32001, -32002, -32003, -32004, -32005].contains(code)
+        else {
             fatalError("reply with a bad code: \(String(describing: error["code"]))")
         }
         guard error["message"] is String else { fatalError("reply without message") }
@@ -199,7 +215,12 @@ struct Grammar {
     static func isJSON(_ bytes: [UInt8]) -> Bool? {
         var g = Grammar(b: bytes)
         g.ws()
-        let ok = g.value() && { g.ws(); return g.i == bytes.count }()
+        let ok =
+            g.value()
+            && {
+                g.ws()
+                return g.i == bytes.count
+            }()
         return g.tooDeep ? nil : ok
     }
 
@@ -232,7 +253,10 @@ struct Grammar {
     mutating func container(close: Character, member: Bool) -> Bool {
         depth += 1
         defer { depth -= 1 }
-        if depth > 2000 { tooDeep = true; return false }
+        if depth > 2000 {
+            tooDeep = true
+            return false
+        }
         i += 1
         ws()
         if eat(close) { return true }
@@ -268,9 +292,13 @@ struct Grammar {
                 i += 1
                 if e == UInt8(ascii: "u") {
                     guard i + 4 <= b.count, let v = UInt16(String(decoding: b[i..<(i + 4)], as: UTF8.self), radix: 16),
-                          b[i..<(i + 4)].allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) }) else { return false }
+                        b[i..<(i + 4)].allSatisfy({
+                            ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66)
+                        })
+                    else { return false }
                     i += 4
-                    let isHigh = (0xD800...0xDBFF).contains(v), isLow = (0xDC00...0xDFFF).contains(v)
+                    let isHigh = (0xD800...0xDBFF).contains(v)
+                    let isLow = (0xDC00...0xDFFF).contains(v)
                     if pendingHigh != isLow { return false }
                     pendingHigh = isHigh
                     continue
@@ -316,7 +344,8 @@ enum Rules {
             collectStrings(json, into: &strings)
         }
         // Also pieces of the raw line, so validators see short inputs.
-        for piece in String(decoding: line, as: UTF8.self).split(whereSeparator: { $0 == "\"" || $0 == "," }).prefix(16) {
+        for piece in String(decoding: line, as: UTF8.self).split(whereSeparator: { $0 == "\"" || $0 == "," }).prefix(16)
+        {
             strings.append(String(piece))
         }
         for s in strings.prefix(32) { checkString(s) }
@@ -325,9 +354,22 @@ enum Rules {
             // for a few combinations of its strings.
             for i in 0..<min(strings.count, 3) {
                 let pick = { (k: Int) in strings[(i + k) % strings.count] }
-                checkActivation(ActivationInput(school: pick(0), koppeling: pick(1), name: pick(2), agree: i % 2 == 0,
-                                                verificationCode: pick(3), startDate: i % 3 == 0 ? nil : pick(4)), thorough: i == 0)
-                checkCatalog(pick, price: line.count % 3 == 0 ? nil : line.count * (i % 2 == 0 ? 1 : -7919), thorough: i == 0)
+                checkActivation(
+                    ActivationInput(
+                        school: pick(0),
+                        koppeling: pick(1),
+                        name: pick(2),
+                        agree: i % 2 == 0,
+                        verificationCode: pick(3),
+                        startDate: i % 3 == 0 ? nil : pick(4)
+                    ),
+                    thorough: i == 0
+                )
+                checkCatalog(
+                    pick,
+                    price: line.count % 3 == 0 ? nil : line.count * (i % 2 == 0 ? 1 : -7919),
+                    thorough: i == 0
+                )
             }
         }
         checkDecodedParams(Data(line))
@@ -339,7 +381,10 @@ enum Rules {
         case let s as String: out.append(s)
         case let a as [Any]: for v in a { collectStrings(v, into: &out) }
         case let o as [String: Any]:
-            for (k, v) in o { out.append(k); collectStrings(v, into: &out) }
+            for (k, v) in o {
+                out.append(k)
+                collectStrings(v, into: &out)
+            }
         default: break
         }
     }
@@ -348,8 +393,10 @@ enum Rules {
         switch Brin6.parse(s) {
         case .success(let b):
             let u = Array(b.value.utf8)
-            guard u.count == 6, u[0...1].allSatisfy({ (0x30...0x39).contains($0) }), u[2...3].allSatisfy({ (0x41...0x5A).contains($0) }),
-                  u[4...5].allSatisfy({ (0x30...0x39).contains($0) }) else { fatalError("Brin6 accepted a malformed value") }
+            guard u.count == 6, u[0...1].allSatisfy({ (0x30...0x39).contains($0) }),
+                u[2...3].allSatisfy({ (0x41...0x5A).contains($0) }),
+                u[4...5].allSatisfy({ (0x30...0x39).contains($0) })
+            else { fatalError("Brin6 accepted a malformed value") }
             guard Brin6.parse(b.value).successValue == b else { fatalError("Brin6 not idempotent") }
             checkCode(s, for: b)
         case .failure(let v):
@@ -357,11 +404,14 @@ enum Rules {
         }
         checkCode(s, for: school)
 
-        for (rule, max) in [(TextRules.schoolName as (String, String) -> Result<String, Violation>, TextRules.schoolNameMaxLength),
-                            (TextRules.personName, TextRules.personNameMaxLength)] {
+        for (rule, max) in [
+            (TextRules.schoolName as (String, String) -> Result<String, Violation>, TextRules.schoolNameMaxLength),
+            (TextRules.personName, TextRules.personNameMaxLength),
+        ] {
             if case .success(let name) = rule(s, "name") {
                 guard !name.isEmpty, name.unicodeScalars.count <= max, name.trimmingWhitespace() == name,
-                      !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                    !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+                else {
                     fatalError("a name rule accepted a bad name")
                 }
             }
@@ -375,7 +425,9 @@ enum Rules {
         if let date = Instant.parse(s) {
             let u = Array(s.utf8)
             if u.count == 20, !(u[17] == 0x36 && u[18] == 0x30) {
-                guard Instant.rfc3339(date) == s else { fatalError("Instant round trip: \(s) -> \(Instant.rfc3339(date))") }
+                guard Instant.rfc3339(date) == s else {
+                    fatalError("Instant round trip: \(s) -> \(Instant.rfc3339(date))")
+                }
             } else if u.count == 10 {
                 guard Instant.rfc3339(date) == s + "T00:00:00Z" else { fatalError("Instant date round trip") }
             } else if u.count != 20 {
@@ -387,7 +439,8 @@ enum Rules {
         }
         if CatalogRules.isSlug(s) {
             guard (2...64).contains(s.utf8.count), !s.containsBytes(of: "--"),
-                  s.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2D }) else {
+                s.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2D })
+            else {
                 fatalError("isSlug accepted \(s.debugDescription)")
             }
         }
@@ -398,13 +451,16 @@ enum Rules {
         case .success(let code):
             let u = Array(s.utf8)
             guard (VerificationCode.minLength...VerificationCode.maxLength).contains(u.count),
-                  u.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }),
-                  String(decoding: u.prefix(6), as: UTF8.self).uppercased() == school.value else {
+                u.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+                ),
+                String(decoding: u.prefix(6), as: UTF8.self).uppercased() == school.value
+            else {
                 fatalError("VerificationCode accepted a bad code")
             }
             // The secret never shows in its descriptions.
             if code.description.containsBytes(of: s) || code.debugDescription.containsBytes(of: s)
-                || String(reflecting: code).containsBytes(of: s) {
+                || String(reflecting: code).containsBytes(of: s)
+            {
                 fatalError("a verification code printed its plain text")
             }
         case .failure(let e):
@@ -423,14 +479,16 @@ enum Rules {
                 dump(i, to: &dumped)
                 return [i.description, i.debugDescription, String(reflecting: i), "\(i)", dumped]
             }
-            for (leaky, clean) in zip(renderings(input), renderings(other)) where leaky.containsBytes(of: code) && !clean.containsBytes(of: code) {
+            for (leaky, clean) in zip(renderings(input), renderings(other))
+            where leaky.containsBytes(of: code) && !clean.containsBytes(of: code) {
                 fatalError("ActivationInput printed its verification code")
             }
         }
         switch ActivationRules.validate(input, today: today) {
         case .success(let v):
             guard Brin6.parse(input.school).successValue == v.school, !v.koppeling.isEmpty, input.agree,
-                  v.startDate >= today, v.code.plainText == code else { fatalError("ActivationRules accepted a bad input") }
+                v.startDate >= today, v.code.plainText == code
+            else { fatalError("ActivationRules accepted a bad input") }
         case .failure(let e):
             guard !e.violations.isEmpty, e.violations.allSatisfy({ !$0.field.isEmpty && !$0.message.isEmpty }) else {
                 fatalError("ActivationRules failure without violations")
@@ -443,12 +501,23 @@ enum Rules {
     }
 
     static func checkCatalog(_ pick: (Int) -> String, price: Int?, thorough: Bool) {
-        let entry = CatalogEntry(id: pick(0), category: pick(1), name: pick(2), description: pick(3), supplier: pick(4),
-                                 priceCents: price, termsText: pick(5), termsVersion: pick(6),
-                                 recommendedPrerequisite: pick(7).count % 2 == 0 ? pick(7) : nil, carriesEckidImport: price == nil)
+        let entry = CatalogEntry(
+            id: pick(0),
+            category: pick(1),
+            name: pick(2),
+            description: pick(3),
+            supplier: pick(4),
+            priceCents: price,
+            termsText: pick(5),
+            termsVersion: pick(6),
+            recommendedPrerequisite: pick(7).count % 2 == 0 ? pick(7) : nil,
+            carriesEckidImport: price == nil
+        )
         let violations = CatalogRules.validate(entry, field: "entries[0]", knownIds: [pick(8), "topdossier"])
         if violations.isEmpty, !CatalogRules.isSlug(entry.id) { fatalError("catalog entry with a bad id accepted") }
-        guard violations.allSatisfy({ $0.field.hasPrefix("entries[0].") }) else { fatalError("catalog violation field") }
+        guard violations.allSatisfy({ $0.field.hasPrefix("entries[0].") }) else {
+            fatalError("catalog violation field")
+        }
         _ = entry.priceText
         guard thorough else { return }
         guard (try? JSONEncoder().encode(entry)) != nil else { fatalError("catalog entry does not encode") }
@@ -456,13 +525,18 @@ enum Rules {
 
     /// The typed params of every method, when the line decodes as them.
     static func checkDecodedParams(_ line: Data) {
-        func decode<P: Decodable>(_ type: P.Type) -> P? { (try? JSONDecoder().decode(ParamsOf<P>.self, from: line))?.params }
+        func decode<P: Decodable>(_ type: P.Type) -> P? {
+            (try? JSONDecoder().decode(ParamsOf<P>.self, from: line))?.params
+        }
         if let p = decode(SchoolAddParams.self) {
             checkString(p.brin6)
             _ = TextRules.schoolName(p.name)
         }
         if let p = decode(SchoolImportParams.self) {
-            for row in p.schools.prefix(64) { checkString(row.brin6); _ = TextRules.schoolName(row.name) }
+            for row in p.schools.prefix(64) {
+                checkString(row.brin6)
+                _ = TextRules.schoolName(row.name)
+            }
         }
         if let p = decode(CatalogLoadParams.self) {
             let known = Set(p.entries.map(\.id))
@@ -473,15 +547,29 @@ enum Rules {
             }
         }
         if let p = decode(ActivateParams.self) {
-            checkActivation(ActivationInput(school: p.brin6, koppeling: p.koppeling, name: p.name, agree: p.agree,
-                                            verificationCode: p.verificationCode, startDate: p.startDate))
+            checkActivation(
+                ActivationInput(
+                    school: p.brin6,
+                    koppeling: p.koppeling,
+                    name: p.name,
+                    agree: p.agree,
+                    verificationCode: p.verificationCode,
+                    startDate: p.startDate
+                )
+            )
         }
         if let p = decode(AuditListParams.self) {
             if let since = p.since { checkString(since) }
             _ = p.limit.map { (1...10_000).contains($0) }
         }
-        if let p = decode(SetKeyParams.self) { checkString(p.brin6); checkString(p.key) }
-        if let p = decode(DeactivateParams.self) { checkString(p.brin6); checkString(p.koppeling) }
+        if let p = decode(SetKeyParams.self) {
+            checkString(p.brin6)
+            checkString(p.key)
+        }
+        if let p = decode(DeactivateParams.self) {
+            checkString(p.brin6)
+            checkString(p.koppeling)
+        }
     }
 }
 
@@ -503,10 +591,12 @@ extension String {
     /// this target, crash-ef5d547b…, now in Fuzz/corpus/), and for a secret
     /// the bytes are what count.
     func containsBytes(of other: String) -> Bool {
-        let haystack = Array(utf8), needle = Array(other.utf8)
+        let haystack = Array(utf8)
+        let needle = Array(other.utf8)
         guard !needle.isEmpty else { return true }
         guard haystack.count >= needle.count else { return false }
-        for start in 0...(haystack.count - needle.count) where haystack[start..<start + needle.count].elementsEqual(needle) {
+        for start in 0...(haystack.count - needle.count)
+        where haystack[start..<start + needle.count].elementsEqual(needle) {
             return true
         }
         return false

@@ -27,10 +27,15 @@ extension Application {
             let check = try copy.query("PRAGMA integrity_check") { $0.text(0) }
             copy.close()
             guard check == ["ok"] else {
-                throw KoppelingError.unavailable(.storageFailure, message: "De kopie is niet in orde (\(check.first ?? "?")); er is geen back-up gemaakt.")
+                throw KoppelingError.unavailable(
+                    .storageFailure,
+                    message: "De kopie is niet in orde (\(check.first ?? "?")); er is geen back-up gemaakt."
+                )
             }
             try fsyncFile(temporary)
-            guard rename(temporary, final) == 0 else { throw KoppelingError.unavailable(.storageFailure, message: "De back-up kon niet worden opgeslagen.") }
+            guard rename(temporary, final) == 0 else {
+                throw KoppelingError.unavailable(.storageFailure, message: "De back-up kon niet worden opgeslagen.")
+            }
             try fsyncFile(backupDirectory)
         } catch {
             unlink(temporary)
@@ -78,8 +83,12 @@ extension Application {
 
     private func fsyncFile(_ path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw KoppelingError.unavailable(.storageFailure, message: "De back-up kon niet worden weggeschreven.") }
+        guard fd >= 0 else {
+            throw KoppelingError.unavailable(.storageFailure, message: "De back-up kon niet worden weggeschreven.")
+        }
         defer { close(fd) }
-        guard fsync(fd) == 0 else { throw KoppelingError.unavailable(.storageFailure, message: "De back-up kon niet worden weggeschreven.") }
+        guard fsync(fd) == 0 else {
+            throw KoppelingError.unavailable(.storageFailure, message: "De back-up kon niet worden weggeschreven.")
+        }
     }
 }

@@ -8,8 +8,13 @@ extension Application {
         let b = try brin6(p.brin6)
         let outcome = try register.setEckidKey(school: b, key: p.key, today: today, by: caller, now: nowStamp)
         let warnings = outcome.standardKoppelingActive ? [] : [EckidRules.missingStandardKoppelingWarning]
-        return SetKeyResult(state: outcome.record.state, activeFrom: outcome.record.activeFrom, changed: outcome.changed,
-                            warnings: warnings, import: outcome.record)
+        return SetKeyResult(
+            state: outcome.record.state,
+            activeFrom: outcome.record.activeFrom,
+            changed: outcome.changed,
+            warnings: warnings,
+            import: outcome.record
+        )
     }
 
     func eckidStatus(_ p: EckidStatusParams) throws -> EckidStatusResult {
@@ -19,23 +24,37 @@ extension Application {
     }
 
     func disableEckid(_ p: Brin6Params, caller: Caller) throws -> EckidDisableResult {
-        EckidDisableResult(import: try register.disableEckidImport(school: try brin6(p.brin6), by: caller, now: nowStamp))
+        EckidDisableResult(
+            import: try register.disableEckidImport(school: try brin6(p.brin6), by: caller, now: nowStamp)
+        )
     }
 
     func timerStatus() throws -> TimerStatusResult {
         let schedule = config.schedule
         let now = clock.now()
         let next = schedule.nextRun(after: now, lastRunDay: try register.lastScheduledRunDay())
-        return TimerStatusResult(timeZone: zone.identifier, runAt: schedule.runAt.description,
-                                 lastRun: try register.lastTimerRun(), lastScheduledRun: try register.lastTimerRun(kind: .scheduled),
-                                 nextRun: Instant.rfc3339(next), nextRunLocal: localDescription(of: next))
+        return TimerStatusResult(
+            timeZone: zone.identifier,
+            runAt: schedule.runAt.description,
+            lastRun: try register.lastTimerRun(),
+            lastScheduledRun: try register.lastTimerRun(kind: .scheduled),
+            nextRun: Instant.rfc3339(next),
+            nextRunLocal: localDescription(of: next)
+        )
     }
 
     /// `timer.run`: the same enabling pass now, recorded as manual. It never
     /// takes the place of the day's scheduled run.
     func runTimerNow() throws -> TimerRunResult {
         let started = nowStamp
-        guard let run = try register.runEnablingPass(kind: .manual, today: today, startedAt: started, now: { self.nowStamp }) else {
+        guard
+            let run = try register.runEnablingPass(
+                kind: .manual,
+                today: today,
+                startedAt: started,
+                now: { self.nowStamp }
+            )
+        else {
             throw KoppelingError.unavailable(.internalError, message: "De handmatige run is niet uitgevoerd.")
         }
         return TimerRunResult(run: run)
@@ -47,7 +66,12 @@ extension Application {
         let now = clock.now()
         let last = try lastRunDay ?? register.lastScheduledRunDay()
         guard let day = config.schedule.isDue(at: now, lastRunDay: last) else { return nil }
-        return try register.runEnablingPass(kind: .scheduled, today: day, startedAt: Instant.rfc3339(now), now: { self.nowStamp })
+        return try register.runEnablingPass(
+            kind: .scheduled,
+            today: day,
+            startedAt: Instant.rfc3339(now),
+            now: { self.nowStamp }
+        )
     }
 
     /// "2026-11-30 00:05 (Europe/Amsterdam)".

@@ -25,8 +25,11 @@ extension Application {
     func getSchool(_ p: Brin6Params) throws -> SchoolDetailResult {
         let b = try brin6(p.brin6)
         let school = try register.requireSchool(b)
-        return SchoolDetailResult(school: school, activations: try register.activations(of: b),
-                                  eckidImport: try register.eckidImports(school: b).first)
+        return SchoolDetailResult(
+            school: school,
+            activations: try register.activations(of: b),
+            eckidImport: try register.eckidImports(school: b).first
+        )
     }
 
     func removeSchool(_ p: Brin6Params) throws -> SchoolResult {
@@ -39,24 +42,33 @@ extension Application {
         var rows: [(Brin6, String)] = []
         var seen: [Brin6: Int] = [:]
         if p.schools.isEmpty {
-            throw KoppelingError.rules([Violation(field: "schools", reason: .required, message: "De lijst met scholen is leeg.")])
+            throw KoppelingError.rules([
+                Violation(field: "schools", reason: .required, message: "De lijst met scholen is leeg.")
+            ])
         }
         for (i, row) in p.schools.enumerated() {
             let prefix = "schools[\(i)]"
             var brin6: Brin6?
             switch Brin6.parse(row.brin6, field: "\(prefix).brin6") {
             case .success(let b): brin6 = b
-            case .failure(let v): violations.append(Violation(field: v.field, reason: v.reason, message: "Rij \(i + 1): " + v.message))
+            case .failure(let v):
+                violations.append(Violation(field: v.field, reason: v.reason, message: "Rij \(i + 1): " + v.message))
             }
             var name: String?
             switch TextRules.schoolName(row.name, field: "\(prefix).name") {
             case .success(let n): name = n
-            case .failure(let v): violations.append(Violation(field: v.field, reason: v.reason, message: "Rij \(i + 1): " + v.message))
+            case .failure(let v):
+                violations.append(Violation(field: v.field, reason: v.reason, message: "Rij \(i + 1): " + v.message))
             }
             if let b = brin6 {
                 if let first = seen[b] {
-                    violations.append(Violation(field: "\(prefix).brin6", reason: .duplicateInBatch,
-                        message: "Rij \(i + 1): \(b) staat ook al in rij \(first + 1)."))
+                    violations.append(
+                        Violation(
+                            field: "\(prefix).brin6",
+                            reason: .duplicateInBatch,
+                            message: "Rij \(i + 1): \(b) staat ook al in rij \(first + 1)."
+                        )
+                    )
                 } else {
                     seen[b] = i
                 }

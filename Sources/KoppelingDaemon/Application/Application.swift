@@ -1,8 +1,8 @@
 import Foundation
 import KoppelingCore
-import KoppelingTime
 import KoppelingProtocol
 import KoppelingStorage
+import KoppelingTime
 import Logging
 
 /// The register as the protocol sees it: one function per method, on top
@@ -14,8 +14,13 @@ public final class Application: @unchecked Sendable {
     public let startedAt: Date
     let logger: Logger
 
-    public init(register: Register, config: DaemonConfig, clock: any KoppelingClock,
-                logger: Logger = Logger(label: "koppelingd"), startedAt: Date? = nil) {
+    public init(
+        register: Register,
+        config: DaemonConfig,
+        clock: any KoppelingClock,
+        logger: Logger = Logger(label: "koppelingd"),
+        startedAt: Date? = nil
+    ) {
         self.register = register
         self.config = config
         self.clock = clock
@@ -35,19 +40,34 @@ public final class Application: @unchecked Sendable {
     }
 
     func hello() -> HelloResult {
-        HelloResult(daemon: "koppelingd", version: ProtocolInfo.daemonVersion, protocol: ProtocolInfo.version,
-                    methods: Method.allCases.map(\.rawValue))
+        HelloResult(
+            daemon: "koppelingd",
+            version: ProtocolInfo.daemonVersion,
+            protocol: ProtocolInfo.version,
+            methods: Method.allCases.map(\.rawValue)
+        )
     }
 
     func status() throws -> StatusResult {
         let c = try register.counts()
         let now = clock.now()
         return StatusResult(
-            daemon: "koppelingd", version: ProtocolInfo.daemonVersion, startedAt: Instant.rfc3339(startedAt),
-            uptimeSeconds: max(0, Int(now.timeIntervalSince(startedAt))), database: register.path,
-            schemaVersion: register.schemaVersion, timeZone: zone.identifier, today: today.description,
-            counts: .init(schools: c.schools, catalogEntries: c.catalogEntries, activeKoppelingen: c.activeActivations,
-                          pendingImports: c.pendingImports, activeImports: c.activeImports),
-            timer: try timerStatus())
+            daemon: "koppelingd",
+            version: ProtocolInfo.daemonVersion,
+            startedAt: Instant.rfc3339(startedAt),
+            uptimeSeconds: max(0, Int(now.timeIntervalSince(startedAt))),
+            database: register.path,
+            schemaVersion: register.schemaVersion,
+            timeZone: zone.identifier,
+            today: today.description,
+            counts: .init(
+                schools: c.schools,
+                catalogEntries: c.catalogEntries,
+                activeKoppelingen: c.activeActivations,
+                pendingImports: c.pendingImports,
+                activeImports: c.activeImports
+            ),
+            timer: try timerStatus()
+        )
     }
 }

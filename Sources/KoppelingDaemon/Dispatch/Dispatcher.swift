@@ -39,9 +39,16 @@ enum Dispatcher {
         case .invalidMethod:
             return invalidRequest(id: envelope.id ?? .null, "'method' ontbreekt of is geen tekst.")
         case .unknownMethod(let name):
-            return .reply(ReplyEncoding.failure(id: envelope.id ?? .null, error: RPCError(
-                code: RPCErrorCode.methodNotFound, reason: .methodNotFound,
-                message: "Onbekende methode '\(String(name.prefix(60)))'. 'hello' geeft de lijst van methoden.")))
+            return .reply(
+                ReplyEncoding.failure(
+                    id: envelope.id ?? .null,
+                    error: RPCError(
+                        code: RPCErrorCode.methodNotFound,
+                        reason: .methodNotFound,
+                        message: "Onbekende methode '\(String(name.prefix(60)))'. 'hello' geeft de lijst van methoden."
+                    )
+                )
+            )
         case .refused(let route, let error):
             return paramsRefusal(id: envelope.id, route: route, error)
         case .call(let route, let call):
@@ -50,9 +57,14 @@ enum Dispatcher {
     }
 
     /// The same for every line that is not JSON: encoded once.
-    static let parseErrorReply = ReplyEncoding.failure(id: .null, error: RPCError(
-        code: RPCErrorCode.parseError, reason: .parseError,
-        message: "De regel is geen geldige JSON (UTF-8, één object per regel)."))
+    static let parseErrorReply = ReplyEncoding.failure(
+        id: .null,
+        error: RPCError(
+            code: RPCErrorCode.parseError,
+            reason: .parseError,
+            message: "De regel is geen geldige JSON (UTF-8, één object per regel)."
+        )
+    )
 
     /// Valid UTF-8 without raw control characters other than JSON's own
     /// white space: a NUL or an invalid byte is a parse error wherever it is.
@@ -74,15 +86,24 @@ enum Dispatcher {
             }
             // The lead byte fixes the length and the range of the second byte.
             let length: Int
-            var low: UInt8 = 0x80, high: UInt8 = 0xBF
+            var low: UInt8 = 0x80
+            var high: UInt8 = 0xBF
             switch b {
             case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; low = 0xA0
+            case 0xE0:
+                length = 3
+                low = 0xA0
             case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; high = 0x9F
-            case 0xF0: length = 4; low = 0x90
+            case 0xED:
+                length = 3
+                high = 0x9F
+            case 0xF0:
+                length = 4
+                low = 0x90
             case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; high = 0x8F
+            case 0xF4:
+                length = 4
+                high = 0x8F
             default: return false
             }
             guard n - i >= length, raw[i + 1] >= low, raw[i + 1] <= high else { return false }
@@ -93,7 +114,12 @@ enum Dispatcher {
     }
 
     private static func invalidRequest(id: RPCID, _ message: String) -> Parsed {
-        .reply(ReplyEncoding.failure(id: id, error: RPCError(code: RPCErrorCode.invalidRequest, reason: .invalidRequest, message: message)))
+        .reply(
+            ReplyEncoding.failure(
+                id: id,
+                error: RPCError(code: RPCErrorCode.invalidRequest, reason: .invalidRequest, message: message)
+            )
+        )
     }
 
     private static func paramsRefusal(id: RPCID?, route: Route, _ error: KoppelingError) -> Parsed {
@@ -121,25 +147,50 @@ enum Dispatcher {
             // Permission first: someone who may change nothing is told only
             // that, whatever the params.
             let refusal = caller.mayChange ? error : KoppelingError.permissionDenied(method: method.rawValue)
-            audit(app, caller, method.rawValue, .none, outcome: .refused, reasons: [refusal.reason],
-                  detail: refusal.fields.joined(separator: ","))
+            audit(
+                app,
+                caller,
+                method.rawValue,
+                .none,
+                outcome: .refused,
+                reasons: [refusal.reason],
+                detail: refusal.fields.joined(separator: ",")
+            )
             return Outcome(reply: id.map { ReplyEncoding.failure(id: $0, error: RPCError(refusal)) }, succeeded: false)
         case .call(let id, let route, let call):
             let replyID = id ?? .null
             let method = route.method
             guard !method.changesState || caller.mayChange else {
                 let error = KoppelingError.permissionDenied(method: method.rawValue)
-                audit(app, caller, method.rawValue, call.subject, outcome: .refused, reasons: [.permissionDenied], detail: "")
-                return Outcome(reply: id.map { _ in ReplyEncoding.failure(id: replyID, error: RPCError(error)) }, succeeded: false)
+                audit(
+                    app,
+                    caller,
+                    method.rawValue,
+                    call.subject,
+                    outcome: .refused,
+                    reasons: [.permissionDenied],
+                    detail: ""
+                )
+                return Outcome(
+                    reply: id.map { _ in ReplyEncoding.failure(id: replyID, error: RPCError(error)) },
+                    succeeded: false
+                )
             }
             do {
                 let data: Data
                 if method.execution == .write {
                     data = try app.register.db.transaction {
                         let d = try call.run(app, caller, replyID)
-                        try app.register.appendAudit(at: app.nowStamp, caller: caller, method: method.rawValue,
-                                                     school: call.subject.school.map(normalisedSchool),
-                                                     koppeling: call.subject.koppeling, outcome: .ok, reasons: [], detail: "")
+                        try app.register.appendAudit(
+                            at: app.nowStamp,
+                            caller: caller,
+                            method: method.rawValue,
+                            school: call.subject.school.map(normalisedSchool),
+                            koppeling: call.subject.koppeling,
+                            outcome: .ok,
+                            reasons: [],
+                            detail: ""
+                        )
                         return d
                     }
                 } else {
@@ -158,25 +209,49 @@ enum Dispatcher {
                 if method.changesState {
                     let outcome: AuditEntry.Outcome = if case .unavailable = refusal { .error } else { .refused }
                     let write = {
-                        audit(app, caller, method.rawValue, call.subject, outcome: outcome, reasons: refusal.violations.isEmpty ? [refusal.reason] : refusal.violations.map(\.reason),
-                              detail: refusal.fields.joined(separator: ","))
+                        audit(
+                            app,
+                            caller,
+                            method.rawValue,
+                            call.subject,
+                            outcome: outcome,
+                            reasons: refusal.violations.isEmpty ? [refusal.reason] : refusal.violations.map(\.reason),
+                            detail: refusal.fields.joined(separator: ",")
+                        )
                     }
                     // The lock was not to be had for a whole busy timeout:
                     // the audit row gets one try, not a second timeout.
                     if refusal.reason == .databaseBusy { app.register.db.withoutBusyWait(write) } else { write() }
                 }
-                return Outcome(reply: id.map { _ in ReplyEncoding.failure(id: replyID, error: RPCError(refusal)) }, succeeded: false)
+                return Outcome(
+                    reply: id.map { _ in ReplyEncoding.failure(id: replyID, error: RPCError(refusal)) },
+                    succeeded: false
+                )
             }
         }
     }
 
     /// Audit rows of refusals go in a transaction of their own, after the
     /// refused change rolled back. A busy database loses only this row.
-    private static func audit(_ app: Application, _ caller: Caller, _ method: String, _ subject: AuditSubject,
-                              outcome: AuditEntry.Outcome, reasons: [Reason], detail: String) {
-        try? app.register.appendAudit(at: app.nowStamp, caller: caller, method: method,
-                                      school: subject.school.map(normalisedSchool), koppeling: subject.koppeling,
-                                      outcome: outcome, reasons: reasons, detail: detail)
+    private static func audit(
+        _ app: Application,
+        _ caller: Caller,
+        _ method: String,
+        _ subject: AuditSubject,
+        outcome: AuditEntry.Outcome,
+        reasons: [Reason],
+        detail: String
+    ) {
+        try? app.register.appendAudit(
+            at: app.nowStamp,
+            caller: caller,
+            method: method,
+            school: subject.school.map(normalisedSchool),
+            koppeling: subject.koppeling,
+            outcome: outcome,
+            reasons: reasons,
+            detail: detail
+        )
     }
 
     /// The audit names a school as it is stored when the input was valid,
@@ -188,8 +263,10 @@ enum Dispatcher {
 
 extension KoppelingError {
     /// A change that ran but whose transaction SQLite rolled back.
-    static let changeNotSaved = KoppelingError.unavailable(.storageFailure,
-        message: "De wijziging kon niet worden opgeslagen (schijf vol of een schrijffout); er is niets gewijzigd.")
+    static let changeNotSaved = KoppelingError.unavailable(
+        .storageFailure,
+        message: "De wijziging kon niet worden opgeslagen (schijf vol of een schrijffout); er is niets gewijzigd."
+    )
 
     /// Maps storage failures to refusals the caller can act on.
     init(storageError error: any Error) {
@@ -197,11 +274,20 @@ extension KoppelingError {
         case let e as KoppelingError:
             self = e
         case let e as SQLiteError where e.isBusy:
-            self = .unavailable(.databaseBusy, message: "De database is tijdelijk bezet door een ander proces; probeer het zo opnieuw.")
+            self = .unavailable(
+                .databaseBusy,
+                message: "De database is tijdelijk bezet door een ander proces; probeer het zo opnieuw."
+            )
         case let e as SQLiteError where e.isReadOnlyOrFull:
-            self = .unavailable(.storageFailure, message: "De wijziging kon niet worden opgeslagen (schijf vol of alleen-lezen); er is niets gewijzigd.")
+            self = .unavailable(
+                .storageFailure,
+                message: "De wijziging kon niet worden opgeslagen (schijf vol of alleen-lezen); er is niets gewijzigd."
+            )
         default:
-            self = .unavailable(.internalError, message: "Er ging intern iets mis; er is niets gewijzigd. Zie 'journalctl -u koppelingd'.")
+            self = .unavailable(
+                .internalError,
+                message: "Er ging intern iets mis; er is niets gewijzigd. Zie 'journalctl -u koppelingd'."
+            )
         }
     }
 }

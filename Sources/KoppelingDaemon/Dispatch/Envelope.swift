@@ -33,14 +33,28 @@ struct Envelope: Decodable {
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Key.self)
         if c.contains(.id) {
-            if (try? c.decodeNil(forKey: .id)) == true { id = .null }
-            else if let n = try? c.decode(Int64.self, forKey: .id) { id = .number(n) }
-            else if let s = try? c.decode(String.self, forKey: .id) { id = .string(s) }
-            else { return }  // .invalidID
+            if (try? c.decodeNil(forKey: .id)) == true {
+                id = .null
+            } else if let n = try? c.decode(Int64.self, forKey: .id) {
+                id = .number(n)
+            } else if let s = try? c.decode(String.self, forKey: .id) {
+                id = .string(s)
+            } else {
+                return
+            }  // .invalidID
         }
-        guard (try? c.decode(String.self, forKey: .jsonrpc)) == "2.0" else { outcome = .invalidVersion; return }
-        guard let name = try? c.decode(String.self, forKey: .method) else { outcome = .invalidMethod; return }
-        guard let route = Routes.byName[name] else { outcome = .unknownMethod(name); return }
+        guard (try? c.decode(String.self, forKey: .jsonrpc)) == "2.0" else {
+            outcome = .invalidVersion
+            return
+        }
+        guard let name = try? c.decode(String.self, forKey: .method) else {
+            outcome = .invalidMethod
+            return
+        }
+        guard let route = Routes.byName[name] else {
+            outcome = .unknownMethod(name)
+            return
+        }
         do {
             outcome = .call(route, try route.decode(try Envelope.params(c)))
         } catch {
@@ -55,8 +69,11 @@ struct Envelope: Decodable {
         do {
             let decoder = try c.superDecoder(forKey: .params)
             guard let members = try? decoder.container(keyedBy: Key.self) else {
-                throw KoppelingError.invalidParams(.invalidParams,
-                    message: "'params' moet een object zijn met benoemde parameters.", fields: ["params"])
+                throw KoppelingError.invalidParams(
+                    .invalidParams,
+                    message: "'params' moet een object zijn met benoemde parameters.",
+                    fields: ["params"]
+                )
             }
             return (decoder, members.allKeys.map(\.stringValue))
         } catch let error as KoppelingError {

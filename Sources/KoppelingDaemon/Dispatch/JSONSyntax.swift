@@ -66,7 +66,9 @@ enum JSONSyntax {
                         if container == UInt8(ascii: "{"), !memberName() { return false }
                         continue valueLoop
                     }
-                    guard b == (container == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { return false }
+                    guard b == (container == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")) else {
+                        return false
+                    }
                     i += 1
                     open.removeLast()
                 }
@@ -104,13 +106,15 @@ enum JSONSyntax {
                     i += 1
                     switch e {
                     case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
-                         UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                        UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                         continue
                     case UInt8(ascii: "u"):
                         guard let unit = hex4() else { return false }
                         if (0xDC00...0xDFFF).contains(unit) { return false }  // a low surrogate alone
                         if (0xD800...0xDBFF).contains(unit) {
-                            guard bytes.count - i >= 2, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else { return false }
+                            guard bytes.count - i >= 2, bytes[i] == UInt8(ascii: "\\"),
+                                bytes[i + 1] == UInt8(ascii: "u")
+                            else { return false }
                             i += 2
                             guard let low = hex4(), (0xDC00...0xDFFF).contains(low) else { return false }
                         }
@@ -168,6 +172,6 @@ enum JSONSyntax {
     }
 }
 
-private extension UInt8 {
-    var isDigit: Bool { self >= 0x30 && self <= 0x39 }
+extension UInt8 {
+    fileprivate var isDigit: Bool { self >= 0x30 && self <= 0x39 }
 }

@@ -32,9 +32,11 @@ struct Route: Sendable {
         Route(method: method, allowedKeys: P.allowedKeys) { given throws(KoppelingError) in
             let unknown = (given?.keys ?? []).filter { !P.allowedKeys.contains($0) }.sorted()
             if !unknown.isEmpty {
-                throw .invalidParams(.unknownParams,
+                throw .invalidParams(
+                    .unknownParams,
                     message: "Onbekende parameter(s) voor '\(method.rawValue)': \(unknown.joined(separator: ", ")).",
-                    fields: unknown)
+                    fields: unknown
+                )
             }
             let params = try ParamsDecoding.decode(P.self, from: given?.decoder)
             return PreparedCall(subject: subject(params)) { app, caller, id in
@@ -66,7 +68,11 @@ enum ParamsDecoding {
         func path(_ keys: [any CodingKey]) -> String {
             var out = ""
             for key in keys.drop(while: { $0.stringValue == "params" }) {
-                if let i = key.intValue { out += "[\(i)]" } else { out += out.isEmpty ? key.stringValue : ".\(key.stringValue)" }
+                if let i = key.intValue {
+                    out += "[\(i)]"
+                } else {
+                    out += out.isEmpty ? key.stringValue : ".\(key.stringValue)"
+                }
             }
             return out.isEmpty ? "params" : out
         }
@@ -76,10 +82,18 @@ enum ParamsDecoding {
             return .invalidParams(.invalidParams, message: "De parameter '\(field)' ontbreekt.", fields: [field])
         case .typeMismatch(let type, let ctx), .valueNotFound(let type, let ctx):
             let field = path(ctx.codingPath)
-            return .invalidParams(.invalidParams, message: "De parameter '\(field)' heeft het verkeerde type (verwacht: \(typeName(type))).", fields: [field])
+            return .invalidParams(
+                .invalidParams,
+                message: "De parameter '\(field)' heeft het verkeerde type (verwacht: \(typeName(type))).",
+                fields: [field]
+            )
         case .dataCorrupted(let ctx):
             let field = path(ctx.codingPath)
-            return .invalidParams(.invalidParams, message: "De parameter '\(field)' heeft een ongeldige waarde.", fields: [field])
+            return .invalidParams(
+                .invalidParams,
+                message: "De parameter '\(field)' heeft een ongeldige waarde.",
+                fields: [field]
+            )
         @unknown default:
             return .invalidParams(.invalidParams, message: "Ongeldige parameters.", fields: [])
         }

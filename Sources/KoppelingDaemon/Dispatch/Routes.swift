@@ -6,10 +6,14 @@ enum Routes {
     static let all: [Route] = [
         .make(.hello) { (app, _: NoParams, _) in app.hello() },
         .make(.status) { (app, _: NoParams, _) in try app.status() },
-        .make(.schoolAdd, subject: { (p: SchoolAddParams) in .init(school: p.brin6) }) { (app, p, _) in try app.addSchool(p) },
+        .make(.schoolAdd, subject: { (p: SchoolAddParams) in .init(school: p.brin6) }) { (app, p, _) in
+            try app.addSchool(p)
+        },
         .make(.schoolList) { (app, _: NoParams, _) in try app.listSchools() },
         .make(.schoolGet) { (app, p: Brin6Params, _) in try app.getSchool(p) },
-        .make(.schoolRemove, subject: { (p: Brin6Params) in .init(school: p.brin6) }) { (app, p, _) in try app.removeSchool(p) },
+        .make(.schoolRemove, subject: { (p: Brin6Params) in .init(school: p.brin6) }) { (app, p, _) in
+            try app.removeSchool(p)
+        },
         .make(.schoolImport) { (app, p: SchoolImportParams, _) in try app.importSchools(p) },
         .make(.catalogList) { (app, _: NoParams, _) in try app.listCatalog() },
         .make(.catalogGet) { (app, p: CatalogGetParams, _) in try app.getCatalogEntry(p) },
@@ -18,7 +22,10 @@ enum Routes {
         .make(.koppelingActivate, subject: { (p: ActivateParams) in .init(school: p.brin6, koppeling: p.koppeling) }) {
             (app, p, caller) in try app.activate(p, caller: caller)
         },
-        .make(.koppelingDeactivate, subject: { (p: DeactivateParams) in .init(school: p.brin6, koppeling: p.koppeling) }) {
+        .make(
+            .koppelingDeactivate,
+            subject: { (p: DeactivateParams) in .init(school: p.brin6, koppeling: p.koppeling) }
+        ) {
             (app, p, caller) in try app.deactivate(p, caller: caller)
         },
         .make(.eckidSetKey, subject: { (p: SetKeyParams) in .init(school: p.brin6, koppeling: EckidRules.catalogId) }) {

@@ -14,7 +14,8 @@ struct SocketActivation: Sendable {
             unsetenv("LISTEN_FDNAMES")
         }
         guard let pid = env["LISTEN_PID"].flatMap({ Int32($0) }), pid == getpid(),
-              let count = env["LISTEN_FDS"].flatMap({ Int($0) }), count >= 1 else { return nil }
+            let count = env["LISTEN_FDS"].flatMap({ Int($0) }), count >= 1
+        else { return nil }
         let fd = firstFileDescriptor
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         return SocketActivation(fileDescriptor: fd)

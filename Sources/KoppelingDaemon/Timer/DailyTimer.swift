@@ -28,9 +28,12 @@ struct DailyTimer: Sendable {
         do {
             let (run, wait) = try await executor.run(DailyTimer.check)
             if let run {
-                logger.info("daily ECKiD run done", metadata: [
-                    "day": "\(run.localDay)", "enabled": "\(run.enabled)", "stopped": "\(run.stopped)",
-                ])
+                logger.info(
+                    "daily ECKiD run done",
+                    metadata: [
+                        "day": "\(run.localDay)", "enabled": "\(run.enabled)", "stopped": "\(run.stopped)",
+                    ]
+                )
                 await afterRun()
             }
             return wait
@@ -46,7 +49,10 @@ struct DailyTimer: Sendable {
         let last = try app.register.lastScheduledRunDay()
         let run = try app.runScheduledIfDue(lastRunDay: .some(last))
         let now = app.clock.now()
-        let next = app.config.schedule.nextRun(after: now, lastRunDay: run.flatMap { LocalDate(iso: $0.localDay) } ?? last)
+        let next = app.config.schedule.nextRun(
+            after: now,
+            lastRunDay: run.flatMap { LocalDate(iso: $0.localDay) } ?? last
+        )
         return (run, min(maxSleepSeconds, max(0.05, next.timeIntervalSince(now))))
     }
 }

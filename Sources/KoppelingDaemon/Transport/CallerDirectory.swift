@@ -29,13 +29,17 @@ struct SystemDirectory: CallerDirectory {
     func userName(uid: UInt32) -> String? {
         Self.lookup(passwd()) { entry, buffer, size, result in
             getpwuid_r(uid, entry, buffer, size, result)
-        } read: { String(cString: $0.pw_name) }
+        } read: {
+            String(cString: $0.pw_name)
+        }
     }
 
     func groupID(named name: String) -> UInt32? {
         Self.lookup(group()) { entry, buffer, size, result in
             getgrnam_r(name, entry, buffer, size, result)
-        } read: { $0.gr_gid }
+        } read: {
+            $0.gr_gid
+        }
     }
 
     func groupIDs(user: String, primaryGID: UInt32) -> [UInt32] {
@@ -58,8 +62,10 @@ struct SystemDirectory: CallerDirectory {
     /// its strings point into still lives.
     private static func lookup<Entry, T>(
         _ empty: Entry,
-        _ call: (UnsafeMutablePointer<Entry>, UnsafeMutablePointer<CChar>, Int,
-                 UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>) -> Int32,
+        _ call: (
+            UnsafeMutablePointer<Entry>, UnsafeMutablePointer<CChar>, Int,
+            UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>
+        ) -> Int32,
         read: (Entry) -> T
     ) -> T? {
         var size = firstBuffer

@@ -36,8 +36,14 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var closing = false
     private var inputClosed = false
 
-    init(executor: DatabaseExecutor, readers: ReadConnections?, callers: CallerResolver, registry: ConnectionRegistry,
-         maxInFlight: Int, logger: Logger) {
+    init(
+        executor: DatabaseExecutor,
+        readers: ReadConnections?,
+        callers: CallerResolver,
+        registry: ConnectionRegistry,
+        maxInFlight: Int,
+        logger: Logger
+    ) {
         self.executor = executor
         self.readers = readers
         self.callers = callers
@@ -53,15 +59,30 @@ final class ConnectionHandler: ChannelInboundHandler {
             break
         case .full(let first):
             if first {
-                logger.warning("refusing connections: the connection cap is reached (--max-connections)",
-                               metadata: ["max_connections": "\(registry.maxConnections)"])
+                logger.warning(
+                    "refusing connections: the connection cap is reached (--max-connections)",
+                    metadata: ["max_connections": "\(registry.maxConnections)"]
+                )
             }
-            refuse(context, RPCError(code: RPCErrorCode.unavailable, reason: .tooManyConnections,
-                message: "Er zijn al \(registry.maxConnections) verbindingen met koppelingd open, het maximum; de verbinding wordt gesloten. Probeer het zo opnieuw."))
+            refuse(
+                context,
+                RPCError(
+                    code: RPCErrorCode.unavailable,
+                    reason: .tooManyConnections,
+                    message:
+                        "Er zijn al \(registry.maxConnections) verbindingen met koppelingd open, het maximum; de verbinding wordt gesloten. Probeer het zo opnieuw."
+                )
+            )
             return
         case .shuttingDown:
-            refuse(context, RPCError(code: RPCErrorCode.unavailable, reason: .shuttingDown,
-                message: "De daemon stopt; de verbinding wordt gesloten. Probeer het zo opnieuw."))
+            refuse(
+                context,
+                RPCError(
+                    code: RPCErrorCode.unavailable,
+                    reason: .shuttingDown,
+                    message: "De daemon stopt; de verbinding wordt gesloten. Probeer het zo opnieuw."
+                )
+            )
             return
         }
         // Looked up off the loop; this connection's requests wait for it.
@@ -90,7 +111,9 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .tooLong:
             closing = true  // read nothing more; answer it after the lines before it
         case .line(let buffer):
-            if buffer.readableBytesView.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) {
+            if buffer.readableBytesView.allSatisfy({
+                $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r")
+            }) {
                 return  // blank lines are keep-alives, not requests
             }
         }
@@ -113,8 +136,14 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard let caller, let tail else { return }
         switch line {
         case .tooLong:
-            let reply = ReplyEncoding.failure(id: .null, error: RPCError(code: RPCErrorCode.invalidRequest, reason: .lineTooLong,
-                message: "De regel is langer dan \(ProtocolInfo.maxLineBytes) bytes; de verbinding wordt gesloten."))
+            let reply = ReplyEncoding.failure(
+                id: .null,
+                error: RPCError(
+                    code: RPCErrorCode.invalidRequest,
+                    reason: .lineTooLong,
+                    message: "De regel is langer dan \(ProtocolInfo.maxLineBytes) bytes; de verbinding wordt gesloten."
+                )
+            )
             self.tail = tail.assumeIsolated().flatMap { self.write(reply, context: context) }.always { _ in
                 context.close(promise: nil)
             }.nonisolated()
@@ -123,16 +152,22 @@ final class ConnectionHandler: ChannelInboundHandler {
             let reply: EventLoopFuture<Data?>
             if case .reply(let data) = parsed {
                 reply = context.eventLoop.makeSucceededFuture(data)
-            } else if parsed.execution == .read, let reader = readers?.reader(for: context.eventLoop), registry.beginRequest() {
+            } else if parsed.execution == .read, let reader = readers?.reader(for: context.eventLoop),
+                registry.beginRequest()
+            {
                 // Right here on the loop, once the replies before it are
                 // out: a read sees every write this connection made.
                 // One snapshot for all its statements.
                 let registry = self.registry
                 reply = tail.flatMap { caller }.map { caller in
                     do {
-                        return try reader.register.db.snapshot { Dispatcher.execute(parsed, app: reader, caller: caller) }
+                        return try reader.register.db.snapshot {
+                            Dispatcher.execute(parsed, app: reader, caller: caller)
+                        }
                     } catch {
-                        return parsed.id.map { ReplyEncoding.failure(id: $0, error: RPCError(KoppelingError(storageError: error))) }
+                        return parsed.id.map {
+                            ReplyEncoding.failure(id: $0, error: RPCError(KoppelingError(storageError: error)))
+                        }
                     }
                 }.always { _ in registry.endRequest() }
                 // A change sent after this read waits until it has run, or
@@ -146,8 +181,16 @@ final class ConnectionHandler: ChannelInboundHandler {
                     executor.submit(parsed, caller: caller, on: loop)
                 }.always { _ in registry.endRequest() }
             } else {
-                reply = context.eventLoop.makeSucceededFuture(ReplyEncoding.failure(id: parsed.id ?? .null, error: RPCError(
-                    code: RPCErrorCode.unavailable, reason: .shuttingDown, message: "De daemon stopt; probeer het zo opnieuw.")))
+                reply = context.eventLoop.makeSucceededFuture(
+                    ReplyEncoding.failure(
+                        id: parsed.id ?? .null,
+                        error: RPCError(
+                            code: RPCErrorCode.unavailable,
+                            reason: .shuttingDown,
+                            message: "De daemon stopt; probeer het zo opnieuw."
+                        )
+                    )
+                )
             }
             inFlight += 1
             let logger = self.logger

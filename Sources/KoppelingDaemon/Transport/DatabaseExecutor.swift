@@ -114,7 +114,9 @@ final class DatabaseExecutor: @unchecked Sendable {
         let writes = batch.contains { $0.0.execution == .write }
         let app = self.app
         let runAlone = {
-            for (parsed, caller, promise) in batch { promise.succeed(Dispatcher.execute(parsed, app: app, caller: caller)) }
+            for (parsed, caller, promise) in batch {
+                promise.succeed(Dispatcher.execute(parsed, app: app, caller: caller))
+            }
         }
         // A lone request needs no outer transaction: its own is the commit.
         guard writes, batch.count > 1 else { return runAlone() }
@@ -139,7 +141,9 @@ final class DatabaseExecutor: @unchecked Sendable {
                 // their own, never in autocommit behind a failed savepoint.
                 let lost = RPCError(KoppelingError.changeNotSaved)
                 for ((parsed, _, promise), outcome) in zip(batch[...index], replies) {
-                    promise.succeed(outcome.succeeded ? parsed.id.map { ReplyEncoding.failure(id: $0, error: lost) } : outcome.reply)
+                    promise.succeed(
+                        outcome.succeeded ? parsed.id.map { ReplyEncoding.failure(id: $0, error: lost) } : outcome.reply
+                    )
                 }
                 for (parsed, caller, promise) in batch[(index + 1)...] {
                     promise.succeed(Dispatcher.execute(parsed, app: app, caller: caller))

@@ -68,8 +68,10 @@ final class LineDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler 
             arm(context)
             return
         }
-        logger.notice("closing a connection that held a partial line too long",
-                      metadata: ["line_timeout_ms": "\(timeout.nanoseconds / 1_000_000)"])
+        logger.notice(
+            "closing a connection that held a partial line too long",
+            metadata: ["line_timeout_ms": "\(timeout.nanoseconds / 1_000_000)"]
+        )
         context.close(promise: nil)
     }
 }

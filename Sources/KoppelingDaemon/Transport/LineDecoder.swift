@@ -41,7 +41,11 @@ struct LineDecoder: ByteToMessageDecoder {
     }
 
     /// At end of input a last line without `\n` still counts.
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    mutating func decodeLast(
+        context: ChannelHandlerContext,
+        buffer: inout ByteBuffer,
+        seenEOF: Bool
+    ) throws -> DecodingState {
         while try decode(context: context, buffer: &buffer) == .continue {}
         if !overflowed, buffer.readableBytes > 0 {
             let rest = buffer.readSlice(length: buffer.readableBytes)!

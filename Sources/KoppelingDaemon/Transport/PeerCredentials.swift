@@ -78,8 +78,11 @@ struct CallerResolver: Sendable {
     /// is not the test's own user.
     let credentials: @Sendable (any Channel) -> EventLoopFuture<UCred>
 
-    init(policy: AdminPolicy, threadPool: NIOThreadPool,
-         credentials: @escaping @Sendable (any Channel) -> EventLoopFuture<UCred> = PeerCredentials.read) {
+    init(
+        policy: AdminPolicy,
+        threadPool: NIOThreadPool,
+        credentials: @escaping @Sendable (any Channel) -> EventLoopFuture<UCred> = PeerCredentials.read
+    ) {
         self.policy = policy
         self.threadPool = threadPool
         self.credentials = credentials

@@ -16,8 +16,13 @@ final class ReadConnections: Sendable {
         for loop in group.makeIterator() {
             let db = try DatabaseSetup.openReader(path: writer.register.path)
             let register = Register(db: db, secret: writer.register.secret, path: writer.register.path)
-            readers[ObjectIdentifier(loop)] = Application(register: register, config: writer.config, clock: writer.clock,
-                                                          logger: writer.logger, startedAt: writer.startedAt)
+            readers[ObjectIdentifier(loop)] = Application(
+                register: register,
+                config: writer.config,
+                clock: writer.clock,
+                logger: writer.logger,
+                startedAt: writer.startedAt
+            )
         }
         byLoop = NIOLockedValueBox(readers)
     }

@@ -30,8 +30,13 @@ enum SocketServer {
         let ownsPath: Bool
     }
 
-    static func start(group: EventLoopGroup, config: DaemonConfig, activation: SocketActivation?, logger: Logger,
-                      childInitializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>) async throws -> Listener {
+    static func start(
+        group: EventLoopGroup,
+        config: DaemonConfig,
+        activation: SocketActivation?,
+        logger: Logger,
+        childInitializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
+    ) async throws -> Listener {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.allowRemoteHalfClosure, value: true)

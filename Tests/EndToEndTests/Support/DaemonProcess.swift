@@ -11,8 +11,11 @@ final class DaemonProcess: @unchecked Sendable {
     var databasePath: String { directory.path + "/state/koppelingd.db" }
     var stateDirectory: String { directory.path + "/state" }
 
-    init(directory: TemporaryDirectory = TemporaryDirectory(), arguments: [String] = [],
-         environment: [String: String] = [:]) throws {
+    init(
+        directory: TemporaryDirectory = TemporaryDirectory(),
+        arguments: [String] = [],
+        environment: [String: String] = [:]
+    ) throws {
         self.directory = directory
         process.executableURL = BuiltProducts.koppelingd
         process.arguments = ["--database", databasePath, "--socket", socketPath] + arguments
@@ -43,7 +46,9 @@ final class DaemonProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if !process.isRunning { throw DaemonError.exited(status: process.terminationStatus, output: output) }
-            if let c = try? KoppelingConnection(path: socketPath), (try? c.exchange(Data(#"{"jsonrpc":"2.0","id":0,"method":"hello"}"#.utf8))) != nil {
+            if let c = try? KoppelingConnection(path: socketPath),
+                (try? c.exchange(Data(#"{"jsonrpc":"2.0","id":0,"method":"hello"}"#.utf8))) != nil
+            {
                 return
             }
             usleep(20_000)
@@ -97,7 +102,9 @@ struct Ctl {
         env["KOPPELING_SOCKET"] = socketPath
         env.merge(environment) { $1 }
         process.environment = env
-        let out = Pipe(), err = Pipe(), input = Pipe()
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = input
@@ -107,8 +114,11 @@ struct Ctl {
         let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
         let stderrData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-                      stderr: String(decoding: stderrData, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdoutData, as: UTF8.self),
+            stderr: String(decoding: stderrData, as: UTF8.self)
+        )
     }
 }
 

@@ -44,7 +44,8 @@ enum E2E {
 
     /// Every `reason` in `error.data.violations`.
     static func violationReasons(_ reply: [String: Any]) -> [String] {
-        let violations = ((reply["error"] as? [String: Any])?["data"] as? [String: Any])?["violations"] as? [[String: Any]] ?? []
+        let violations =
+            ((reply["error"] as? [String: Any])?["data"] as? [String: Any])?["violations"] as? [[String: Any]] ?? []
         return violations.compactMap { $0["reason"] as? String }
     }
 
