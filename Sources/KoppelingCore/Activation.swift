@@ -56,6 +56,15 @@ public struct ValidatedActivation: Sendable {
 }
 
 public enum ActivationRules {
+    /// The latest start date: the same day two years ahead (29 February
+    /// becomes 28 February). Further out is a typo (`2062` for `2026`), and
+    /// its ECKiD import would wait for years.
+    public static func latestStartDate(today: LocalDate) -> LocalDate {
+        LocalDate(year: today.year + 2, month: today.month, day: today.day)
+            ?? LocalDate(year: today.year + 2, month: today.month, day: today.day - 1)
+            ?? today.adding(days: 730)
+    }
+
     /// Checks every input rule at once and reports all that fail. `today`
     /// is the local date in the daemon's zone.
     public static func validate(
@@ -99,6 +108,15 @@ public enum ActivationRules {
                             field: "start_date",
                             reason: .startDateInPast,
                             message: "De startdatum \(d) ligt in het verleden; kies vandaag (\(today)) of later."
+                        )
+                    )
+                } else if ActivationRules.latestStartDate(today: today) < d {
+                    violations.append(
+                        Violation(
+                            field: "start_date",
+                            reason: .startDateTooFar,
+                            message:
+                                "De startdatum \(d) ligt meer dan twee jaar vooruit; kies uiterlijk \(ActivationRules.latestStartDate(today: today))."
                         )
                     )
                 }

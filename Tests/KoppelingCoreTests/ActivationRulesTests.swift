@@ -130,6 +130,18 @@ struct ActivationRulesTests {
         )
     }
 
+    @Test func startDateAtMostTwoYearsAhead() {
+        let latest = ActivationRules.latestStartDate(today: today)
+        #expect(latest == LocalDate(year: today.year + 2, month: today.month, day: today.day))
+        #expect(violations(input(startDate: latest.description)).isEmpty)
+        let v = violations(input(startDate: latest.adding(days: 1).description))
+        #expect(v.map(\.reason) == [.startDateTooFar])
+        #expect(v.first?.field == "start_date")
+        #expect(violations(input(startDate: "9999-12-31")).map(\.reason) == [.startDateTooFar])
+        // 29 February two years on is 28 February.
+        #expect(ActivationRules.latestStartDate(today: LocalDate(iso: "2028-02-29")!) == LocalDate(iso: "2030-02-28"))
+    }
+
     @Test func agreementIsRequired() {
         let v = violations(input(agree: false))
         #expect(v.map(\.reason) == [.agreementRequired])
@@ -138,7 +150,7 @@ struct ActivationRulesTests {
 
     @Test func nameRules() {
         #expect(violations(input(name: "")).map(\.reason) == [.nameRequired])
-        #expect(violations(input(name: "J.\u{0}de Vries")).map(\.reason) == [.nameRequired])
+        #expect(violations(input(name: "J.\u{0}de Vries")).map(\.reason) == [.nameCharacters])
         #expect(violations(input(name: String(repeating: "x", count: 100))).isEmpty)
         #expect(violations(input(name: String(repeating: "x", count: 101))).map(\.reason) == [.nameTooLong])
     }

@@ -37,7 +37,8 @@ struct TextRulesTests {
         ]
     )
     func schoolNameControlCharacters(raw: String) {
-        #expect(TextRules.schoolName(raw).failureValue?.reason == .schoolNameRequired)
+        // Present, but with a character that may not be there: its own reason.
+        #expect(TextRules.schoolName(raw).failureValue?.reason == .nameCharacters)
     }
 
     @Test func personNameIsTrimmed() {
@@ -60,7 +61,34 @@ struct TextRulesTests {
         arguments: ["Jan\u{0}", "Jan\r\nde Vries", "Jan\u{8}\u{8}\u{8}Piet", "Jan\u{9B}"]
     )
     func personNameControlCharacters(raw: String) {
+        #expect(TextRules.personName(raw).failureValue?.reason == .nameCharacters)
+    }
+
+    @Test(
+        "a name of only invisible characters is missing",
+        arguments: ["\u{200B}", "\u{FEFF}", " \u{200B} \u{FEFF} ", "\u{2060}\u{200D}", "\u{00AD}"]
+    )
+    func invisibleOnlyIsMissing(raw: String) {
+        #expect(TextRules.schoolName(raw).failureValue?.reason == .schoolNameRequired)
         #expect(TextRules.personName(raw).failureValue?.reason == .nameRequired)
+    }
+
+    @Test func invisibleCharactersAreTrimmedAtTheEnds() {
+        #expect(TextRules.schoolName("\u{FEFF}OBS De Regenboog\u{200B} ").successValue == "OBS De Regenboog")
+        // Inside a name a joiner is part of it (emoji sequences, Indic scripts).
+        #expect(TextRules.personName("J\u{200D}an").successValue == "J\u{200D}an")
+    }
+
+    @Test(
+        "bidirectional controls and line separators are refused",
+        arguments: [
+            "OBS \u{202E}eman", "\u{202A}OBS", "OBS\u{202B}", "OBS \u{202C}x", "OBS \u{202D}x", "\u{2066}OBS\u{2069}",
+            "OBS\u{2067}x", "OBS\u{2068}x", "OBS\u{2028}De Regenboog", "OBS\u{2029}x",
+        ]
+    )
+    func layoutControlsAreRefused(raw: String) {
+        #expect(TextRules.schoolName(raw).failureValue?.reason == .nameCharacters)
+        #expect(TextRules.personName(raw).failureValue?.reason == .nameCharacters)
     }
 
     @Test func fieldNameIsTheCallers() {
