@@ -32,6 +32,8 @@ public final class Daemon: Service, Sendable {
 
     public func run() async throws {
         let notifier = Notifier()
+        let hangUp = Daemon.ignoreHangUp(logger: logger)
+        defer { hangUp.cancel() }
         let activation = SocketActivation.fromEnvironment()
         try SocketServer.createDirectory(config.stateDirectory)
         // Before the database is touched: a second daemon on this register
@@ -163,6 +165,19 @@ public final class Daemon: Service, Sendable {
         try? await lookups.shutdownGracefully()
         try? await group.shutdownGracefully()
         logger.info("stopped cleanly")
+    }
+
+    /// SIGHUP (a closed terminal, `systemctl kill -s HUP`) would end the
+    /// daemon at once, with requests in flight. There is no configuration
+    /// to reload: it is logged and the daemon goes on.
+    static func ignoreHangUp(logger: Logger) -> any DispatchSourceSignal {
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP)
+        source.setEventHandler {
+            logger.notice("SIGHUP received: koppelingd has no configuration to reload and keeps running")
+        }
+        source.resume()
+        return source
     }
 
     /// Pings systemd's watchdog only while the event loop and the database

@@ -100,3 +100,23 @@ struct OneDaemonTests {
         #expect(restarted.stop() == 0)
     }
 }
+
+@Suite("Signals")
+struct SignalTests {
+    @Test("SIGHUP is logged and the daemon goes on serving; SIGTERM still stops it cleanly")
+    func hangUpDoesNotStop() throws {
+        let daemon = try DaemonProcess()
+        let added = try daemon.rawCall(#"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Test"}}"#)
+        #expect(added["result"] != nil, "\(added)")
+        #expect(kill(daemon.process.processIdentifier, SIGHUP) == 0)
+        let deadline = Date().addingTimeInterval(5)
+        while !daemon.output.contains("SIGHUP received"), Date() < deadline { usleep(20_000) }
+        #expect(daemon.output.contains("SIGHUP received"), "\(daemon.output)")
+        #expect(daemon.process.isRunning)
+        let list = try daemon.rawCall(#"{"jsonrpc":"2.0","id":2,"method":"school.list"}"#)
+        #expect("\(list)".contains("21QW00"))
+        #expect(daemon.stop() == 0)
+        #expect(daemon.output.contains("stopped cleanly"))
+        #expect(!FileManager.default.fileExists(atPath: daemon.socketPath), "the socket was left behind")
+    }
+}
