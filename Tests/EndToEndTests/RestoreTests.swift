@@ -1,5 +1,6 @@
 import Foundation
 import KoppelingClient
+import KoppelingProtocol
 import Testing
 
 /// `koppelingd restore BACKUP`: the state of the backup's moment comes back,
@@ -146,14 +147,8 @@ final class Listener {
         self.path = path
         unlink(path)
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
+        let address = try #require(UnixSocketAddress(path: path))
+        let bound = address.withSockaddr { bind(fd, $0, $1) }
         try #require(bound == 0 && listen(fd, 4) == 0)
     }
 
