@@ -12,7 +12,7 @@ public struct Brin6: Sendable, Hashable, Comparable, CustomStringConvertible, Co
                 field: field,
                 reason: .brin6Format,
                 message:
-                    "'\(raw.printableExcerpt)' is geen geldig BRIN6-nummer: verwacht 2 cijfers, 2 letters en het 2-cijferige vestigingsnummer, bijvoorbeeld 21QW00."
+                    "'\(raw.masked)' is geen geldig BRIN6-nummer: verwacht 2 cijfers, 2 letters en het 2-cijferige vestigingsnummer, bijvoorbeeld 21QW00."
             )
         )
     }

@@ -97,7 +97,7 @@ public enum CatalogRules {
         if !isSlug(e.id) {
             bad(
                 "id",
-                "Het id '\(e.id.printableExcerpt)' moet bestaan uit kleine letters, cijfers en koppeltekens (2-64 tekens)."
+                "Het id '\(e.id.masked)' moet bestaan uit kleine letters, cijfers en koppeltekens (2-64 tekens)."
             )
         }
         for (f, value, max) in [
@@ -126,7 +126,7 @@ public enum CatalogRules {
             } else if !knownIds.contains(pre) {
                 bad(
                     "recommended_prerequisite",
-                    "De aanbevolen koppeling '\(pre.printableExcerpt)' staat niet in de catalogus."
+                    "De aanbevolen koppeling '\(pre.masked)' staat niet in de catalogus."
                 )
             }
         }

@@ -106,3 +106,14 @@ public struct MaskedCode: Sendable, Equatable, CustomStringConvertible, Codable 
 
     public var description: String { "\(prefix)… (\(length) tekens)" }
 }
+
+extension String {
+    /// What a reply or the audit may repeat of a value that failed
+    /// validation: its first six characters and its length. Administrators
+    /// paste verification codes into the wrong field, and whatever follows
+    /// the BRIN6 prefix of such a value is a secret.
+    public var masked: String {
+        let prefix = String(String.UnicodeScalarView(unicodeScalars.prefix(6))).printableExcerpt
+        return MaskedCode(prefix: prefix, length: unicodeScalars.count).description
+    }
+}

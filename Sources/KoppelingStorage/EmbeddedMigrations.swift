@@ -19,5 +19,9 @@ enum EmbeddedMigrations {
             name: "0003_secret_check.sql",
             sql: String(decoding: PackageResources._003_secret_check_sql, as: UTF8.self)
         ),
+        File(
+            name: "0004_mask_audit.sql",
+            sql: String(decoding: PackageResources._004_mask_audit_sql, as: UTF8.self)
+        ),
     ]
 }

@@ -134,7 +134,7 @@ extension KoppelingError {
             Violation(
                 field: "koppeling",
                 reason: .koppelingNotFound,
-                message: "Koppeling '\(id)' staat niet in de catalogus. Zie 'koppelingctl catalog list'."
+                message: "Koppeling '\(id.masked)' staat niet in de catalogus. Zie 'koppelingctl catalog list'."
             )
         )
     }

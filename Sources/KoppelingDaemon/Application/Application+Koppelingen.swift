@@ -14,7 +14,7 @@ extension Application {
                 Violation(
                     field: "id",
                     reason: .koppelingNotFound,
-                    message: "Koppeling '\(id)' staat niet in de catalogus. Zie 'koppelingctl catalog list'."
+                    message: "Koppeling '\(id.masked)' staat niet in de catalogus. Zie 'koppelingctl catalog list'."
                 )
             )
         }

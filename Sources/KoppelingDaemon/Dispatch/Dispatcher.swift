@@ -247,7 +247,7 @@ enum Dispatcher {
             caller: caller,
             method: method,
             school: subject.school.map(normalisedSchool),
-            koppeling: subject.koppeling,
+            koppeling: subject.koppeling.map { auditedKoppeling($0, app) },
             outcome: outcome,
             reasons: reasons,
             detail: detail
@@ -255,9 +255,15 @@ enum Dispatcher {
     }
 
     /// The audit names a school as it is stored when the input was valid,
-    /// and as typed (shortened) otherwise.
+    /// and masked otherwise (its first six characters and its length).
     static func normalisedSchool(_ raw: String) -> String {
-        (try? Brin6.parse(raw).get().value) ?? String(raw.prefix(20))
+        (try? Brin6.parse(raw).get().value) ?? raw.masked
+    }
+
+    /// A koppeling id as typed when the catalogue knows it, masked
+    /// otherwise: a refused request may carry a code in that field.
+    static func auditedKoppeling(_ raw: String, _ app: Application) -> String {
+        ((try? app.register.catalogEntry(raw)) ?? nil) != nil ? raw : raw.masked
     }
 }
 
