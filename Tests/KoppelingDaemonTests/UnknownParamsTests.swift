@@ -43,3 +43,18 @@ struct UnknownParamsTests {
         #expect(data?["fields"] as? [String] == ["aa", "zz"], "\(reply)")
     }
 }
+
+@Suite("Numbers out of range")
+struct NumberRangeTests {
+    @Test("a 20-digit limit names its field")
+    func hugeLimitNamesItsField() throws {
+        let t = try TestRegister(start: utc("2026-11-29T09:00:00Z"))
+        for number in ["12345678901234567890", "-12345678901234567890", "1e400"] {
+            let reply = t.call(#"{"jsonrpc":"2.0","id":1,"method":"audit.list","params":{"limit":\#(number)}}"#)
+            let error = reply["error"] as? [String: Any]
+            #expect(error?["code"] as? Int == -32602, "\(number) → \(reply)")
+            let data = error?["data"] as? [String: Any]
+            #expect(data?["fields"] as? [String] == ["limit"], "\(number) → \(reply)")
+        }
+    }
+}

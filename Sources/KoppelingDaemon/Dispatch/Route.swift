@@ -60,8 +60,30 @@ enum ParamsDecoding {
         } catch let error as DecodingError {
             throw invalidParams(error)
         } catch {
-            throw .invalidParams(.invalidParams, message: "Ongeldige parameters.", fields: [])
+            // A number too large for its type comes from Foundation's decoder
+            // without the member's name; find the member that holds it.
+            let fields = decoder.map(unrepresentableNumbers) ?? []
+            guard let field = fields.first else {
+                throw .invalidParams(.invalidParams, message: "Ongeldige parameters.", fields: [])
+            }
+            throw .invalidParams(
+                .invalidParams, message: "De parameter '\(field)' is een getal buiten het bereik.", fields: fields)
         }
+    }
+
+    /// The members of `params` holding a number no integer type can hold.
+    static func unrepresentableNumbers(_ decoder: any Decoder) -> [String] {
+        guard let members = try? decoder.container(keyedBy: Envelope.Key.self) else { return [] }
+        return members.allKeys.filter { key in
+            do {
+                _ = try members.decode(Int64.self, forKey: key)
+                return false
+            } catch is DecodingError {
+                return false  // not a number, or one that fits: not this defect
+            } catch {
+                return true
+            }
+        }.map(\.stringValue).sorted()
     }
 
     static func invalidParams(_ error: DecodingError) -> KoppelingError {
