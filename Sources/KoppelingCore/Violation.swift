@@ -48,6 +48,7 @@ public enum Reason: String, Sendable, Codable, CaseIterable {
     case shuttingDown = "shutting_down"
     case tooManyConnections = "too_many_connections"
     case storageFailure = "storage_failure"
+    case storageGone = "storage_gone"
     case internalError = "internal_error"
 }
 

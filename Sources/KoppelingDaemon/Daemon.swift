@@ -136,6 +136,7 @@ public final class Daemon: Service, Sendable {
         let background = Task {
             await withTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { await timer.run() }
+                tasks.addTask { [logger] in await Daemon.watchStorage(app.health, logger: logger) }
                 if let interval = Notifier.watchdogInterval() {
                     tasks.addTask {
                         await Daemon.watchdog(interval: interval, executor: executor, group: group, notifier: notifier)
@@ -165,6 +166,19 @@ public final class Daemon: Service, Sendable {
         try? await lookups.shutdownGracefully()
         try? await group.shutdownGracefully()
         logger.info("stopped cleanly")
+    }
+
+    /// Looks once a second whether the register file is still the one the
+    /// daemon has open.
+    static func watchStorage(_ health: StorageHealth, logger: Logger) async {
+        while !Task.isCancelled {
+            if health.check() {
+                logger.critical(
+                    "the register file was deleted or replaced while koppelingd runs; every change is refused from now on (restore it and restart koppelingd)",
+                    metadata: ["database": "\(health.database)"])
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
     }
 
     /// SIGHUP (a closed terminal, `systemctl kill -s HUP`) would end the

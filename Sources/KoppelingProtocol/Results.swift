@@ -94,6 +94,9 @@ public struct StatusResult: Codable, Sendable {
     public var today: String
     public var counts: Counts
     public var timer: TimerStatusResult
+    /// `ok`, or `gone` once the register file was deleted or replaced under
+    /// the running daemon (changes are then refused with `storage_gone`).
+    public var storage: String
 
     public init(
         daemon: String,
@@ -105,7 +108,8 @@ public struct StatusResult: Codable, Sendable {
         timeZone: String,
         today: String,
         counts: Counts,
-        timer: TimerStatusResult
+        timer: TimerStatusResult,
+        storage: String = "ok"
     ) {
         self.daemon = daemon
         self.version = version
@@ -117,10 +121,11 @@ public struct StatusResult: Codable, Sendable {
         self.today = today
         self.counts = counts
         self.timer = timer
+        self.storage = storage
     }
 
     enum CodingKeys: String, CodingKey {
-        case daemon, version, database, counts, timer, today
+        case daemon, version, database, counts, timer, today, storage
         case startedAt = "started_at"
         case uptimeSeconds = "uptime_seconds"
         case schemaVersion = "schema_version"

@@ -12,6 +12,12 @@ struct StatusCommand: ParsableCommand {
                 ("Daemon", "\(s.daemon) \(s.version)"),
                 ("Actief sinds", "\(s.startedAt) (\(s.uptimeSeconds) s)"),
                 ("Database", "\(s.database) (schemaversie \(s.schemaVersion))"),
+                (
+                    "Opslag",
+                    s.storage == "ok"
+                        ? "in orde"
+                        : "HET REGISTERBESTAND IS VERWIJDERD OF VERVANGEN: wijzigingen worden geweigerd; herstel het en start koppelingd opnieuw"
+                ),
                 ("Tijdzone", "\(s.timeZone), vandaag \(s.today)"),
                 ("Scholen", "\(s.counts.schools)"),
                 ("Catalogus", "\(s.counts.catalogEntries) koppelingen"),

@@ -13,14 +13,25 @@ public final class Application: @unchecked Sendable {
     public let clock: any KoppelingClock
     public let startedAt: Date
     let logger: Logger
+    /// Shared by the writer and every reader of the same register.
+    let health: StorageHealth
 
-    public init(
+    public convenience init(
         register: Register,
         config: DaemonConfig,
         clock: any KoppelingClock,
         logger: Logger = Logger(label: "koppelingd"),
         startedAt: Date? = nil
     ) {
+        self.init(register: register, config: config, clock: clock, logger: logger, startedAt: startedAt,
+                  health: StorageHealth(database: register.path))
+    }
+
+    init(
+        register: Register, config: DaemonConfig, clock: any KoppelingClock, logger: Logger, startedAt: Date?,
+        health: StorageHealth
+    ) {
+        self.health = health
         self.register = register
         self.config = config
         self.clock = clock
@@ -67,7 +78,8 @@ public final class Application: @unchecked Sendable {
                 pendingImports: c.pendingImports,
                 activeImports: c.activeImports
             ),
-            timer: try timerStatus()
+            timer: try timerStatus(),
+            storage: health.isGone ? "gone" : "ok"
         )
     }
 }

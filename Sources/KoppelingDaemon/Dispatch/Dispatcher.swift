@@ -143,6 +143,12 @@ enum Dispatcher {
         switch parsed {
         case .reply(let data):
             return Outcome(reply: data, succeeded: false)
+        case .refusedChange(let id, _, _) where app.health.isGone,
+            .call(let id, _, _) where app.health.isGone && parsed.execution != .read:
+            // Nothing may be written to a file nobody will find again; no
+            // audit row either (it would go there too).
+            return Outcome(reply: id.map { ReplyEncoding.failure(id: $0, error: RPCError(KoppelingError.storageGone)) },
+                           succeeded: false)
         case .refusedChange(let id, let method, let error):
             // Permission first: someone who may change nothing is told only
             // that, whatever the params.
@@ -268,6 +274,12 @@ enum Dispatcher {
 }
 
 extension KoppelingError {
+    static let storageGone = KoppelingError.unavailable(
+        .storageGone,
+        message:
+            "Het registerbestand is verwijderd of vervangen terwijl koppelingd draaide; wijzigingen worden geweigerd. Herstel het register (koppelingd restore) en start koppelingd opnieuw."
+    )
+
     /// A change that ran but whose transaction SQLite rolled back.
     static let changeNotSaved = KoppelingError.unavailable(
         .storageFailure,

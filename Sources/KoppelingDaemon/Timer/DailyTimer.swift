@@ -46,6 +46,8 @@ struct DailyTimer: Sendable {
     /// The database part of a tick, on the database thread: the pass if
     /// due, and the sleep until the next check (never more than a minute).
     static func check(_ app: Application) throws -> (run: TimerRunRecord?, wait: Double) {
+        // The pass is a change: none goes to a register file that is gone.
+        if app.health.isGone { throw KoppelingError.storageGone }
         let last = try app.register.lastScheduledRunDay()
         let run = try app.runScheduledIfDue(lastRunDay: .some(last))
         let now = app.clock.now()

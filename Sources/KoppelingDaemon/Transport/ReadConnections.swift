@@ -21,7 +21,8 @@ final class ReadConnections: Sendable {
                 config: writer.config,
                 clock: writer.clock,
                 logger: writer.logger,
-                startedAt: writer.startedAt
+                startedAt: writer.startedAt,
+                health: writer.health
             )
         }
         byLoop = NIOLockedValueBox(readers)
