@@ -8,32 +8,38 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
-/// The daemon as a service: open the register, listen, tell systemd it is
-/// ready, run the daily timer and the watchdog, and on SIGTERM finish the
-/// requests in flight and close the database.
-public final class Daemon: Service, Sendable {
+/// The daemon: `start` opens the register and the socket; the services it
+/// returns keep it running in one `ServiceGroup` (the socket's tells
+/// systemd it is ready), which stops them in reverse order on SIGTERM.
+public struct Daemon: Sendable {
     let config: DaemonConfig
     let clock: any KoppelingClock
     let logger: Logger
-    /// Called with the socket path once the daemon serves (tests use it).
-    let onReady: @Sendable (String) -> Void
 
-    public init(
-        config: DaemonConfig,
-        clock: any KoppelingClock = SystemClock(),
-        logger: Logger,
-        onReady: @escaping @Sendable (String) -> Void = { _ in }
-    ) {
+    public init(config: DaemonConfig, clock: any KoppelingClock = SystemClock(), logger: Logger) {
         self.config = config
         self.clock = clock
         self.logger = logger
-        self.onReady = onReady
     }
 
-    public func run() async throws {
+    /// Everything the daemon opens, in order; on a failure halfway what was
+    /// opened is closed again (the same teardown a shutdown runs). The
+    /// services, in start order: the register first (it stops last), the
+    /// socket last (it stops first).
+    public func start() async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        let teardown = Teardown()
+        do {
+            return try await open(into: teardown)
+        } catch {
+            await teardown.unwind()
+            throw error
+        }
+    }
+
+    private func open(into teardown: Teardown) async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let notifier = Notifier()
-        let hangUp = Daemon.ignoreHangUp(logger: logger)
-        defer { hangUp.cancel() }
+        // There is nothing to reload: a hang-up must not end the daemon.
+        signal(SIGHUP, SIG_IGN)
         let activation = SocketActivation.fromEnvironment()
         try SocketServer.createDirectory(config.stateDirectory)
         // Before the database is touched: a second daemon on this register
@@ -42,11 +48,12 @@ public final class Daemon: Service, Sendable {
             database: config.databasePath,
             holder: RegisterLock.holder(socket: config.socketPath)
         )
-        defer { lock.release() }
+        teardown.push { lock.release() }
         let register = try Register.open(path: config.databasePath)
         let app = Application(register: register, config: config, clock: clock, logger: logger)
         app.removeUnfinishedBackups()
         let executor = DatabaseExecutor(app: app)
+        teardown.push { await executor.shutdown() }
         let policy = AdminPolicy(adminGroup: config.adminGroup)
         if policy.adminGID == nil {
             logger.warning(
@@ -58,69 +65,43 @@ public final class Daemon: Service, Sendable {
         // threads, not on the event loop.
         let lookups = NIOThreadPool(numberOfThreads: CallerResolver.threads)
         lookups.start()
+        teardown.push { try? await lookups.shutdownGracefully() }
         let callers = CallerResolver(policy: policy, threadPool: lookups)
         let registry = ConnectionRegistry(maxConnections: config.maxConnections)
         // One loop: reads run on it, writes on the database thread; a second
         // loop grew memory (a malloc arena and page cache more) for little gain.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let readers: ReadConnections
-        do { readers = try ReadConnections(group: group, writer: app) } catch {
-            await executor.shutdown()
-            try? await lookups.shutdownGracefully()
-            try? await group.shutdownGracefully()
-            throw error
-        }
-        let listener: SocketServer.Listener
-        do {
-            listener = try await SocketServer.start(
-                group: group,
-                config: config,
-                activation: activation,
-                logger: logger
-            ) {
-                [config, logger] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(IdleStateHandler(readTimeout: .seconds(config.idleTimeoutSeconds)))
-                    try sync.addHandler(
-                        LineDeadlineHandler(timeout: .seconds(config.lineTimeoutSeconds), logger: logger)
+        teardown.push { try? await group.shutdownGracefully() }
+        let readers = try ReadConnections(group: group, writer: app)
+        teardown.push { await readers.close(group: group) }
+        let responder = DaemonResponder(executor: executor, readers: readers)
+        let listener = try await SocketServer.start(
+            group: group,
+            config: config,
+            activation: activation,
+            logger: logger
+        ) { [config, logger] channel in
+            channel.eventLoop.makeCompletedFuture {
+                let sync = channel.pipeline.syncOperations
+                try sync.addHandler(IdleStateHandler(readTimeout: .seconds(config.idleTimeoutSeconds)))
+                try sync.addHandler(LineDeadlineHandler(timeout: .seconds(config.lineTimeoutSeconds), logger: logger))
+                try sync.addHandler(
+                    ByteToMessageHandler(
+                        LineDecoder(maxLength: ProtocolInfo.maxLineBytes),
+                        maximumBufferSize: ProtocolInfo.maxLineBytes + 2
                     )
-                    try sync.addHandler(
-                        ByteToMessageHandler(
-                            LineDecoder(maxLength: ProtocolInfo.maxLineBytes),
-                            maximumBufferSize: ProtocolInfo.maxLineBytes + 2
-                        )
+                )
+                try sync.addHandler(
+                    ConnectionHandler(
+                        responder: responder,
+                        callers: callers,
+                        registry: registry,
+                        maxInFlight: config.maxInFlightPerConnection,
+                        logger: logger
                     )
-                    try sync.addHandler(
-                        ConnectionHandler(
-                            executor: executor,
-                            readers: readers,
-                            callers: callers,
-                            registry: registry,
-                            maxInFlight: config.maxInFlightPerConnection,
-                            logger: logger
-                        )
-                    )
-                }
+                )
             }
-        } catch {
-            await readers.close(group: group)
-            await executor.shutdown()
-            try? await lookups.shutdownGracefully()
-            try? await group.shutdownGracefully()
-            throw error
         }
-        let socketDescription = listener.ownsPath ? config.socketPath : "systemd socket"
-        logger.info(
-            "koppelingd serves",
-            metadata: [
-                "socket": "\(socketDescription)", "database": "\(config.databasePath)",
-                "time_zone": "\(config.schedule.zone)", "run_at": "\(config.schedule.runAt)",
-            ]
-        )
-        notifier.send("READY=1\nSTATUS=Serving on \(socketDescription)\nMAINPID=\(getpid())")
-        onReady(config.socketPath)
-
         let timer = DailyTimer(executor: executor, clock: clock, logger: logger) { [config, logger] in
             guard config.keepBackups > 0 else { return }
             do {
@@ -133,78 +114,19 @@ public final class Daemon: Service, Sendable {
                 logger.error("daily backup failed", metadata: ["error": "\(error)"])
             }
         }
-        let background = Task {
-            await withTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { await timer.run() }
-                tasks.addTask { [logger] in await Daemon.watchStorage(app.health, logger: logger) }
-                if let interval = Notifier.watchdogInterval() {
-                    tasks.addTask {
-                        await Daemon.watchdog(interval: interval, executor: executor, group: group, notifier: notifier)
-                    }
-                }
-            }
+        var services: [any Service] = [
+            RegisterService(teardown: teardown, logger: logger),
+            HangUpService(logger: logger),
+            StorageWatchService(health: app.health, logger: logger),
+            TimerService(timer: timer),
+        ]
+        if let interval = Notifier.watchdogInterval() {
+            services.append(WatchdogService(interval: interval, executor: executor, group: group, notifier: notifier))
         }
-
-        try? await gracefulShutdown()
-
-        logger.info("stopping: finishing requests in flight")
-        notifier.send("STOPPING=1\nSTATUS=Stopping")
-        background.cancel()
-        try? await listener.channel.close()
-        let open = registry.beginShutdown()
-        let deadline = ContinuousClock.now + .seconds(config.shutdownGraceSeconds)
-        while registry.inFlight > 0, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        // Let the last replies reach their sockets before closing them.
-        for channel in open { try? await channel.eventLoop.submit {}.get() }
-        for channel in open { try? await channel.close() }
-        _ = await background.value
-        await readers.close(group: group)
-        await executor.shutdown()
-        if listener.ownsPath { unlink(config.socketPath) }
-        try? await lookups.shutdownGracefully()
-        try? await group.shutdownGracefully()
-        logger.info("stopped cleanly")
-    }
-
-    /// Looks once a second whether the register file is still the one the
-    /// daemon has open.
-    static func watchStorage(_ health: StorageHealth, logger: Logger) async {
-        while !Task.isCancelled {
-            if health.check() {
-                logger.critical(
-                    "the register file was deleted or replaced while koppelingd runs; every change is refused from now on (restore it and restart koppelingd)",
-                    metadata: ["database": "\(health.database)"])
-            }
-            try? await Task.sleep(for: .seconds(1))
-        }
-    }
-
-    /// SIGHUP (a closed terminal, `systemctl kill -s HUP`) would end the
-    /// daemon at once, with requests in flight. There is no configuration
-    /// to reload: it is logged and the daemon goes on.
-    static func ignoreHangUp(logger: Logger) -> any DispatchSourceSignal {
-        signal(SIGHUP, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGHUP)
-        source.setEventHandler {
-            logger.notice("SIGHUP received: koppelingd has no configuration to reload and keeps running")
-        }
-        source.resume()
-        return source
-    }
-
-    /// Pings systemd's watchdog only while the event loop and the database
-    /// both still answer.
-    static func watchdog(interval: Double, executor: DatabaseExecutor, group: EventLoopGroup, notifier: Notifier) async
-    {
-        while !Task.isCancelled {
-            do {
-                try await group.next().submit {}.get()
-                _ = try await executor.run { try $0.register.db.queryOne("SELECT 1") { $0.int(0) } }
-                notifier.send("WATCHDOG=1")
-            } catch {}
-            try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
-        }
+        services.append(
+            SocketService(listener: listener, registry: registry, config: config, notifier: notifier, logger: logger)
+        )
+        // A service that ends by itself (an error) ends the daemon cleanly.
+        return services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) }
     }
 }

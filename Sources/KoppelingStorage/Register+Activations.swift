@@ -65,7 +65,7 @@ extension Register {
     /// Steps 3–4: records the activation with the terms version accepted.
     /// The input rules have passed; this checks those that need state.
     public func activate(_ a: ValidatedActivation, by caller: Caller, now: String) throws -> ActivationRecord {
-        try db.transaction {
+        try inWriteScope {
             _ = try requireSchool(a.school)
             let entry = try requireCatalogEntry(a.koppeling)
             if try activeActivationRow(a.school, a.koppeling) != nil {
@@ -114,7 +114,7 @@ extension Register {
     )
         throws -> (activation: ActivationRecord, stoppedImport: Bool)
     {
-        try db.transaction {
+        try inWriteScope {
             _ = try requireSchool(school)
             let entry = try requireCatalogEntry(koppeling)
             guard let row = try activeActivationRow(school, koppeling) else {

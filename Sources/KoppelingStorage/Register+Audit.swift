@@ -13,6 +13,7 @@ extension Register {
         reasons: [Reason],
         detail: String
     ) throws {
+        requireWriteScope()
         try db.run(
             """
             INSERT INTO audit (at, os_user, os_uid, method, school, koppeling, outcome, reasons, detail)

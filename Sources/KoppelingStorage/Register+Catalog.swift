@@ -45,7 +45,7 @@ extension Register {
     /// Upserts by id, all or nothing. Entries not named are kept: an
     /// active koppeling's entry is never dropped.
     public func loadCatalog(_ entries: [CatalogEntry]) throws -> (added: Int, updated: Int) {
-        try db.transaction {
+        try inWriteScope {
             let existing = Set(try db.query("SELECT id FROM catalog_entry", []) { $0.text(0) })
             let known = existing.union(entries.map(\.id))
             var violations: [Violation] = []

@@ -49,7 +49,7 @@ extension Register {
         by caller: Caller,
         now: String
     ) throws -> KeyOutcome {
-        try db.transaction {
+        try inWriteScope {
             _ = try requireSchool(school)
             guard let activation = try activeActivationRow(school, EckidRules.catalogId) else {
                 throw KoppelingError.rules([
@@ -105,7 +105,7 @@ extension Register {
     }
 
     public func disableEckidImport(school: Brin6, by caller: Caller, now: String) throws -> EckidImportRecord {
-        try db.transaction {
+        try inWriteScope {
             _ = try requireSchool(school)
             guard let current = try eckidImports(school: school).first else {
                 throw KoppelingError.notFound(

@@ -23,7 +23,7 @@ extension Register {
     }
 
     public func addSchool(_ brin6: Brin6, name: String, now: String) throws -> School {
-        try db.transaction {
+        try inWriteScope {
             if try school(brin6) != nil {
                 throw KoppelingError.conflict(
                     Violation(
@@ -44,7 +44,7 @@ extension Register {
     /// Adds every school or none. Bad rows are reported together by the
     /// caller's validation; here only clashes with stored schools remain.
     public func importSchools(_ rows: [(Brin6, String)], now: String) throws -> [School] {
-        try db.transaction {
+        try inWriteScope {
             var clashes: [Violation] = []
             for (i, (brin6, _)) in rows.enumerated() where try school(brin6) != nil {
                 clashes.append(
@@ -67,7 +67,7 @@ extension Register {
     }
 
     public func removeSchool(_ brin6: Brin6) throws -> School {
-        try db.transaction {
+        try inWriteScope {
             let s = try requireSchool(brin6)
             let active = try db.query(
                 """

@@ -47,7 +47,7 @@ extension Register {
         startedAt: String,
         now: () -> String
     ) throws -> TimerRunRecord? {
-        try db.transaction {
+        try inWriteScope {
             if kind == .scheduled,
                 try db.queryOne(
                     "SELECT 1 FROM timer_run WHERE kind = 'scheduled' AND local_day >= ?",

@@ -4,11 +4,11 @@ import KoppelingCore
 /// The register's queries over the single writing connection. Confined to
 /// the daemon's database thread; every method runs there.
 public final class Register: @unchecked Sendable {
-    public let db: SQLiteConnection
+    let db: SQLiteConnection
     public let secret: InstallSecret
     public let path: String
 
-    public init(db: SQLiteConnection, secret: InstallSecret, path: String) {
+    init(db: SQLiteConnection, secret: InstallSecret, path: String) {
         self.db = db
         self.secret = secret
         self.path = path

@@ -143,15 +143,11 @@ struct Serve: AsyncParsableCommand {
             idleTimeoutSeconds: idle,
             lineTimeoutSeconds: line
         )
-        let daemon = Daemon(config: config, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
         do {
+            let services = try await Daemon(config: config, logger: logger).start()
+            let group = ServiceGroup(
+                configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            )
             try await group.run()
         } catch {
             logger.critical("koppelingd cannot run: \(Self.reason(error))")

@@ -1,12 +1,12 @@
 import Foundation
 import KoppelingCore
 import KoppelingProtocol
-import KoppelingStorage
 import NIOCore
 import NIOPosix
 import Testing
 
 @testable import KoppelingDaemon
+@testable import KoppelingStorage
 
 /// Transactions tell the truth: a group commit never lets a
 /// request run outside the batch's transaction, and every reply says

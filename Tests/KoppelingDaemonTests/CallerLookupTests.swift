@@ -309,8 +309,7 @@ final class InProcessServer: @unchecked Sendable {
                 )
                 try sync.addHandler(
                     ConnectionHandler(
-                        executor: executor,
-                        readers: readers,
+                        responder: DaemonResponder(executor: executor, readers: readers),
                         callers: callers,
                         registry: registry,
                         maxInFlight: 16,

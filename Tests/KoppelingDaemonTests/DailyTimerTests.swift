@@ -1,9 +1,9 @@
 import Foundation
 import KoppelingCore
-import KoppelingStorage
 import Testing
 
 @testable import KoppelingDaemon
+@testable import KoppelingStorage
 
 /// The timer service's own loop (`DailyTimer.tick`) against a real
 /// database, with a manual clock: days, DST, downtime and clock jumps.

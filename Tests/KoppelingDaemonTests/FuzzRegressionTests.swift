@@ -16,7 +16,7 @@ struct FuzzRegressionTests {
     }
 
     static func isCall(_ parsed: Parsed) -> Bool {
-        if case .call = parsed { return true }
+        if case .request(let r) = parsed, case .success = r.call { return true }
         return false
     }
 

@@ -1,12 +1,12 @@
 import Foundation
 import KoppelingCore
 import KoppelingProtocol
-import KoppelingStorage
 import NIOCore
 import NIOPosix
 import Testing
 
 @testable import KoppelingDaemon
+@testable import KoppelingStorage
 
 /// Concurrent writes share one durable commit, each in its own savepoint.
 @Suite("Group commit")

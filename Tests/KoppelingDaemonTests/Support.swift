@@ -1,10 +1,10 @@
 import Foundation
 import KoppelingCore
 import KoppelingProtocol
-import KoppelingStorage
 import KoppelingTime
 
 @testable import KoppelingDaemon
+@testable import KoppelingStorage
 
 /// A wall clock the test sets and jumps; `sleep` moves it forward at once.
 final class ManualClock: KoppelingClock, @unchecked Sendable {

@@ -1,6 +1,7 @@
 import Foundation
-@testable import KoppelingDaemon
 import Testing
+
+@testable import KoppelingDaemon
 
 /// A code typed into the wrong field is repeated nowhere but masked: not in
 /// the reply, not in the audit (which readers may list).
@@ -22,7 +23,11 @@ struct WrongFieldTests {
     @Test("every reply refuses without repeating the code; the audit holds it masked")
     func nothingLeaks() throws {
         let t = try TestRegister(start: utc("2026-11-29T09:00:00Z"))
-        #expect(t.call(#"{"jsonrpc":"2.0","id":0,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Test"}}"#)["result"] != nil)
+        #expect(
+            t.call(#"{"jsonrpc":"2.0","id":0,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Test"}}"#)[
+                "result"
+            ] != nil
+        )
         for line in Self.misplaced {
             let reply = t.call(line)
             #expect(reply["error"] != nil, "\(line) → \(reply)")
@@ -35,7 +40,9 @@ struct WrongFieldTests {
         #expect(audit.contains { $0.koppeling == "21QW00… (23 tekens)" }, "\(dump)")
         #expect(audit.contains { $0.school == "21QW00… (23 tekens)" }, "\(dump)")
         // A valid koppeling id stays as it is.
-        _ = t.call(#"{"jsonrpc":"2.0","id":8,"method":"koppeling.deactivate","params":{"brin6":"21QW00","koppeling":"topdossier"}}"#)
+        _ = t.call(
+            #"{"jsonrpc":"2.0","id":8,"method":"koppeling.deactivate","params":{"brin6":"21QW00","koppeling":"topdossier"}}"#
+        )
         #expect(try t.app.register.audit(school: nil, since: nil, limit: 1).first?.koppeling == "topdossier")
     }
 }

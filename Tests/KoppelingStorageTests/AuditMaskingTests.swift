@@ -1,7 +1,8 @@
 import Foundation
 import KoppelingCore
-@testable import KoppelingStorage
 import Testing
+
+@testable import KoppelingStorage
 
 /// Audit rows written before values were masked: a code pasted into the
 /// school or koppeling field of a refused request is masked by the migration;
@@ -9,7 +10,10 @@ import Testing
 @Suite struct AuditMaskingTests {
     @Test func theMigrationMasksWhatIsNotASchoolOrACatalogueId() throws {
         try withTemporaryDirectory { dir in
-            let db = try DatabaseSetup.openWriter(path: dir.databasePath, migrations: Array(Migrator.embedded.prefix(3)))
+            let db = try DatabaseSetup.openWriter(
+                path: dir.databasePath,
+                migrations: Array(Migrator.embedded.prefix(3))
+            )
             let rows: [(String?, String?)] = [
                 ("21QW00", "topdossier-eckid"),  // a valid request: unchanged
                 ("21QW00Zx9Vq3Lm7Tp2Kd", nil),  // a code as the school, cut to 20 characters as stored then
@@ -23,7 +27,8 @@ import Testing
                     INSERT INTO audit (at, os_user, os_uid, method, school, koppeling, outcome)
                     VALUES ('2026-11-01T09:00:00Z', 'beheerder', 1001, 'koppeling.activate', ?, ?, 'refused')
                     """,
-                    [school.map { .text($0) } ?? .null, koppeling.map { .text($0) } ?? .null])
+                    [school.map { .text($0) } ?? .null, koppeling.map { .text($0) } ?? .null]
+                )
             }
             db.close()
 
@@ -39,7 +44,8 @@ import Testing
                     ["21QW00", "21QW00… (23 tekens)"],
                     ["21qw00… (6 tekens)", nil],
                     [nil, nil],
-                ])
+                ]
+            )
             let all = try register.db.query("SELECT coalesce(school, '') || coalesce(koppeling, '') FROM audit") {
                 $0.text(0)
             }

@@ -1,7 +1,8 @@
 import Foundation
 import KoppelingCore
-import KoppelingStorage
 import Testing
+
+@testable import KoppelingStorage
 
 @Suite struct AuditTests {
     @Test func newestFirstAndFiltered() throws {
@@ -9,46 +10,54 @@ import Testing
             let register = try dir.openRegister()
             defer { register.close() }
             let viewer = Caller(user: "lezer", uid: 2002, mayChange: false)
-            try register.appendAudit(
-                at: "2026-03-10T08:00:00Z",
-                caller: Fixture.admin,
-                method: "school.add",
-                school: "21QW00",
-                koppeling: nil,
-                outcome: .ok,
-                reasons: [],
-                detail: ""
-            )
-            try register.appendAudit(
-                at: "2026-03-10T09:00:00Z",
-                caller: Fixture.admin,
-                method: "koppeling.activate",
-                school: "21QW00",
-                koppeling: "topdossier-eckid",
-                outcome: .refused,
-                reasons: [.verificationCodeLength, .verificationCodePrefix],
-                detail: "21QW00… (12 tekens)"
-            )
-            try register.appendAudit(
-                at: "2026-03-10T10:00:00Z",
-                caller: viewer,
-                method: "school.remove",
-                school: "21QW01",
-                koppeling: nil,
-                outcome: .refused,
-                reasons: [.permissionDenied],
-                detail: ""
-            )
-            try register.appendAudit(
-                at: "2026-03-10T11:00:00Z",
-                caller: Fixture.admin,
-                method: "timer.run",
-                school: nil,
-                koppeling: nil,
-                outcome: .ok,
-                reasons: [],
-                detail: "enabled 0"
-            )
+            try register.write {
+                try register.appendAudit(
+                    at: "2026-03-10T08:00:00Z",
+                    caller: Fixture.admin,
+                    method: "school.add",
+                    school: "21QW00",
+                    koppeling: nil,
+                    outcome: .ok,
+                    reasons: [],
+                    detail: ""
+                )
+            }
+            try register.write {
+                try register.appendAudit(
+                    at: "2026-03-10T09:00:00Z",
+                    caller: Fixture.admin,
+                    method: "koppeling.activate",
+                    school: "21QW00",
+                    koppeling: "topdossier-eckid",
+                    outcome: .refused,
+                    reasons: [.verificationCodeLength, .verificationCodePrefix],
+                    detail: "21QW00… (12 tekens)"
+                )
+            }
+            try register.write {
+                try register.appendAudit(
+                    at: "2026-03-10T10:00:00Z",
+                    caller: viewer,
+                    method: "school.remove",
+                    school: "21QW01",
+                    koppeling: nil,
+                    outcome: .refused,
+                    reasons: [.permissionDenied],
+                    detail: ""
+                )
+            }
+            try register.write {
+                try register.appendAudit(
+                    at: "2026-03-10T11:00:00Z",
+                    caller: Fixture.admin,
+                    method: "timer.run",
+                    school: nil,
+                    koppeling: nil,
+                    outcome: .ok,
+                    reasons: [],
+                    detail: "enabled 0"
+                )
+            }
 
             let all = try register.audit(school: nil, since: nil, limit: 100)
             #expect(all.map(\.method) == ["timer.run", "school.remove", "koppeling.activate", "school.add"])
@@ -87,16 +96,18 @@ import Testing
     @Test func auditOutlivesReopening() throws {
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister()
-            try register.appendAudit(
-                at: Fixture.now,
-                caller: Fixture.admin,
-                method: "school.add",
-                school: "21QW00",
-                koppeling: nil,
-                outcome: .ok,
-                reasons: [],
-                detail: ""
-            )
+            try register.write {
+                try register.appendAudit(
+                    at: Fixture.now,
+                    caller: Fixture.admin,
+                    method: "school.add",
+                    school: "21QW00",
+                    koppeling: nil,
+                    outcome: .ok,
+                    reasons: [],
+                    detail: ""
+                )
+            }
             register.close()
             let reopened = try Register.open(path: dir.databasePath)
             defer { reopened.close() }

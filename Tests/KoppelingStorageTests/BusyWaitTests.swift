@@ -1,6 +1,7 @@
 import Foundation
-import KoppelingStorage
 import Testing
+
+@testable import KoppelingStorage
 
 /// `withoutBusyWait`: the daemon's second try after a whole busy timeout
 /// (a refusal's audit row, a group whose lock never came) fails at once,

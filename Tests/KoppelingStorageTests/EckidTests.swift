@@ -1,7 +1,8 @@
 import Foundation
 import KoppelingCore
-import KoppelingStorage
 import Testing
+
+@testable import KoppelingStorage
 
 private let eckidCode = "21QW00Zx9Vq3Lm7Tp2Kd8Rw"
 private let standardCode = "21QW00StandaardCode0001"
@@ -13,7 +14,7 @@ private let standardCode = "21QW00StandaardCode0001"
             defer { register.close() }
             expectRefusal(.rules, [.koppelingNotActive]) { try register.setKey("21QW00", eckidCode) }
             // The standard koppeling alone is not enough.
-            try register.activate("21QW00", "topdossier", code: standardCode)
+            try register.write { try register.activate("21QW00", "topdossier", code: standardCode) }
             expectRefusal(.rules, [.koppelingNotActive]) { try register.setKey("21QW00", standardCode) }
             expectRefusal(.notFound, [.schoolNotFound]) { try register.setKey("21QW09", eckidCode) }
             #expect(try register.eckidImport("21QW00") == nil)
@@ -24,8 +25,8 @@ private let standardCode = "21QW00StandaardCode0001"
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW00"])
             defer { register.close() }
-            try register.activate("21QW00", "topdossier", code: standardCode)
-            try register.activate("21QW00", "topdossier-eckid", code: eckidCode)
+            try register.write { try register.activate("21QW00", "topdossier", code: standardCode) }
+            try register.write { try register.activate("21QW00", "topdossier-eckid", code: eckidCode) }
             // The key must equal the code exactly: not the other koppeling's
             // code, not another case, not with white space.
             for wrong in [standardCode, eckidCode.uppercased(), eckidCode + " ", String(eckidCode.dropLast()), ""] {
@@ -39,7 +40,7 @@ private let standardCode = "21QW00StandaardCode0001"
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW00"])
             defer { register.close() }
-            try register.activate("21QW00", "topdossier-eckid", code: eckidCode)
+            try register.write { try register.activate("21QW00", "topdossier-eckid", code: eckidCode) }
 
             let first = try register.setKey("21QW00", eckidCode)
             #expect(first.changed)
@@ -61,15 +62,15 @@ private let standardCode = "21QW00StandaardCode0001"
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW00", "21QW01"])
             defer { register.close() }
-            try register.activate("21QW00", "topdossier-eckid", code: eckidCode)
+            try register.write { try register.activate("21QW00", "topdossier-eckid", code: eckidCode) }
             #expect(try !register.setKey("21QW00", eckidCode).standardKoppelingActive)
 
-            try register.activate("21QW01", "topdossier", code: "21QW01StandaardCode0001")
-            try register.activate("21QW01", "topdossier-eckid", code: "21QW01Zx9Vq3Lm7Tp2Kd8Rw")
+            try register.write { try register.activate("21QW01", "topdossier", code: "21QW01StandaardCode0001") }
+            try register.write { try register.activate("21QW01", "topdossier-eckid", code: "21QW01Zx9Vq3Lm7Tp2Kd8Rw") }
             #expect(try register.setKey("21QW01", "21QW01Zx9Vq3Lm7Tp2Kd8Rw").standardKoppelingActive)
 
             // An ended standard koppeling counts as not active.
-            try register.deactivate("21QW01", "topdossier")
+            try register.write { try register.deactivate("21QW01", "topdossier") }
             #expect(try !register.setKey("21QW01", "21QW01Zx9Vq3Lm7Tp2Kd8Rw").standardKoppelingActive)
         }
     }
@@ -78,16 +79,20 @@ private let standardCode = "21QW00StandaardCode0001"
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW00", "21QW01"])
             defer { register.close() }
-            try register.activate("21QW00", "topdossier-eckid", code: eckidCode, startDate: "2026-03-20")
+            try register.write {
+                try register.activate("21QW00", "topdossier-eckid", code: eckidCode, startDate: "2026-03-20")
+            }
             #expect(try register.setKey("21QW00", eckidCode).record.activeFrom == "2026-03-20")
 
             // A start date of today or tomorrow still means tomorrow.
-            try register.activate(
-                "21QW01",
-                "topdossier-eckid",
-                code: "21QW01Zx9Vq3Lm7Tp2Kd8Rw",
-                startDate: "2026-03-11"
-            )
+            try register.write {
+                try register.activate(
+                    "21QW01",
+                    "topdossier-eckid",
+                    code: "21QW01Zx9Vq3Lm7Tp2Kd8Rw",
+                    startDate: "2026-03-11"
+                )
+            }
             #expect(try register.setKey("21QW01", "21QW01Zx9Vq3Lm7Tp2Kd8Rw").record.activeFrom == "2026-03-11")
         }
     }
@@ -96,10 +101,10 @@ private let standardCode = "21QW00StandaardCode0001"
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW00"])
             defer { register.close() }
-            try register.activate("21QW00", "topdossier-eckid", code: eckidCode)
+            try register.write { try register.activate("21QW00", "topdossier-eckid", code: eckidCode) }
             try register.setKey("21QW00", eckidCode)
 
-            #expect(try register.deactivate("21QW00", "topdossier-eckid").stoppedImport)
+            #expect(try register.write { try register.deactivate("21QW00", "topdossier-eckid") }.stoppedImport)
             let stopped = try #require(try register.eckidImport("21QW00"))
             #expect(stopped.state == .disabled)
             #expect(stopped.disabledReason == "activation_ended")
@@ -116,12 +121,12 @@ private let standardCode = "21QW00StandaardCode0001"
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW00"])
             defer { register.close() }
-            try register.activate("21QW00", "topdossier-eckid", code: eckidCode)
+            try register.write { try register.activate("21QW00", "topdossier-eckid", code: eckidCode) }
             try register.setKey("21QW00", eckidCode)
             try register.pass(.scheduled, Fixture.tomorrow)
             #expect(try register.eckidImport("21QW00")?.state == .active)
 
-            #expect(try register.deactivate("21QW00", "topdossier-eckid").stoppedImport)
+            #expect(try register.write { try register.deactivate("21QW00", "topdossier-eckid") }.stoppedImport)
             let stopped = try #require(try register.eckidImport("21QW00"))
             #expect(stopped.state == .disabled)
             #expect(stopped.disabledReason == "activation_ended")
@@ -134,12 +139,12 @@ private let standardCode = "21QW00StandaardCode0001"
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW00"])
             defer { register.close() }
-            try register.activate("21QW00", "topdossier-eckid", code: eckidCode)
+            try register.write { try register.activate("21QW00", "topdossier-eckid", code: eckidCode) }
             try register.setKey("21QW00", eckidCode)
-            try register.deactivate("21QW00", "topdossier-eckid")
+            try register.write { try register.deactivate("21QW00", "topdossier-eckid") }
 
             let newCode = "21QW00NieuweCode0000002"
-            try register.activate("21QW00", "topdossier-eckid", code: newCode)
+            try register.write { try register.activate("21QW00", "topdossier-eckid", code: newCode) }
             expectRefusal(.rules, [.eckidKeyMismatch]) { try register.setKey("21QW00", eckidCode) }
             let replaced = try register.setKey("21QW00", newCode, today: day("2026-03-15"))
             #expect(replaced.changed)
@@ -154,18 +159,24 @@ private let standardCode = "21QW00StandaardCode0001"
             let register = try dir.openRegister(schools: ["21QW00"])
             defer { register.close() }
             expectRefusal(.notFound, [.eckidImportNotFound]) {
-                try register.disableEckidImport(school: try brin("21QW00"), by: Fixture.admin, now: Fixture.now)
+                try register.write {
+                    try register.disableEckidImport(school: try brin("21QW00"), by: Fixture.admin, now: Fixture.now)
+                }
             }
-            try register.activate("21QW00", "topdossier-eckid", code: eckidCode)
+            try register.write { try register.activate("21QW00", "topdossier-eckid", code: eckidCode) }
             try register.setKey("21QW00", eckidCode)
-            let disabled = try register.disableEckidImport(
-                school: try brin("21QW00"),
-                by: Fixture.admin,
-                now: Fixture.now
-            )
+            let disabled = try register.write {
+                try register.disableEckidImport(
+                    school: try brin("21QW00"),
+                    by: Fixture.admin,
+                    now: Fixture.now
+                )
+            }
             #expect(disabled.state == .disabled && disabled.disabledReason == "disabled_by_administrator")
             expectRefusal(.conflict, [.eckidAlreadyDisabled]) {
-                try register.disableEckidImport(school: try brin("21QW00"), by: Fixture.admin, now: Fixture.now)
+                try register.write {
+                    try register.disableEckidImport(school: try brin("21QW00"), by: Fixture.admin, now: Fixture.now)
+                }
             }
             try register.pass(.scheduled, day("2026-03-12"))
             #expect(try register.eckidImport("21QW00")?.state == .disabled)

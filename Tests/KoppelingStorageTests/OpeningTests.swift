@@ -1,7 +1,8 @@
 import Foundation
 import KoppelingCore
-import KoppelingStorage
 import Testing
+
+@testable import KoppelingStorage
 
 /// The repository's `migrations/`, the single source of truth the binary
 /// must carry.
@@ -227,7 +228,7 @@ private func migrationFilesOnDisk() throws -> [String] {
             let code = VerificationCode(plainText: "21QW00Zx9Vq3Lm7Tp2Kd8Rw")
             let register = try dir.openRegister(schools: ["21QW00"])
             let hash = register.secret.hash(code)
-            try register.activate("21QW00", "topdossier-eckid", code: code.plainText)
+            try register.write { try register.activate("21QW00", "topdossier-eckid", code: code.plainText) }
             let secretBytes = try Data(contentsOf: URL(fileURLWithPath: dir.secretPath))
             register.close()
 

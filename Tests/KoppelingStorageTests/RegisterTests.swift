@@ -1,19 +1,22 @@
 import Foundation
 import KoppelingCore
-import KoppelingStorage
 import Testing
+
+@testable import KoppelingStorage
 
 @Suite struct SchoolTests {
     @Test func addAndDuplicate() throws {
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister()
             defer { register.close() }
-            let added = try register.addSchool(try brin("21qw00"), name: "De Regenboog", now: Fixture.now)
+            let added = try register.write {
+                try register.addSchool(try brin("21qw00"), name: "De Regenboog", now: Fixture.now)
+            }
             #expect(added == School(brin6: "21QW00", name: "De Regenboog", createdAt: Fixture.now))
             #expect(try register.schools() == [added])
 
             expectRefusal(.conflict, [.schoolExists]) {
-                try register.addSchool(try brin("21QW00"), name: "Andere naam", now: Fixture.now)
+                try register.write { try register.addSchool(try brin("21QW00"), name: "Andere naam", now: Fixture.now) }
             }
             #expect(try register.schools() == [added])
         }
@@ -24,7 +27,7 @@ import Testing
             let register = try dir.openRegister()
             defer { register.close() }
             let rows = [(try brin("21QW01"), "Een"), (try brin("21QW00"), "Twee")]
-            let imported = try register.importSchools(rows, now: Fixture.now)
+            let imported = try register.write { try register.importSchools(rows, now: Fixture.now) }
             #expect(imported.map(\.brin6) == ["21QW01", "21QW00"])
             #expect(try register.schools().map(\.brin6) == ["21QW00", "21QW01"])
         }
@@ -38,7 +41,7 @@ import Testing
                 (try brin("21QW00"), "Nieuw"), (try brin("21QW01"), "Bestaat al"), (try brin("21QW02"), "Ook nieuw"),
             ]
             do {
-                _ = try register.importSchools(rows, now: Fixture.now)
+                _ = try register.write { try register.importSchools(rows, now: Fixture.now) }
                 Issue.record("the import was accepted")
             } catch let error as KoppelingError {
                 guard case .rules(let violations) = error else {
@@ -60,7 +63,9 @@ import Testing
             // The daemon reports duplicates before this; should one slip
             // through, the transaction must still leave nothing behind.
             let rows = [(try brin("21QW00"), "Een"), (try brin("21QW01"), "Twee"), (try brin("21QW00"), "Drie")]
-            #expect(throws: (any Error).self) { try register.importSchools(rows, now: Fixture.now) }
+            #expect(throws: (any Error).self) {
+                try register.write { try register.importSchools(rows, now: Fixture.now) }
+            }
             #expect(try register.schools() == [])
             #expect(!register.db.isInTransaction)
         }
@@ -70,19 +75,25 @@ import Testing
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW00"])
             defer { register.close() }
-            try register.activate("21QW00", "topdossier", code: "21QW00StandaardCode0001")
-            try register.activate("21QW00", "topdossier-eckid", code: "21QW00EckidCode00000001")
+            try register.write { try register.activate("21QW00", "topdossier", code: "21QW00StandaardCode0001") }
+            try register.write { try register.activate("21QW00", "topdossier-eckid", code: "21QW00EckidCode00000001") }
 
-            expectRefusal(.conflict, [.schoolHasActiveKoppelingen]) { try register.removeSchool(try brin("21QW00")) }
-            try register.deactivate("21QW00", "topdossier")
-            expectRefusal(.conflict, [.schoolHasActiveKoppelingen]) { try register.removeSchool(try brin("21QW00")) }
+            expectRefusal(.conflict, [.schoolHasActiveKoppelingen]) {
+                try register.write { try register.removeSchool(try brin("21QW00")) }
+            }
+            try register.write { try register.deactivate("21QW00", "topdossier") }
+            expectRefusal(.conflict, [.schoolHasActiveKoppelingen]) {
+                try register.write { try register.removeSchool(try brin("21QW00")) }
+            }
             #expect(try register.school(try brin("21QW00")) != nil)
 
-            try register.deactivate("21QW00", "topdossier-eckid")
-            let removed = try register.removeSchool(try brin("21QW00"))
+            try register.write { try register.deactivate("21QW00", "topdossier-eckid") }
+            let removed = try register.write { try register.removeSchool(try brin("21QW00")) }
             #expect(removed.brin6 == "21QW00")
             #expect(try register.schools() == [])
-            expectRefusal(.notFound, [.schoolNotFound]) { try register.removeSchool(try brin("21QW00")) }
+            expectRefusal(.notFound, [.schoolNotFound]) {
+                try register.write { try register.removeSchool(try brin("21QW00")) }
+            }
         }
     }
 }
@@ -92,12 +103,14 @@ import Testing
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW00"])
             defer { register.close() }
-            let record = try register.activate(
-                "21QW00",
-                "topdossier-eckid",
-                code: "21qw00Zx9Vq3Lm7Tp2Kd8Rw",
-                startDate: "2026-03-12"
-            )
+            let record = try register.write {
+                try register.activate(
+                    "21QW00",
+                    "topdossier-eckid",
+                    code: "21qw00Zx9Vq3Lm7Tp2Kd8Rw",
+                    startDate: "2026-03-12"
+                )
+            }
             #expect(record.school == "21QW00")
             #expect(record.koppeling == "topdossier-eckid")
             #expect(record.koppelingName == "TOP Dossier – ECKiD")
@@ -117,11 +130,11 @@ import Testing
             let code = "21QW00Zx9Vq3Lm7Tp2Kd8Rw"
             let secretPart = "Zx9Vq3Lm7Tp2Kd8Rw"
             let register = try dir.openRegister(schools: ["21QW00"])
-            try register.activate("21QW00", "topdossier-eckid", code: code)
+            try register.write { try register.activate("21QW00", "topdossier-eckid", code: code) }
             try register.setKey("21QW00", code)
             // A refused reuse and a refused key must leave no trace either.
             expectRefusal(.conflict, [.verificationCodeReused]) {
-                try register.activate("21QW00", "topdossier", code: code)
+                try register.write { try register.activate("21QW00", "topdossier", code: code) }
             }
 
             func expectNoTrace(_ moment: String) throws {
@@ -135,7 +148,7 @@ import Testing
             }
             #expect(try dir.fileNames().contains("koppelingd.db-wal"))
             try expectNoTrace("while open")
-            try register.deactivate("21QW00", "topdossier-eckid")
+            try register.write { try register.deactivate("21QW00", "topdossier-eckid") }
             register.close()
             try expectNoTrace("after close")
         }
@@ -145,9 +158,9 @@ import Testing
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW00"])
             defer { register.close() }
-            try register.activate("21QW00", "topdossier", code: "21QW00StandaardCode0001")
+            try register.write { try register.activate("21QW00", "topdossier", code: "21QW00StandaardCode0001") }
             expectRefusal(.conflict, [.alreadyActive]) {
-                try register.activate("21QW00", "topdossier", code: "21QW00StandaardCode0002")
+                try register.write { try register.activate("21QW00", "topdossier", code: "21QW00StandaardCode0002") }
             }
             // The refused attempt did not burn its code.
             #expect(try !register.isCodeUsed(VerificationCode(plainText: "21QW00StandaardCode0002")))
@@ -160,27 +173,27 @@ import Testing
             let register = try dir.openRegister(schools: ["21QW00"])
             defer { register.close() }
             let code = "21QW00HergebruikCode001"
-            try register.activate("21QW00", "topdossier-eckid", code: code)
+            try register.write { try register.activate("21QW00", "topdossier-eckid", code: code) }
 
             // Another koppeling of the same school.
             expectRefusal(.conflict, [.verificationCodeReused]) {
-                try register.activate("21QW00", "topdossier", code: code)
+                try register.write { try register.activate("21QW00", "topdossier", code: code) }
             }
 
             // After deactivation, the same koppeling again.
-            try register.deactivate("21QW00", "topdossier-eckid")
+            try register.write { try register.deactivate("21QW00", "topdossier-eckid") }
             expectRefusal(.conflict, [.verificationCodeReused]) {
-                try register.activate("21QW00", "topdossier-eckid", code: code)
+                try register.write { try register.activate("21QW00", "topdossier-eckid", code: code) }
             }
 
             // After the school was removed and registered anew.
-            _ = try register.removeSchool(try brin("21QW00"))
-            _ = try register.addSchool(try brin("21QW00"), name: "Opnieuw", now: Fixture.now)
+            _ = try register.write { try register.removeSchool(try brin("21QW00")) }
+            _ = try register.write { try register.addSchool(try brin("21QW00"), name: "Opnieuw", now: Fixture.now) }
             expectRefusal(.conflict, [.verificationCodeReused]) {
-                try register.activate("21QW00", "topdossier-eckid", code: code)
+                try register.write { try register.activate("21QW00", "topdossier-eckid", code: code) }
             }
             expectRefusal(.conflict, [.verificationCodeReused]) {
-                try register.activate("21QW00", "topdossier", code: code)
+                try register.write { try register.activate("21QW00", "topdossier", code: code) }
             }
             #expect(try register.activations(of: try brin("21QW00")) == [])
             #expect(try register.isCodeUsed(VerificationCode(plainText: code)))
@@ -191,11 +204,13 @@ import Testing
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW00", "21QW01"])
             defer { register.close() }
-            try register.activate("21QW00", "topdossier", code: "21QW00GedeeldeCode00001")
+            try register.write { try register.activate("21QW00", "topdossier", code: "21QW00GedeeldeCode00001") }
             // The same secret part with the other school's prefix is a new code.
-            try register.activate("21QW01", "topdossier", code: "21QW01GedeeldeCode00001")
+            try register.write { try register.activate("21QW01", "topdossier", code: "21QW01GedeeldeCode00001") }
             expectRefusal(.conflict, [.verificationCodeReused]) {
-                try register.activate("21QW01", "topdossier-eckid", code: "21QW01GedeeldeCode00001")
+                try register.write {
+                    try register.activate("21QW01", "topdossier-eckid", code: "21QW01GedeeldeCode00001")
+                }
             }
         }
     }
@@ -204,22 +219,30 @@ import Testing
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW00"])
             defer { register.close() }
-            let first = try register.activate("21QW00", "topdossier", code: "21QW00StandaardCode0001")
-            let (ended, stopped) = try register.deactivate(
-                school: try brin("21QW00"),
-                koppeling: "topdossier",
-                reason: "contract opgezegd",
-                by: Fixture.admin,
-                now: "2026-03-10T10:00:00Z"
-            )
+            let first = try register.write {
+                try register.activate("21QW00", "topdossier", code: "21QW00StandaardCode0001")
+            }
+            let (ended, stopped) = try register.write {
+                try register.deactivate(
+                    school: try brin("21QW00"),
+                    koppeling: "topdossier",
+                    reason: "contract opgezegd",
+                    by: Fixture.admin,
+                    now: "2026-03-10T10:00:00Z"
+                )
+            }
             #expect(!stopped)
             #expect(ended.id == first.id && !ended.active)
             #expect(ended.deactivatedAt == "2026-03-10T10:00:00Z")
             #expect(ended.deactivatedBy == Fixture.admin.user)
             #expect(ended.deactivationReason == "contract opgezegd")
-            expectRefusal(.notFound, [.koppelingNotActive]) { try register.deactivate("21QW00", "topdossier") }
+            expectRefusal(.notFound, [.koppelingNotActive]) {
+                try register.write { try register.deactivate("21QW00", "topdossier") }
+            }
 
-            let second = try register.activate("21QW00", "topdossier", code: "21QW00StandaardCode0002")
+            let second = try register.write {
+                try register.activate("21QW00", "topdossier", code: "21QW00StandaardCode0002")
+            }
             #expect(second.active && second.id != first.id)
             let all = try register.activations(of: try brin("21QW00"))
             #expect(all.map(\.id) == [second.id, first.id])
@@ -232,13 +255,13 @@ import Testing
             let register = try dir.openRegister(schools: ["21QW00"])
             defer { register.close() }
             expectRefusal(.notFound, [.schoolNotFound]) {
-                try register.activate("21QW09", "topdossier", code: "21QW09StandaardCode0001")
+                try register.write { try register.activate("21QW09", "topdossier", code: "21QW09StandaardCode0001") }
             }
             expectRefusal(.notFound, [.koppelingNotFound]) {
-                try register.activate("21QW00", "bestaat-niet", code: "21QW00StandaardCode0001")
+                try register.write { try register.activate("21QW00", "bestaat-niet", code: "21QW00StandaardCode0001") }
             }
             // Neither refusal used up the code.
-            try register.activate("21QW00", "topdossier", code: "21QW00StandaardCode0001")
+            try register.write { try register.activate("21QW00", "topdossier", code: "21QW00StandaardCode0001") }
         }
     }
 }
@@ -269,7 +292,7 @@ import Testing
             standard.priceCents = 0
             let added = CatalogTests.entry("roosters", prerequisite: "topdossier")
 
-            let result = try register.loadCatalog([standard, added])
+            let result = try register.write { try register.loadCatalog([standard, added]) }
             #expect(result.added == 1 && result.updated == 1)
             #expect(try register.catalogEntry("topdossier") == standard)
             #expect(try register.catalogEntry("roosters") == added)
@@ -277,7 +300,7 @@ import Testing
             #expect(try register.counts().catalogEntries == 3)
 
             // A load naming only a new entry drops nothing.
-            _ = try register.loadCatalog([CatalogTests.entry("absenties")])
+            _ = try register.write { try register.loadCatalog([CatalogTests.entry("absenties")]) }
             #expect(
                 Set(try register.catalog().map(\.id)) == ["topdossier", "topdossier-eckid", "roosters", "absenties"]
             )
@@ -288,8 +311,8 @@ import Testing
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW00"])
             defer { register.close() }
-            try register.activate("21QW00", "topdossier-eckid", code: "21QW00EckidCode00000001")
-            _ = try register.loadCatalog([CatalogTests.entry("roosters")])
+            try register.write { try register.activate("21QW00", "topdossier-eckid", code: "21QW00EckidCode00000001") }
+            _ = try register.write { try register.loadCatalog([CatalogTests.entry("roosters")]) }
             #expect(
                 try register.activations(of: try brin("21QW00"), activeOnly: true).map(\.koppeling) == [
                     "topdossier-eckid"
@@ -314,7 +337,7 @@ import Testing
             ]
 
             do {
-                _ = try register.loadCatalog(entries)
+                _ = try register.write { try register.loadCatalog(entries) }
                 Issue.record("a bad catalogue was loaded")
             } catch let error as KoppelingError {
                 guard case .rules(let violations) = error else {
@@ -343,9 +366,11 @@ import Testing
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister()
             defer { register.close() }
-            let result = try register.loadCatalog([
-                CatalogTests.entry("plus", prerequisite: "basis"), CatalogTests.entry("basis"),
-            ])
+            let result = try register.write {
+                try register.loadCatalog([
+                    CatalogTests.entry("plus", prerequisite: "basis"), CatalogTests.entry("basis"),
+                ])
+            }
             #expect(result.added == 2 && result.updated == 0)
         }
     }

@@ -27,7 +27,7 @@ import Testing
     @Test func aMissingSecretBesideCodesIsRefusedAndNothingChanges() throws {
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW00"])
-            try register.activate("21QW00", "topdossier-eckid", code: Self.code)
+            try register.write { try register.activate("21QW00", "topdossier-eckid", code: Self.code) }
             register.close()
             #expect(unlink(dir.secretPath) == 0)
             let before = try snapshot(dir)
@@ -125,7 +125,7 @@ import Testing
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW00"])
             defer { register.close() }
-            try register.activate("21QW00", "topdossier-eckid", code: "21qw00Zx9Vq3Lm7Tp2Kd8Rw")
+            try register.write { try register.activate("21QW00", "topdossier-eckid", code: "21qw00Zx9Vq3Lm7Tp2Kd8Rw") }
             // As the masked form shows it.
             #expect(try register.setKey("21QW00", "21QW00Zx9Vq3Lm7Tp2Kd8Rw").changed)
             #expect(try !register.setKey("21QW00", "21Qw00Zx9Vq3Lm7Tp2Kd8Rw").changed)
@@ -138,13 +138,15 @@ import Testing
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW00"])
             defer { register.close() }
-            try register.activate("21QW00", "topdossier-eckid", code: "21QW00Zx9Vq3Lm7Tp2Kd8Rw")
-            try register.deactivate("21QW00", "topdossier-eckid")
+            try register.write { try register.activate("21QW00", "topdossier-eckid", code: "21QW00Zx9Vq3Lm7Tp2Kd8Rw") }
+            try register.write { try register.deactivate("21QW00", "topdossier-eckid") }
             expectRefusal(.conflict, [.verificationCodeReused]) {
-                try register.activate("21QW00", "topdossier-eckid", code: "21qW00Zx9Vq3Lm7Tp2Kd8Rw")
+                try register.write {
+                    try register.activate("21QW00", "topdossier-eckid", code: "21qW00Zx9Vq3Lm7Tp2Kd8Rw")
+                }
             }
             // Another rest is another code.
-            try register.activate("21QW00", "topdossier-eckid", code: "21qw00zx9Vq3Lm7Tp2Kd8Rw")
+            try register.write { try register.activate("21QW00", "topdossier-eckid", code: "21qw00zx9Vq3Lm7Tp2Kd8Rw") }
         }
     }
 
@@ -152,7 +154,7 @@ import Testing
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(schools: ["21QW00"])
             defer { register.close() }
-            try register.activate("21QW00", "topdossier-eckid", code: "21qw00Zx9Vq3Lm7Tp2Kd8Rw")
+            try register.write { try register.activate("21QW00", "topdossier-eckid", code: "21qw00Zx9Vq3Lm7Tp2Kd8Rw") }
             let canonical = register.secret.hash(VerificationCode(plainText: "21QW00Zx9Vq3Lm7Tp2Kd8Rw"))
             #expect(try register.db.query("SELECT code_hash FROM activation") { $0.blob(0) } == [canonical])
             #expect(try register.db.query("SELECT code_hash FROM used_code") { $0.blob(0) } == [canonical])

@@ -1,7 +1,8 @@
 import Foundation
 import KoppelingCore
-import KoppelingStorage
 import Testing
+
+@testable import KoppelingStorage
 
 /// Runs `body` with a directory of its own, so tests can run in parallel and
 /// leave nothing behind, whatever the outcome.
@@ -43,7 +44,7 @@ struct TemporaryDirectory {
     func openRegister(schools: [String] = []) throws -> Register {
         let register = try Register.open(path: databasePath)
         for s in schools {
-            _ = try register.addSchool(try brin(s), name: "School \(s)", now: Fixture.now)
+            _ = try register.write { try register.addSchool(try brin(s), name: "School \(s)", now: Fixture.now) }
         }
         return register
     }
@@ -80,24 +81,28 @@ extension Register {
             startDate: startDate
         )
         let validated = try ActivationRules.validate(input, today: today).get()
-        return try activate(validated, by: Fixture.admin, now: now)
+        return try write { try activate(validated, by: Fixture.admin, now: now) }
     }
 
     @discardableResult
     func deactivate(_ school: String, _ koppeling: String) throws -> (activation: ActivationRecord, stoppedImport: Bool)
     {
-        try deactivate(
-            school: try brin(school),
-            koppeling: koppeling,
-            reason: "test",
-            by: Fixture.admin,
-            now: Fixture.now
-        )
+        try write {
+            try deactivate(
+                school: try brin(school),
+                koppeling: koppeling,
+                reason: "test",
+                by: Fixture.admin,
+                now: Fixture.now
+            )
+        }
     }
 
     @discardableResult
     func setKey(_ school: String, _ key: String, today: LocalDate = Fixture.today) throws -> KeyOutcome {
-        try setEckidKey(school: try brin(school), key: key, today: today, by: Fixture.admin, now: Fixture.now)
+        try write {
+            try setEckidKey(school: try brin(school), key: key, today: today, by: Fixture.admin, now: Fixture.now)
+        }
     }
 
     func eckidImport(_ school: String) throws -> EckidImportRecord? {
@@ -106,7 +111,7 @@ extension Register {
 
     @discardableResult
     func pass(_ kind: TimerRunRecord.Kind, _ today: LocalDate) throws -> TimerRunRecord? {
-        try runEnablingPass(kind: kind, today: today, startedAt: Fixture.now, now: { Fixture.now })
+        try write { try runEnablingPass(kind: kind, today: today, startedAt: Fixture.now, now: { Fixture.now }) }
     }
 
     func count(_ table: String) throws -> Int {

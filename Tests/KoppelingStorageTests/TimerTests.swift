@@ -1,7 +1,8 @@
 import Foundation
 import KoppelingCore
-import KoppelingStorage
 import Testing
+
+@testable import KoppelingStorage
 
 private let eckidCode = "21QW00Zx9Vq3Lm7Tp2Kd8Rw"
 
@@ -9,9 +10,16 @@ private let eckidCode = "21QW00Zx9Vq3Lm7Tp2Kd8Rw"
     /// 21QW00's import is due on 2026-03-11, 21QW01's on 2026-03-15.
     static func registerWithTwoPendingImports(_ dir: TemporaryDirectory) throws -> Register {
         let register = try dir.openRegister(schools: ["21QW00", "21QW01"])
-        try register.activate("21QW00", "topdossier-eckid", code: eckidCode)
+        try register.write { try register.activate("21QW00", "topdossier-eckid", code: eckidCode) }
         try register.setKey("21QW00", eckidCode)
-        try register.activate("21QW01", "topdossier-eckid", code: "21QW01Zx9Vq3Lm7Tp2Kd8Rw", startDate: "2026-03-15")
+        try register.write {
+            try register.activate(
+                "21QW01",
+                "topdossier-eckid",
+                code: "21QW01Zx9Vq3Lm7Tp2Kd8Rw",
+                startDate: "2026-03-15"
+            )
+        }
         try register.setKey("21QW01", "21QW01Zx9Vq3Lm7Tp2Kd8Rw")
         return register
     }
@@ -26,12 +34,14 @@ private let eckidCode = "21QW00Zx9Vq3Lm7Tp2Kd8Rw"
             #expect(try register.eckidImport("21QW00")?.state == .pending)
 
             let run = try #require(
-                try register.runEnablingPass(
-                    kind: .scheduled,
-                    today: Fixture.tomorrow,
-                    startedAt: "2026-03-10T23:05:00Z",
-                    now: { "2026-03-10T23:05:01Z" }
-                )
+                try register.write {
+                    try register.runEnablingPass(
+                        kind: .scheduled,
+                        today: Fixture.tomorrow,
+                        startedAt: "2026-03-10T23:05:00Z",
+                        now: { "2026-03-10T23:05:01Z" }
+                    )
+                }
             )
             #expect(run.kind == .scheduled && run.localDay == "2026-03-11")
             #expect(run.enabled == 1 && run.stopped == 0)

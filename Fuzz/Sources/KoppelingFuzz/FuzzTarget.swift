@@ -148,17 +148,22 @@ enum Parsing {
         switch parsed {
         case .reply(let data):
             checkReply(data, line: line)
-        case .refusedChange(let id, let method, let error):
-            if !method.changesState { fatalError("refusedChange for read-only \(method.rawValue)") }
-            if !methodNames.contains(method.rawValue) { fatalError("unknown method routed") }
-            checkReply(ReplyEncoding.failure(id: id ?? .null, error: RPCError(error)), line: line)
-        case .call(let id, let route, let call):
+        case .request(let request):
+            if case .failure(let error) = request.call {
+                if !request.method.changesState {
+                    fatalError("refused params of read-only \(request.method.rawValue) reached the chain")
+                }
+                if !methodNames.contains(request.method.rawValue) { fatalError("unknown method routed") }
+                checkReply(ReplyEncoding.failure(id: request.id ?? .null, error: RPCError(error)), line: line)
+                return
+            }
+            let id = request.id
             // JSONSerialization reads every value: what it refuses but the
             // grammar allows can only be a number out of Double's range.
             if (try? JSONSerialization.jsonObject(with: line, options: [.fragmentsAllowed])) == nil,
                 !Grammar.hasHugeNumber(bytes)
             {
-                fatalError("JSONSerialization refuses a line accepted as a call to \(route.method.rawValue)")
+                fatalError("JSONSerialization refuses a line accepted as a call to \(request.method.rawValue)")
             }
             // The id must survive the trip to a reply (as the dispatcher
             // writes it when the call is refused later).
@@ -171,7 +176,7 @@ enum Parsing {
                     line: line
                 )
             }
-            _ = call.subject
+            _ = request.subject
         }
     }
 

@@ -22,7 +22,7 @@ extension Application {
         let temporary = backupDirectory + "/.incoming-" + name
         unlink(temporary)
         do {
-            try register.db.run("VACUUM INTO ?", [.text(temporary)])
+            try register.copy(into: temporary)
             let copy = try DatabaseSetup.openReader(path: temporary)
             let check = try copy.query("PRAGMA integrity_check") { $0.text(0) }
             copy.close()

@@ -66,12 +66,14 @@ extension Application {
         let now = clock.now()
         let last = try lastRunDay ?? register.lastScheduledRunDay()
         guard let day = config.schedule.isDue(at: now, lastRunDay: last) else { return nil }
-        return try register.runEnablingPass(
-            kind: .scheduled,
-            today: day,
-            startedAt: Instant.rfc3339(now),
-            now: { self.nowStamp }
-        )
+        return try register.write {
+            try register.runEnablingPass(
+                kind: .scheduled,
+                today: day,
+                startedAt: Instant.rfc3339(now),
+                now: { self.nowStamp }
+            )
+        }
     }
 
     /// "2026-11-30 00:05 (Europe/Amsterdam)".

@@ -23,12 +23,22 @@ public final class Application: @unchecked Sendable {
         logger: Logger = Logger(label: "koppelingd"),
         startedAt: Date? = nil
     ) {
-        self.init(register: register, config: config, clock: clock, logger: logger, startedAt: startedAt,
-                  health: StorageHealth(database: register.path))
+        self.init(
+            register: register,
+            config: config,
+            clock: clock,
+            logger: logger,
+            startedAt: startedAt,
+            health: StorageHealth(database: register.path)
+        )
     }
 
     init(
-        register: Register, config: DaemonConfig, clock: any KoppelingClock, logger: Logger, startedAt: Date?,
+        register: Register,
+        config: DaemonConfig,
+        clock: any KoppelingClock,
+        logger: Logger,
+        startedAt: Date?,
         health: StorageHealth
     ) {
         self.health = health

@@ -4,17 +4,31 @@ import KoppelingProtocol
 import KoppelingStorage
 
 /// A request line after its envelope was read: either a reply that needs
-/// no database (malformed line, unknown method, bad params) or a call.
+/// no database (malformed line, unknown method, bad params of a read) or a
+/// request for the chain of concerns.
 enum Parsed: Sendable {
     case reply(Data)
-    case call(id: RPCID?, route: Route, call: PreparedCall)
-    /// Malformed params of a changing method: refused, and audited.
-    case refusedChange(id: RPCID?, method: Method, error: KoppelingError)
+    case request(Request)
+
+    var id: RPCID? {
+        switch self {
+        case .reply: nil
+        case .request(let r): r.id
+        }
+    }
+
+    /// How the request runs: a ready reply needs no database; a change
+    /// with bad params still writes its audit row.
+    var execution: Execution {
+        switch self {
+        case .reply: .read
+        case .request(let r): r.method.execution
+        }
+    }
 }
 
-/// Reads JSON-RPC 2.0 envelopes and runs methods, with authorisation and
-/// the audit trail. `parse` is pure (any thread); `execute` runs on the
-/// database thread.
+/// Reads JSON-RPC 2.0 envelopes (`parse`, pure, any thread) and hands the
+/// requests to the chain of concerns (`respond`, where the register is).
 enum Dispatcher {
     /// One pass of the JSON decoder over the line: the envelope is read by
     /// hand and the params straight into the method's own type.
@@ -52,7 +66,7 @@ enum Dispatcher {
         case .refused(let route, let error):
             return paramsRefusal(id: envelope.id, route: route, error)
         case .call(let route, let call):
-            return .call(id: envelope.id, route: route, call: call)
+            return .request(Request(id: envelope.id, method: route.method, subject: call.subject, call: .success(call)))
         }
     }
 
@@ -122,8 +136,12 @@ enum Dispatcher {
         )
     }
 
+    /// Bad params of a read are answered at once; of a change, they go
+    /// through the chain (permission first, and audited).
     private static func paramsRefusal(id: RPCID?, route: Route, _ error: KoppelingError) -> Parsed {
-        if route.method.changesState { return .refusedChange(id: id, method: route.method, error: error) }
+        if route.method.changesState {
+            return .request(Request(id: id, method: route.method, subject: .none, call: .failure(error)))
+        }
         return .reply(ReplyEncoding.failure(id: id ?? .null, error: RPCError(error)))
     }
 
@@ -134,142 +152,30 @@ enum Dispatcher {
         var succeeded: Bool
     }
 
-    /// Runs a parsed request for `caller`; `nil` for a notification.
-    static func execute(_ parsed: Parsed, app: Application, caller: Caller) -> Data? {
-        run(parsed, app: app, caller: caller).reply
-    }
-
-    static func run(_ parsed: Parsed, app: Application, caller: Caller) -> Outcome {
+    /// Serves a parsed request for `caller` through the chain.
+    static func respond(_ parsed: Parsed, app: Application, caller: Caller) -> Outcome {
         switch parsed {
         case .reply(let data):
             return Outcome(reply: data, succeeded: false)
-        case .refusedChange(let id, _, _) where app.health.isGone,
-            .call(let id, _, _) where app.health.isGone && parsed.execution != .read:
-            // Nothing may be written to a file nobody will find again; no
-            // audit row either (it would go there too).
-            return Outcome(reply: id.map { ReplyEncoding.failure(id: $0, error: RPCError(KoppelingError.storageGone)) },
-                           succeeded: false)
-        case .refusedChange(let id, let method, let error):
-            // Permission first: someone who may change nothing is told only
-            // that, whatever the params.
-            let refusal = caller.mayChange ? error : KoppelingError.permissionDenied(method: method.rawValue)
-            audit(
-                app,
-                caller,
-                method.rawValue,
-                .none,
-                outcome: .refused,
-                reasons: [refusal.reason],
-                detail: refusal.fields.joined(separator: ",")
+        case .request(let request):
+            let response = MiddlewareChain.standard.respond(
+                to: request,
+                context: RequestContext(app: app, caller: caller)
             )
-            return Outcome(reply: id.map { ReplyEncoding.failure(id: $0, error: RPCError(refusal)) }, succeeded: false)
-        case .call(let id, let route, let call):
-            let replyID = id ?? .null
-            let method = route.method
-            guard !method.changesState || caller.mayChange else {
-                let error = KoppelingError.permissionDenied(method: method.rawValue)
-                audit(
-                    app,
-                    caller,
-                    method.rawValue,
-                    call.subject,
-                    outcome: .refused,
-                    reasons: [.permissionDenied],
-                    detail: ""
-                )
-                return Outcome(
-                    reply: id.map { _ in ReplyEncoding.failure(id: replyID, error: RPCError(error)) },
-                    succeeded: false
-                )
+            let reply = request.id.map { id in
+                switch response {
+                case .success(let data): data
+                case .failure(let refusal): ReplyEncoding.failure(id: id, error: RPCError(refusal))
+                }
             }
-            do {
-                let data: Data
-                if method.execution == .write {
-                    data = try app.register.db.transaction {
-                        let d = try call.run(app, caller, replyID)
-                        try app.register.appendAudit(
-                            at: app.nowStamp,
-                            caller: caller,
-                            method: method.rawValue,
-                            school: call.subject.school.map(normalisedSchool),
-                            koppeling: call.subject.koppeling,
-                            outcome: .ok,
-                            reasons: [],
-                            detail: ""
-                        )
-                        return d
-                    }
-                } else {
-                    data = try call.run(app, caller, replyID)
-                    if method.changesState {
-                        audit(app, caller, method.rawValue, call.subject, outcome: .ok, reasons: [], detail: "")
-                    }
-                }
-                return Outcome(reply: id == nil ? nil : data, succeeded: true)
-            } catch {
-                let refusal = KoppelingError(storageError: error)
-                if case .unavailable = refusal {
-                    // The method and the error only: params may hold a secret.
-                    app.logger.error("request failed", metadata: ["method": "\(method.rawValue)", "error": "\(error)"])
-                }
-                if method.changesState {
-                    let outcome: AuditEntry.Outcome = if case .unavailable = refusal { .error } else { .refused }
-                    let write = {
-                        audit(
-                            app,
-                            caller,
-                            method.rawValue,
-                            call.subject,
-                            outcome: outcome,
-                            reasons: refusal.violations.isEmpty ? [refusal.reason] : refusal.violations.map(\.reason),
-                            detail: refusal.fields.joined(separator: ",")
-                        )
-                    }
-                    // The lock was not to be had for a whole busy timeout:
-                    // the audit row gets one try, not a second timeout.
-                    if refusal.reason == .databaseBusy { app.register.db.withoutBusyWait(write) } else { write() }
-                }
-                return Outcome(
-                    reply: id.map { _ in ReplyEncoding.failure(id: replyID, error: RPCError(refusal)) },
-                    succeeded: false
-                )
-            }
+            if case .success = response { return Outcome(reply: reply, succeeded: true) }
+            return Outcome(reply: reply, succeeded: false)
         }
     }
 
-    /// Audit rows of refusals go in a transaction of their own, after the
-    /// refused change rolled back. A busy database loses only this row.
-    private static func audit(
-        _ app: Application,
-        _ caller: Caller,
-        _ method: String,
-        _ subject: AuditSubject,
-        outcome: AuditEntry.Outcome,
-        reasons: [Reason],
-        detail: String
-    ) {
-        try? app.register.appendAudit(
-            at: app.nowStamp,
-            caller: caller,
-            method: method,
-            school: subject.school.map(normalisedSchool),
-            koppeling: subject.koppeling.map { auditedKoppeling($0, app) },
-            outcome: outcome,
-            reasons: reasons,
-            detail: detail
-        )
-    }
-
-    /// The audit names a school as it is stored when the input was valid,
-    /// and masked otherwise (its first six characters and its length).
-    static func normalisedSchool(_ raw: String) -> String {
-        (try? Brin6.parse(raw).get().value) ?? raw.masked
-    }
-
-    /// A koppeling id as typed when the catalogue knows it, masked
-    /// otherwise: a refused request may carry a code in that field.
-    static func auditedKoppeling(_ raw: String, _ app: Application) -> String {
-        ((try? app.register.catalogEntry(raw)) ?? nil) != nil ? raw : raw.masked
+    /// The reply line only; `nil` for a notification.
+    static func execute(_ parsed: Parsed, app: Application, caller: Caller) -> Data? {
+        respond(parsed, app: app, caller: caller).reply
     }
 }
 

@@ -67,7 +67,10 @@ enum ParamsDecoding {
                 throw .invalidParams(.invalidParams, message: "Ongeldige parameters.", fields: [])
             }
             throw .invalidParams(
-                .invalidParams, message: "De parameter '\(field)' is een getal buiten het bereik.", fields: fields)
+                .invalidParams,
+                message: "De parameter '\(field)' is een getal buiten het bereik.",
+                fields: fields
+            )
         }
     }
 

@@ -4,8 +4,8 @@ import KoppelingProtocol
 import Logging
 import NIOCore
 
-/// One client connection: reads lines, runs each request on the database
-/// thread, and writes replies in request order (clients may pipeline).
+/// One client connection: reads lines, hands each to the responder with its
+/// caller, and writes the replies in request order (clients may pipeline).
 ///
 /// At most `maxInFlight` requests per connection are started and not yet
 /// written to the socket; lines read beyond that wait here, unparsed, and
@@ -16,16 +16,15 @@ final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = InboundLine
     typealias OutboundOut = ByteBuffer
 
-    private let executor: DatabaseExecutor
-    private let readers: ReadConnections?
+    private let responder: any Responder
     private let callers: CallerResolver
     private let registry: ConnectionRegistry
     private let maxInFlight: Int
     private let logger: Logger
 
     private var caller: EventLoopFuture<Caller>?
-    /// Completes when the last read started on this connection has run.
-    private var readsDone: EventLoopFuture<Void>?
+    /// What the responder needs to keep this connection's order.
+    private var order: ConnectionOrder?
     /// Completes when every reply so far has been written.
     private var tail: EventLoopFuture<Void>?
     /// Lines read but not yet started, in order.
@@ -37,15 +36,13 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var inputClosed = false
 
     init(
-        executor: DatabaseExecutor,
-        readers: ReadConnections?,
+        responder: any Responder,
         callers: CallerResolver,
         registry: ConnectionRegistry,
         maxInFlight: Int,
         logger: Logger
     ) {
-        self.executor = executor
-        self.readers = readers
+        self.responder = responder
         self.callers = callers
         self.registry = registry
         self.maxInFlight = max(1, maxInFlight)
@@ -54,6 +51,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         tail = context.eventLoop.makeSucceededVoidFuture()
+        order = ConnectionOrder(eventLoop: context.eventLoop)
         switch registry.admit(context.channel) {
         case .admitted:
             break
@@ -133,7 +131,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     private func start(_ line: InboundLine, context: ChannelHandlerContext) {
-        guard let caller, let tail else { return }
+        guard let caller, let tail, let order else { return }
         switch line {
         case .tooLong:
             let reply = ReplyEncoding.failure(
@@ -148,42 +146,17 @@ final class ConnectionHandler: ChannelInboundHandler {
                 context.close(promise: nil)
             }.nonisolated()
         case .line(let buffer):
-            let parsed = Dispatcher.parse(Data(buffer.readableBytesView))
             let reply: EventLoopFuture<Data?>
-            if case .reply(let data) = parsed {
-                reply = context.eventLoop.makeSucceededFuture(data)
-            } else if parsed.execution == .read, let reader = readers?.reader(for: context.eventLoop),
-                registry.beginRequest()
-            {
-                // Right here on the loop, once the replies before it are
-                // out: a read sees every write this connection made.
-                // One snapshot for all its statements.
+            if registry.beginRequest() {
                 let registry = self.registry
-                reply = tail.flatMap { caller }.map { caller in
-                    do {
-                        return try reader.register.db.snapshot {
-                            Dispatcher.execute(parsed, app: reader, caller: caller)
-                        }
-                    } catch {
-                        return parsed.id.map {
-                            ReplyEncoding.failure(id: $0, error: RPCError(KoppelingError(storageError: error)))
-                        }
-                    }
-                }.always { _ in registry.endRequest() }
-                // A change sent after this read waits until it has run, or
-                // the read could see it.
-                readsDone = reply.map { _ in () }.recover { _ in () }
-            } else if registry.beginRequest() {
-                let registry = self.registry
-                let loop = context.eventLoop
-                let afterReads = readsDone ?? loop.makeSucceededVoidFuture()
-                reply = afterReads.flatMap { caller }.flatMap { [executor] caller in
-                    executor.submit(parsed, caller: caller, on: loop)
-                }.always { _ in registry.endRequest() }
+                order.repliesWritten = tail
+                reply = responder.respond(to: buffer, caller: caller, order: order).always { _ in
+                    registry.endRequest()
+                }
             } else {
                 reply = context.eventLoop.makeSucceededFuture(
                     ReplyEncoding.failure(
-                        id: parsed.id ?? .null,
+                        id: .null,
                         error: RPCError(
                             code: RPCErrorCode.unavailable,
                             reason: .shuttingDown,
@@ -264,14 +237,5 @@ final class ConnectionHandler: ChannelInboundHandler {
         readingPaused = false
         context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
         context.read()
-    }
-}
-
-extension Parsed {
-    var id: RPCID? {
-        switch self {
-        case .reply: nil
-        case .call(let id, _, _), .refusedChange(let id, _, _): id
-        }
     }
 }

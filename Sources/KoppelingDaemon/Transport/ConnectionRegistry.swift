@@ -10,6 +10,9 @@ final class ConnectionRegistry: Sendable {
         var shuttingDown = false
         /// Refusals at the cap since a connection was last admitted (the log names the first only).
         var refusedAtCap = 0
+        /// Waiting for the last request in flight to end.
+        var drainWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter = 0
     }
     private let state = NIOLockedValueBox(State())
     let maxConnections: Int
@@ -51,7 +54,47 @@ final class ConnectionRegistry: Sendable {
         }
     }
 
-    func endRequest() { state.withLockedValue { $0.inFlight -= 1 } }
+    func endRequest() {
+        let waiters = state.withLockedValue { s -> [CheckedContinuation<Void, Never>] in
+            s.inFlight -= 1
+            guard s.inFlight == 0 else { return [] }
+            defer { s.drainWaiters = [:] }
+            return Array(s.drainWaiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once no request is in flight (after `beginShutdown` no new
+    /// one starts), or after `timeout`, whichever comes first.
+    func drained(timeout: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.noneInFlight() }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Suspends until the count of requests in flight is zero, or the
+    /// task is cancelled (the timeout won).
+    private func noneInFlight() async {
+        let id = state.withLockedValue { s -> Int in
+            s.nextWaiter += 1
+            return s.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+                let now = state.withLockedValue { s -> Bool in
+                    if s.inFlight == 0 || Task.isCancelled { return true }
+                    s.drainWaiters[id] = waiter
+                    return false
+                }
+                if now { waiter.resume() }
+            }
+        } onCancel: {
+            state.withLockedValue { $0.drainWaiters.removeValue(forKey: id) }?.resume()
+        }
+    }
 
     var inFlight: Int { state.withLockedValue { $0.inFlight } }
     var connectionCount: Int { state.withLockedValue { $0.channels.count } }

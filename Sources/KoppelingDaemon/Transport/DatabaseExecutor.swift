@@ -110,7 +110,7 @@ final class DatabaseExecutor: @unchecked Sendable {
     }
 
     private func run(_ batch: [(Parsed, Caller, EventLoopPromise<Data?>)]) {
-        let db = app.register.db
+        let register = app.register
         let writes = batch.contains { $0.0.execution == .write }
         let app = self.app
         let runAlone = {
@@ -120,60 +120,51 @@ final class DatabaseExecutor: @unchecked Sendable {
         }
         // A lone request needs no outer transaction: its own is the commit.
         guard writes, batch.count > 1 else { return runAlone() }
-        do {
-            try db.execute("BEGIN IMMEDIATE")
-        } catch let error as SQLiteError where error.isBusy {
-            // Another process held the lock for a whole busy timeout. Each
-            // request gets one more try without waiting: a change is refused
-            // at once (-32005) instead of after a timeout of its own, and
-            // the reads queued behind are not held up a timeout per write.
-            return db.withoutBusyWait(runAlone)
-        } catch {
-            return runAlone()
-        }
         var replies: [Dispatcher.Outcome] = []
-        for (index, (parsed, caller, _)) in batch.enumerated() {
-            replies.append(Dispatcher.run(parsed, app: app, caller: caller))
-            guard db.isInTransaction else {
-                // SQLite ended the batch's transaction by itself (a full
-                // disk, an I/O error): nothing of it is saved. Each reply so
-                // far says so, and the rest run each in a transaction of
-                // their own, never in autocommit behind a failed savepoint.
-                let lost = RPCError(KoppelingError.changeNotSaved)
-                for ((parsed, _, promise), outcome) in zip(batch[...index], replies) {
-                    promise.succeed(
-                        outcome.succeeded ? parsed.id.map { ReplyEncoding.failure(id: $0, error: lost) } : outcome.reply
-                    )
-                }
-                for (parsed, caller, promise) in batch[(index + 1)...] {
-                    promise.succeed(Dispatcher.execute(parsed, app: app, caller: caller))
-                }
-                return
-            }
-        }
         do {
-            try db.execute("COMMIT")
+            try register.batch {
+                for (index, (parsed, caller, _)) in batch.enumerated() {
+                    replies.append(Dispatcher.respond(parsed, app: app, caller: caller))
+                    guard register.isInTransaction else {
+                        // SQLite ended the batch's transaction by itself (a
+                        // full disk, an I/O error): nothing of it is saved.
+                        // Each reply so far says so, and the rest run each in
+                        // a transaction of their own, never in autocommit
+                        // behind a failed savepoint.
+                        let lost = RPCError(KoppelingError.changeNotSaved)
+                        for ((parsed, _, promise), outcome) in zip(batch[...index], replies) {
+                            promise.succeed(
+                                outcome.succeeded
+                                    ? parsed.id.map { ReplyEncoding.failure(id: $0, error: lost) } : outcome.reply
+                            )
+                        }
+                        for (parsed, caller, promise) in batch[(index + 1)...] {
+                            promise.succeed(Dispatcher.execute(parsed, app: app, caller: caller))
+                        }
+                        replies = []
+                        return false
+                    }
+                }
+                return true
+            }
+        } catch let error as SQLiteError where error.isBusy && replies.isEmpty {
+            // The batch could not begin: another process held the lock for a
+            // whole busy timeout. Each request gets one more try without
+            // waiting: a change is refused at once (-32005) instead of after
+            // a timeout of its own, and the reads queued behind are not held
+            // up a timeout per write.
+            return register.withoutBusyWait(runAlone)
         } catch {
-            try? db.execute("ROLLBACK")
+            guard !replies.isEmpty else { return runAlone() }
+            // The commit failed and was rolled back: nothing is saved.
             let refusal = KoppelingError(storageError: error)
             for (parsed, _, promise) in batch {
                 promise.succeed(parsed.id.map { ReplyEncoding.failure(id: $0, error: RPCError(refusal)) })
             }
             return
         }
+        guard !replies.isEmpty else { return }
         groupCommits += 1
         for ((_, _, promise), outcome) in zip(batch, replies) { promise.succeed(outcome.reply) }
-    }
-}
-
-extension Parsed {
-    /// How the request runs: a ready reply needs no database; a refused
-    /// change writes its audit row.
-    var execution: Execution {
-        switch self {
-        case .reply: .read
-        case .call(_, let route, _): route.method.execution
-        case .refusedChange: .write
-        }
     }
 }

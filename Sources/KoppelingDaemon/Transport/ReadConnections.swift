@@ -14,8 +14,7 @@ final class ReadConnections: Sendable {
     init(group: any EventLoopGroup, writer: Application) throws {
         var readers: [ObjectIdentifier: Application] = [:]
         for loop in group.makeIterator() {
-            let db = try DatabaseSetup.openReader(path: writer.register.path)
-            let register = Register(db: db, secret: writer.register.secret, path: writer.register.path)
+            let register = try writer.register.reader()
             readers[ObjectIdentifier(loop)] = Application(
                 register: register,
                 config: writer.config,

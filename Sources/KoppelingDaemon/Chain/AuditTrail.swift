@@ -1,0 +1,71 @@
+import KoppelingCore
+import KoppelingProtocol
+import KoppelingStorage
+
+/// Every change, made or refused, leaves one audit row. A change's row is
+/// written in its own transaction (it commits with the change or not at
+/// all); a refusal's row after the refused change rolled back, in a write
+/// of its own, so a busy database loses only that row.
+struct AuditTrail: Middleware {
+    func handle(_ request: Request, context: RequestContext, next: (Request, RequestContext) -> Response) -> Response {
+        guard request.method.changesState else { return next(request, context) }
+        var inner = context
+        let caller = context.caller
+        inner.beforeCommit.append { app in
+            try Self.append(request, caller, outcome: .ok, reasons: [], detail: "", app)
+        }
+        let response = next(request, inner)
+        guard case .failure(let refusal) = response else { return response }
+        let outcome: AuditEntry.Outcome = if case .unavailable = refusal { .error } else { .refused }
+        let register = context.app.register
+        let write = {
+            try? register.write {
+                try Self.append(
+                    request,
+                    caller,
+                    outcome: outcome,
+                    reasons: refusal.violations.isEmpty ? [refusal.reason] : refusal.violations.map(\.reason),
+                    detail: refusal.fields.joined(separator: ","),
+                    context.app
+                )
+            }
+        }
+        // The lock was not to be had for a whole busy timeout: the audit
+        // row gets one try, not a second timeout.
+        if refusal.reason == .databaseBusy { register.withoutBusyWait(write) } else { write() }
+        return response
+    }
+
+    private static func append(
+        _ request: Request,
+        _ caller: Caller,
+        outcome: AuditEntry.Outcome,
+        reasons: [Reason],
+        detail: String,
+        _ app: Application
+    ) throws {
+        try app.register.appendAudit(
+            at: app.nowStamp,
+            caller: caller,
+            method: request.method.rawValue,
+            school: request.subject.school.map(normalisedSchool),
+            // A change made names a koppeling the catalogue knows.
+            koppeling: request.subject.koppeling.map { outcome == .ok ? $0 : auditedKoppeling($0, app) },
+            outcome: outcome,
+            reasons: reasons,
+            detail: detail
+        )
+    }
+
+    /// The audit names a school as it is stored when the input was valid,
+    /// and masked otherwise (its first six characters and its length).
+    static func normalisedSchool(_ raw: String) -> String {
+        (try? Brin6.parse(raw).get().value) ?? raw.masked
+    }
+
+    /// A koppeling id as typed when the catalogue knows it, masked
+    /// otherwise: a refused request may carry a code in that field.
+    static func auditedKoppeling(_ raw: String, _ app: Application) -> String {
+        ((try? app.register.catalogEntry(raw)) ?? nil) != nil ? raw : raw.masked
+    }
+}

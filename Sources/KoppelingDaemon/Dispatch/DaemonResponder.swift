@@ -1,0 +1,33 @@
+import Foundation
+import KoppelingCore
+import KoppelingProtocol
+import NIOCore
+
+/// The daemon's responder: parses the line, then runs the request where its
+/// `Method.execution` says — a read on the loop's own read-only connection,
+/// a change on the database thread — through the chain of concerns.
+struct DaemonResponder: Responder {
+    let executor: DatabaseExecutor
+    let readers: ReadConnections?
+
+    func respond(to line: ByteBuffer, caller: EventLoopFuture<Caller>, order: ConnectionOrder) -> EventLoopFuture<Data?>
+    {
+        let loop = caller.eventLoop
+        let parsed = Dispatcher.parse(Data(line.readableBytesView))
+        if case .reply(let data) = parsed { return loop.makeSucceededFuture(data) }
+        if parsed.execution == .read, let reader = readers?.reader(for: loop) {
+            // Right here on the loop, once the replies before it are out: a
+            // read sees every change this connection made before it.
+            let reply = order.repliesWritten.flatMap { caller }.map { caller in
+                Dispatcher.execute(parsed, app: reader, caller: caller)
+            }
+            // A change sent after this read waits until it has run, or the
+            // read could see it.
+            order.barrier = reply.map { _ in () }.recover { _ in () }
+            return reply
+        }
+        return order.barrier.flatMap { caller }.flatMap { [executor] caller in
+            executor.submit(parsed, caller: caller, on: loop)
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The listening socket. It reports the daemon ready once the group runs
+/// (its signal handlers are in place: a SIGTERM right after READY=1 is a
+/// clean stop). Last in the group, so it stops first: no new connection or
+/// request is taken, the requests in flight are answered (within the grace
+/// period), then the connections are closed.
+struct SocketService: Service {
+    let listener: SocketServer.Listener
+    let registry: ConnectionRegistry
+    let config: DaemonConfig
+    let notifier: Notifier
+    let logger: Logger
+
+    func run() async throws {
+        let socketDescription = listener.ownsPath ? config.socketPath : "systemd socket"
+        logger.info(
+            "koppelingd serves",
+            metadata: [
+                "socket": "\(socketDescription)", "database": "\(config.databasePath)",
+                "time_zone": "\(config.schedule.zone)", "run_at": "\(config.schedule.runAt)",
+            ]
+        )
+        notifier.send("READY=1\nSTATUS=Serving on \(socketDescription)\nMAINPID=\(getpid())")
+        try? await gracefulShutdown()
+        logger.info("stopping: finishing requests in flight")
+        notifier.send("STOPPING=1\nSTATUS=Stopping")
+        try? await listener.channel.close()
+        let open = registry.beginShutdown()
+        await registry.drained(timeout: .seconds(config.shutdownGraceSeconds))
+        // Let the last replies reach their sockets before closing them.
+        for channel in open { try? await channel.eventLoop.submit {}.get() }
+        for channel in open { try? await channel.close() }
+        if listener.ownsPath { unlink(config.socketPath) }
+    }
+}

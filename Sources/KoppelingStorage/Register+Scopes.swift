@@ -1,0 +1,82 @@
+import Foundation
+
+/// The one owner of transactions. Every query of the register runs inside
+/// one of these scopes; the queries themselves never begin, commit or roll
+/// back anything (DatabasePool.read/write in GRDB is the model).
+extension Register {
+    /// A change: one `BEGIN IMMEDIATE` transaction (the write lock taken up
+    /// front, so a busy database fails before any work), or, inside a
+    /// batch, a savepoint of its own, so its failure undoes only its part.
+    public func write<T>(_ body: () throws -> T) throws -> T {
+        try db.transaction(body)
+    }
+
+    /// A read: every statement of `body` sees one snapshot, however many
+    /// commits happen meanwhile (WAL). Inside a write it sees that write.
+    public func read<T>(_ body: () throws -> T) throws -> T {
+        if db.isInTransaction { return try body() }
+        return try db.snapshot(body)
+    }
+
+    /// One transaction for many requests, each of which runs in its own
+    /// `write` (a savepoint) inside it: one durable commit serves them all.
+    /// `body` returns whether the batch is to be committed; it returns
+    /// false when SQLite ended the transaction by itself (see
+    /// `isInTransaction`). A failed commit is rolled back and thrown.
+    public func batch(_ body: () -> Bool) throws {
+        try db.execute("BEGIN IMMEDIATE")
+        guard body() else {
+            if db.isInTransaction { try? db.execute("ROLLBACK") }
+            return
+        }
+        do {
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Whether a transaction is open: false inside a batch means SQLite
+    /// rolled it back by itself (a full disk, an I/O error), and any later
+    /// statement would run in autocommit.
+    public var isInTransaction: Bool { db.isInTransaction }
+
+    /// Runs `body` with no busy wait: a lock held by another process fails
+    /// at once instead of after the busy timeout, which is restored after.
+    public func withoutBusyWait<T>(_ body: () throws -> T) rethrows -> T {
+        try db.withoutBusyWait(body)
+    }
+
+    /// The database answers (the watchdog's probe).
+    public func ping() throws {
+        _ = try db.queryOne("SELECT 1") { $0.int(0) }
+    }
+
+    /// A consistent copy of the register in one new file (`VACUUM INTO`,
+    /// which cannot run inside a transaction).
+    public func copy(into path: String) throws {
+        precondition(!db.isInTransaction, "VACUUM INTO runs outside any transaction")
+        try db.run("VACUUM INTO ?", [.text(path)])
+    }
+
+    /// A read-only connection to the same register, sharing its secret.
+    public func reader() throws -> Register {
+        Register(db: try DatabaseSetup.openReader(path: path), secret: secret, path: path)
+    }
+
+    /// Checked by every query that changes the register: it must run in a
+    /// `write` scope, or its statements would commit one by one.
+    func requireWriteScope() {
+        precondition(db.isInTransaction, "a change to the register runs inside Register.write")
+    }
+}
+
+extension Register {
+    /// The body of a query that changes the register, checked to run in a
+    /// `write` scope.
+    func inWriteScope<T>(_ body: () throws -> T) rethrows -> T {
+        requireWriteScope()
+        return try body()
+    }
+}
