@@ -1,6 +1,11 @@
 /// What the activation dialog asks for (step 3), before it is checked.
 /// Printing it never shows the verification code.
-public struct ActivationInput: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+/// What `koppeling.activate` carries: decoded from the request's params
+/// as it is (the one type for the wire and the rules), and never printed
+/// with its code.
+public struct ActivationInput: Sendable, Codable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
     public var school: String
     public var koppeling: String
     public var name: String
@@ -22,6 +27,13 @@ public struct ActivationInput: Sendable, CustomStringConvertible, CustomDebugStr
         self.agree = agree
         self.verificationCode = verificationCode
         self.startDate = startDate
+    }
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case school = "brin6"
+        case koppeling, name, agree
+        case verificationCode = "verification_code"
+        case startDate = "start_date"
     }
 
     // Unchecked, even the first six characters may be secret: show the length only.

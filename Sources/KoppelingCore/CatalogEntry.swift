@@ -6,10 +6,10 @@ public struct CatalogEntry: Sendable, Equatable, Codable {
     public var description: String
     public var supplier: String
     /// In euro cents; `nil` is shown as "n.v.t.".
-    public var priceCents: Int?
+    @NullWhenAbsent public var priceCents: Int?
     public var termsText: String
     public var termsVersion: String
-    public var recommendedPrerequisite: String?
+    @NullWhenAbsent public var recommendedPrerequisite: String?
     public var carriesEckidImport: Bool
 
     public init(
@@ -43,22 +43,6 @@ public struct CatalogEntry: Sendable, Equatable, Codable {
         case termsVersion = "terms_version"
         case recommendedPrerequisite = "recommended_prerequisite"
         case carriesEckidImport = "carries_eckid_import"
-    }
-
-    /// Absent optionals are written as `null`, so every reply of a
-    /// method has the same keys.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(category, forKey: .category)
-        try c.encode(name, forKey: .name)
-        try c.encode(description, forKey: .description)
-        try c.encode(supplier, forKey: .supplier)
-        try c.encode(priceCents, forKey: .priceCents)
-        try c.encode(termsText, forKey: .termsText)
-        try c.encode(termsVersion, forKey: .termsVersion)
-        try c.encode(recommendedPrerequisite, forKey: .recommendedPrerequisite)
-        try c.encode(carriesEckidImport, forKey: .carriesEckidImport)
     }
 
     /// The price as the LAS shows it: "n.v.t." or "€ 12,50".

@@ -33,9 +33,9 @@ public struct ActivationRecord: Sendable, Equatable, Codable {
     public var verificationCode: String
     public var activatedAt: String
     public var active: Bool
-    public var deactivatedAt: String?
-    public var deactivatedBy: String?
-    public var deactivationReason: String?
+    @NullWhenAbsent public var deactivatedAt: String?
+    @NullWhenAbsent public var deactivatedBy: String?
+    @NullWhenAbsent public var deactivationReason: String?
 
     public init(
         id: Int,
@@ -84,26 +84,6 @@ public struct ActivationRecord: Sendable, Equatable, Codable {
         case deactivationReason = "deactivation_reason"
     }
 
-    /// Absent optionals are written as `null`, so every reply of a
-    /// method has the same keys.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(school, forKey: .school)
-        try c.encode(koppeling, forKey: .koppeling)
-        try c.encode(koppelingName, forKey: .koppelingName)
-        try c.encode(acceptedByName, forKey: .acceptedByName)
-        try c.encode(user, forKey: .user)
-        try c.encode(uid, forKey: .uid)
-        try c.encode(termsVersion, forKey: .termsVersion)
-        try c.encode(startDate, forKey: .startDate)
-        try c.encode(verificationCode, forKey: .verificationCode)
-        try c.encode(activatedAt, forKey: .activatedAt)
-        try c.encode(active, forKey: .active)
-        try c.encode(deactivatedAt, forKey: .deactivatedAt)
-        try c.encode(deactivatedBy, forKey: .deactivatedBy)
-        try c.encode(deactivationReason, forKey: .deactivationReason)
-    }
 }
 
 public struct EckidImportRecord: Sendable, Equatable, Codable {
@@ -112,10 +92,10 @@ public struct EckidImportRecord: Sendable, Equatable, Codable {
     public var activeFrom: String
     public var keySetAt: String
     public var keySetBy: String
-    public var activatedAt: String?
-    public var disabledAt: String?
-    public var disabledBy: String?
-    public var disabledReason: String?
+    @NullWhenAbsent public var activatedAt: String?
+    @NullWhenAbsent public var disabledAt: String?
+    @NullWhenAbsent public var disabledBy: String?
+    @NullWhenAbsent public var disabledReason: String?
 
     public init(
         school: String,
@@ -150,20 +130,6 @@ public struct EckidImportRecord: Sendable, Equatable, Codable {
         case disabledReason = "disabled_reason"
     }
 
-    /// Absent optionals are written as `null`, so every reply of a
-    /// method has the same keys.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(school, forKey: .school)
-        try c.encode(state, forKey: .state)
-        try c.encode(activeFrom, forKey: .activeFrom)
-        try c.encode(keySetAt, forKey: .keySetAt)
-        try c.encode(keySetBy, forKey: .keySetBy)
-        try c.encode(activatedAt, forKey: .activatedAt)
-        try c.encode(disabledAt, forKey: .disabledAt)
-        try c.encode(disabledBy, forKey: .disabledBy)
-        try c.encode(disabledReason, forKey: .disabledReason)
-    }
 }
 
 public struct TimerRunRecord: Sendable, Equatable, Codable {
@@ -210,29 +176,13 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public var user: String
     public var uid: Int
     public var method: String
-    public var school: String?
-    public var koppeling: String?
+    @NullWhenAbsent public var school: String?
+    @NullWhenAbsent public var koppeling: String?
     public var outcome: Outcome
     public var reasons: [String]
     public var detail: String
 
     enum CodingKeys: String, CodingKey { case id, at, user, uid, method, school, koppeling, outcome, reasons, detail }
-
-    /// Absent optionals are written as `null`, so every reply of a
-    /// method has the same keys.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(at, forKey: .at)
-        try c.encode(user, forKey: .user)
-        try c.encode(uid, forKey: .uid)
-        try c.encode(method, forKey: .method)
-        try c.encode(school, forKey: .school)
-        try c.encode(koppeling, forKey: .koppeling)
-        try c.encode(outcome, forKey: .outcome)
-        try c.encode(reasons, forKey: .reasons)
-        try c.encode(detail, forKey: .detail)
-    }
 
     public init(
         id: Int,

@@ -8,17 +8,27 @@ public enum TextRules {
 
     public static func schoolName(_ raw: String, field: String = "name") -> Result<String, Violation> {
         name(
-            raw, field: field, maxLength: schoolNameMaxLength, required: .schoolNameRequired,
+            raw,
+            field: field,
+            maxLength: schoolNameMaxLength,
+            required: .schoolNameRequired,
             requiredMessage: "De naam van de school is verplicht: er moet een zichtbaar teken in staan.",
-            tooLong: .schoolNameTooLong, label: "De naam van de school")
+            tooLong: .schoolNameTooLong,
+            label: "De naam van de school"
+        )
     }
 
     public static func personName(_ raw: String, field: String = "name") -> Result<String, Violation> {
         name(
-            raw, field: field, maxLength: personNameMaxLength, required: .nameRequired,
+            raw,
+            field: field,
+            maxLength: personNameMaxLength,
+            required: .nameRequired,
             requiredMessage:
                 "Uw naam is verplicht: de gemandateerde persoon die akkoord gaat met de gebruikersvoorwaarden.",
-            tooLong: .nameTooLong, label: "Uw naam")
+            tooLong: .nameTooLong,
+            label: "Uw naam"
+        )
     }
 
     /// One rule for both names. Refused with `name_characters`: control
@@ -28,21 +38,29 @@ public enum TextRules {
     /// trimmed at both ends, and what is left must hold a visible
     /// character; otherwise the name is missing.
     static func name(
-        _ raw: String, field: String, maxLength: Int, required: Reason, requiredMessage: String,
-        tooLong: Reason, label: String
+        _ raw: String,
+        field: String,
+        maxLength: Int,
+        required: Reason,
+        requiredMessage: String,
+        tooLong: Reason,
+        label: String
     ) -> Result<String, Violation> {
         let trimmed = raw.trimmingWhitespace()
         if trimmed.containsControlCharacters {
             return .failure(
-                Violation(field: field, reason: .nameCharacters, message: "\(label) mag geen stuurtekens bevatten."))
+                Violation(field: field, reason: .nameCharacters, message: "\(label) mag geen stuurtekens bevatten.")
+            )
         }
         if trimmed.unicodeScalars.contains(where: \.isLayoutControl) {
             return .failure(
                 Violation(
-                    field: field, reason: .nameCharacters,
+                    field: field,
+                    reason: .nameCharacters,
                     message:
                         "\(label) mag geen tekens voor de schrijfrichting of regelscheiding bevatten (U+202A–U+202E, U+2066–U+2069, U+2028, U+2029)."
-                ))
+                )
+            )
         }
         let name = trimmed.trimmingInvisible()
         guard name.unicodeScalars.contains(where: { !$0.properties.isWhitespace && !$0.isInvisibleFormat }) else {
@@ -51,9 +69,11 @@ public enum TextRules {
         if name.unicodeScalars.count > maxLength {
             return .failure(
                 Violation(
-                    field: field, reason: tooLong,
+                    field: field,
+                    reason: tooLong,
                     message: "\(label) mag hoogstens \(maxLength) tekens lang zijn (nu \(name.unicodeScalars.count))."
-                ))
+                )
+            )
         }
         return .success(name)
     }

@@ -68,36 +68,8 @@ public struct CatalogLoadParams: RPCParams {
     public enum CodingKeys: String, CodingKey, CaseIterable { case entries }
 }
 
-public struct ActivateParams: RPCParams {
-    public var brin6: String
-    public var koppeling: String
-    public var name: String
-    public var agree: Bool
-    public var verificationCode: String
-    public var startDate: String?
-
-    public init(
-        brin6: String,
-        koppeling: String,
-        name: String,
-        agree: Bool,
-        verificationCode: String,
-        startDate: String?
-    ) {
-        self.brin6 = brin6
-        self.koppeling = koppeling
-        self.name = name
-        self.agree = agree
-        self.verificationCode = verificationCode
-        self.startDate = startDate
-    }
-
-    public enum CodingKeys: String, CodingKey, CaseIterable {
-        case brin6, koppeling, name, agree
-        case verificationCode = "verification_code"
-        case startDate = "start_date"
-    }
-}
+/// `koppeling.activate`'s params are the domain's own `ActivationInput`.
+extension ActivationInput: RPCParams {}
 
 public struct DeactivateParams: RPCParams {
     public var brin6: String

@@ -16,8 +16,8 @@ public struct HelloResult: Codable, Sendable {
 public struct TimerStatusResult: Codable, Sendable {
     public var timeZone: String
     public var runAt: String
-    public var lastRun: TimerRunRecord?
-    public var lastScheduledRun: TimerRunRecord?
+    @NullWhenAbsent public var lastRun: TimerRunRecord?
+    @NullWhenAbsent public var lastScheduledRun: TimerRunRecord?
     /// RFC 3339 UTC instant of the next scheduled run.
     public var nextRun: String
     /// The same instant in the daemon's zone, for people.
@@ -48,17 +48,6 @@ public struct TimerStatusResult: Codable, Sendable {
         case nextRunLocal = "next_run_local"
     }
 
-    /// Absent optionals are written as `null`, so every reply of a
-    /// method has the same keys.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(timeZone, forKey: .timeZone)
-        try c.encode(runAt, forKey: .runAt)
-        try c.encode(lastRun, forKey: .lastRun)
-        try c.encode(lastScheduledRun, forKey: .lastScheduledRun)
-        try c.encode(nextRun, forKey: .nextRun)
-        try c.encode(nextRunLocal, forKey: .nextRunLocal)
-    }
 }
 
 public struct StatusResult: Codable, Sendable {
@@ -146,7 +135,7 @@ public struct SchoolListResult: Codable, Sendable {
 public struct SchoolDetailResult: Codable, Sendable {
     public var school: School
     public var activations: [ActivationRecord]
-    public var eckidImport: EckidImportRecord?
+    @NullWhenAbsent public var eckidImport: EckidImportRecord?
     public init(school: School, activations: [ActivationRecord], eckidImport: EckidImportRecord?) {
         self.school = school
         self.activations = activations
@@ -157,14 +146,6 @@ public struct SchoolDetailResult: Codable, Sendable {
         case eckidImport = "eckid_import"
     }
 
-    /// Absent optionals are written as `null`, so every reply of a
-    /// method has the same keys.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(school, forKey: .school)
-        try c.encode(activations, forKey: .activations)
-        try c.encode(eckidImport, forKey: .eckidImport)
-    }
 }
 
 public struct SchoolImportResult: Codable, Sendable {
@@ -183,10 +164,10 @@ public struct CatalogSummary: Codable, Sendable {
     public var name: String
     public var description: String
     public var supplier: String
-    public var priceCents: Int?
+    @NullWhenAbsent public var priceCents: Int?
     public var price: String
     public var termsVersion: String
-    public var recommendedPrerequisite: String?
+    @NullWhenAbsent public var recommendedPrerequisite: String?
     public var carriesEckidImport: Bool
 
     public init(_ e: CatalogEntry) {
@@ -210,21 +191,6 @@ public struct CatalogSummary: Codable, Sendable {
         case carriesEckidImport = "carries_eckid_import"
     }
 
-    /// Absent optionals are written as `null`, so every reply of a
-    /// method has the same keys.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(category, forKey: .category)
-        try c.encode(name, forKey: .name)
-        try c.encode(description, forKey: .description)
-        try c.encode(supplier, forKey: .supplier)
-        try c.encode(priceCents, forKey: .priceCents)
-        try c.encode(price, forKey: .price)
-        try c.encode(termsVersion, forKey: .termsVersion)
-        try c.encode(recommendedPrerequisite, forKey: .recommendedPrerequisite)
-        try c.encode(carriesEckidImport, forKey: .carriesEckidImport)
-    }
 }
 
 public struct CatalogListResult: Codable, Sendable {

@@ -23,5 +23,9 @@ enum EmbeddedMigrations {
             name: "0004_mask_audit.sql",
             sql: String(decoding: PackageResources._004_mask_audit_sql, as: UTF8.self)
         ),
+        File(
+            name: "0005_keep_school_history.sql",
+            sql: String(decoding: PackageResources._005_keep_school_history_sql, as: UTF8.self)
+        ),
     ]
 }

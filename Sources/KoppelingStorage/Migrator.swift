@@ -5,6 +5,10 @@ public struct Migration: Sendable {
     public let version: Int
     public let name: String
     public let sql: String
+
+    /// Its first line says it rebuilds tables (drop and rename), which must
+    /// run with foreign keys off.
+    var rebuildsTables: Bool { sql.hasPrefix("-- migrator: rebuilds tables") }
 }
 
 /// Applies the migrations embedded in the binary, in order, each in one
@@ -38,8 +42,25 @@ public enum Migrator {
             throw StorageOpenError.newerSchema(found: from, known: latest)
         }
         for m in migrations where m.version > from {
+            // A table rebuilt to drop a constraint is dropped and renamed:
+            // with foreign keys on, dropping it would cascade into the rows
+            // that refer to it. The pragma is a no-op inside a transaction,
+            // so it is set around it, and the keys are checked before the
+            // commit instead.
+            let rebuilds = m.rebuildsTables
+            if rebuilds { try db.execute("PRAGMA foreign_keys = OFF") }
+            defer { if rebuilds { try? db.execute("PRAGMA foreign_keys = ON") } }
             try db.transaction {
                 try db.execute(m.sql)
+                if rebuilds {
+                    let broken = try db.query("PRAGMA foreign_key_check") { $0.text(0) }
+                    if !broken.isEmpty {
+                        throw SQLiteError(
+                            code: 19,  // SQLITE_CONSTRAINT
+                            message: "migration \(m.version) leaves foreign keys broken in \(Set(broken).sorted())"
+                        )
+                    }
+                }
                 try db.execute("PRAGMA user_version = \(m.version)")
             }
         }

@@ -79,8 +79,8 @@ struct ActivateCommand: ParsableCommand {
             argv: code.onCommandLine,
             confirm: true
         )
-        let params = ActivateParams(
-            brin6: school,
+        let params = ActivationInput(
+            school: school,
             koppeling: koppeling,
             name: name,
             agree: agree,

@@ -382,7 +382,7 @@ struct FuzzGenerator {
             case .schoolImport: SchoolImportParams.allowedKeys
             case .catalogGet: CatalogGetParams.allowedKeys
             case .catalogLoad: CatalogLoadParams.allowedKeys
-            case .koppelingActivate: ActivateParams.allowedKeys
+            case .koppelingActivate: ActivationInput.allowedKeys
             case .koppelingDeactivate: DeactivateParams.allowedKeys
             case .eckidSetKey: SetKeyParams.allowedKeys
             case .eckidStatus: EckidStatusParams.allowedKeys

@@ -58,22 +58,14 @@ extension Application {
     /// Steps 3–4. Every failing rule is reported together; a code used
     /// before is one of them when other rules fail too, and a conflict of
     /// its own when it is the only problem.
-    func activate(_ p: ActivateParams, caller: Caller) throws -> ActivateResult {
-        let input = ActivationInput(
-            school: p.brin6,
-            koppeling: p.koppeling,
-            name: p.name,
-            agree: p.agree,
-            verificationCode: p.verificationCode,
-            startDate: p.startDate
-        )
+    func activate(_ input: ActivationInput, caller: Caller) throws -> ActivateResult {
         let validated: ValidatedActivation
         switch ActivationRules.validate(input, today: today) {
         case .success(let v): validated = v
         case .failure(let error):
             var violations = error.violations
             let codeIsWellFormed = !violations.contains { $0.field == "verification_code" }
-            if codeIsWellFormed, try register.isCodeUsed(VerificationCode(plainText: p.verificationCode)) {
+            if codeIsWellFormed, try register.isCodeUsed(VerificationCode(plainText: input.verificationCode)) {
                 violations.append(
                     Violation(
                         field: "verification_code",
