@@ -39,6 +39,7 @@ public enum Reason: String, Sendable, Codable, CaseIterable {
     // Protocol and service
     case parseError = "parse_error"
     case invalidRequest = "invalid_request"
+    case duplicateMember = "duplicate_member"
     case methodNotFound = "method_not_found"
     case invalidParams = "invalid_params"
     case unknownParams = "unknown_params"

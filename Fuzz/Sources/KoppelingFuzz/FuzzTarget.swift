@@ -132,14 +132,30 @@ enum Parsing {
     static func check(_ line: Data) {
         let bytes = [UInt8](line)
         // RFC 8259 by an independent recursive reader (nil: nested too deep
-        // to tell); the daemon's one-pass check must agree with it.
-        let grammar = Grammar.isJSON(bytes)
-        let daemonSays = line.withUnsafeBytes(JSONSyntax.isValid)
-        if let grammar, grammar != daemonSays {
-            fatalError("JSONSyntax says \(daemonSays), the grammar \(grammar)")
+        // to tell); the daemon's one-pass check must agree with it, and on
+        // the first member name an object repeats.
+        let grammar = Grammar.read(bytes)
+        let verdict = line.withUnsafeBytes(JSONSyntax.verdict)
+        let daemonSays = verdict != .invalid
+        if let grammar, grammar.isJSON != daemonSays {
+            fatalError("JSONSyntax says \(daemonSays), the grammar \(grammar.isJSON)")
+        }
+        let isUTF8 = String(validating: bytes, as: UTF8.self) != nil
+        if let grammar, grammar.isJSON, isUTF8 {
+            // (The grammar's names go through Foundation, which wants UTF-8.)
+            let expected: JSONSyntax.Verdict = grammar.duplicate.map { .duplicateMember($0) } ?? .valid
+            if verdict != expected { fatalError("JSONSyntax says \(verdict), the grammar \(expected)") }
         }
         let parsed = Dispatcher.parse(line)
-        if grammar == false || String(validating: bytes, as: UTF8.self) == nil {
+        if case .duplicateMember = verdict, isUTF8 {
+            // Nothing runs: -32600 with a null id.
+            guard case .reply(let data) = parsed, code(of: data) == RPCErrorCode.invalidRequest,
+                ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["id"] is NSNull
+            else {
+                fatalError("a line that names a member twice did not get -32600 with a null id")
+            }
+        }
+        if grammar?.isJSON == false || !isUTF8 {
             // Not JSON text: a parse error, whatever else is wrong.
             guard case .reply(let data) = parsed, code(of: data) == RPCErrorCode.parseError else {
                 fatalError("a line that is not JSON did not get -32700")
@@ -210,14 +226,18 @@ enum Parsing {
 // MARK: - JSON grammar
 
 /// RFC 8259 by recursive descent, written apart from the daemon's
-/// `JSONSyntax` so the two can be compared.
+/// `JSONSyntax` so the two can be compared. Member names are unescaped by
+/// Foundation's decoder and compared as lists of code points.
 struct Grammar {
     let b: [UInt8]
     var i = 0
     var depth = 0
     var tooDeep = false
+    /// The first member name an object repeats, in the order of the line.
+    var duplicate: String?
 
-    static func isJSON(_ bytes: [UInt8]) -> Bool? {
+    /// nil: nested too deep to tell.
+    static func read(_ bytes: [UInt8]) -> (isJSON: Bool, duplicate: String?)? {
         var g = Grammar(b: bytes)
         g.ws()
         let ok =
@@ -226,7 +246,7 @@ struct Grammar {
                 g.ws()
                 return g.i == bytes.count
             }()
-        return g.tooDeep ? nil : ok
+        return g.tooDeep ? nil : (ok, g.duplicate)
     }
 
     /// Whether a number token has an exponent over 300 or more than 300 digits.
@@ -265,10 +285,18 @@ struct Grammar {
         i += 1
         ws()
         if eat(close) { return true }
+        var names: Set<[UInt32]> = []
         repeat {
             ws()
             if member {
+                let start = i
                 guard i < b.count, b[i] == UInt8(ascii: "\""), string() else { return false }
+                if duplicate == nil,
+                    let name = try? JSONDecoder().decode(String.self, from: Data(b[start..<i])),
+                    !names.insert(name.unicodeScalars.map(\.value)).inserted
+                {
+                    duplicate = name
+                }
                 ws()
                 guard eat(":") else { return false }
                 ws()

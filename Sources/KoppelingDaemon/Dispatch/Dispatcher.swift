@@ -36,7 +36,12 @@ enum Dispatcher {
         let parseError = Parsed.reply(parseErrorReply)
         // The decoder reads strings and numbers lazily, only those it
         // decodes: check the whole line up front.
-        guard isWellFormedText(line), line.withUnsafeBytes(JSONSyntax.isValid) else { return parseError }
+        guard isWellFormedText(line) else { return parseError }
+        switch line.withUnsafeBytes(JSONSyntax.verdict) {
+        case .valid: break
+        case .invalid: return parseError
+        case .duplicateMember(let name): return duplicateMemberReply(name)
+        }
         let envelope: Envelope
         do {
             envelope = try JSONDecoder().decode(Envelope.self, from: line)
