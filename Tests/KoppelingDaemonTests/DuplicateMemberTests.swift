@@ -48,7 +48,7 @@ struct DuplicateMemberTests {
     }
 
     static func isCall(_ line: String) -> Bool {
-        if case .call = Dispatcher.parse(Data(line.utf8)) { return true }
+        if case .request(let r) = Dispatcher.parse(Data(line.utf8)), case .success = r.call { return true }
         return false
     }
 
