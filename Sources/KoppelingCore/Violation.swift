@@ -45,6 +45,8 @@ public enum Reason: String, Sendable, Codable, CaseIterable {
     case unknownParams = "unknown_params"
     case lineTooLong = "line_too_long"
     case permissionDenied = "permission_denied"
+    /// An audit row that counts a caller's refusals beyond the per-minute limit.
+    case auditSummary = "audit_summary"
     case databaseBusy = "database_busy"
     case shuttingDown = "shutting_down"
     case tooManyConnections = "too_many_connections"

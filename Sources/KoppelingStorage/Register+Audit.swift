@@ -3,6 +3,7 @@ import KoppelingCore
 extension Register {
     /// Appends one audit row. Never given a secret: callers pass reason
     /// codes and a short detail only.
+    @discardableResult
     public func appendAudit(
         at: String,
         caller: Caller,
@@ -12,7 +13,7 @@ extension Register {
         outcome: AuditEntry.Outcome,
         reasons: [Reason],
         detail: String
-    ) throws {
+    ) throws -> Int64 {
         requireWriteScope()
         try db.run(
             """
@@ -25,6 +26,14 @@ extension Register {
                 .text(outcome.rawValue), .text(reasons.map(\.rawValue).joined(separator: ",")), .text(detail),
             ]
         )
+        return db.lastInsertRowID
+    }
+
+    /// Rewrites the detail of the audit row `id`; false when there is no
+    /// such row (its transaction was rolled back).
+    public func updateAuditDetail(id: Int64, detail: String) throws -> Bool {
+        requireWriteScope()
+        return try db.run("UPDATE audit SET detail = ? WHERE id = ?", [.text(detail), .integer(id)]) > 0
     }
 
     /// Newest first, optionally for one school and since an instant.

@@ -15,6 +15,9 @@ public final class Application: @unchecked Sendable {
     let logger: Logger
     /// Shared by the writer and every reader of the same register.
     let health: StorageHealth
+    /// Refusals audited per caller this minute; used on the database
+    /// thread only, where every audit row is written.
+    var auditBudget = AuditBudget()
 
     public convenience init(
         register: Register,

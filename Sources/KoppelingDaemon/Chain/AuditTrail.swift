@@ -5,7 +5,9 @@ import KoppelingStorage
 /// Every change, made or refused, leaves one audit row. A change's row is
 /// written in its own transaction (it commits with the change or not at
 /// all); a refusal's row after the refused change rolled back, in a write
-/// of its own, so a busy database loses only that row.
+/// of its own, so a busy database loses only that row. Beyond
+/// `AuditBudget.refusalsPerMinute` refusals of one caller in a minute, the
+/// rest are counted into one summary row.
 struct AuditTrail: Middleware {
     func handle(_ request: Request, context: RequestContext, next: (Request, RequestContext) -> Response) -> Response {
         guard request.method.changesState else { return next(request, context) }
@@ -17,23 +19,53 @@ struct AuditTrail: Middleware {
         let response = next(request, inner)
         guard case .failure(let refusal) = response else { return response }
         let outcome: AuditEntry.Outcome = if case .unavailable = refusal { .error } else { .refused }
-        let register = context.app.register
+        let app = context.app
+        let register = app.register
+        var decision = AuditBudget.Decision.record
+        if outcome == .refused {
+            decision = app.auditBudget.refusal(uid: caller.uid, at: Int(app.clock.now().timeIntervalSince1970))
+        }
         let write = {
             try? register.write {
-                try Self.append(
-                    request,
-                    caller,
-                    outcome: outcome,
-                    reasons: refusal.violations.isEmpty ? [refusal.reason] : refusal.violations.map(\.reason),
-                    detail: refusal.fields.joined(separator: ","),
-                    context.app
-                )
+                switch decision {
+                case .record:
+                    try Self.append(
+                        request,
+                        caller,
+                        outcome: outcome,
+                        reasons: refusal.violations.isEmpty ? [refusal.reason] : refusal.violations.map(\.reason),
+                        detail: refusal.fields.joined(separator: ","),
+                        app
+                    )
+                case .summarize(let summarized, let row):
+                    try Self.summarize(summarized, row: row, caller, app)
+                }
             }
         }
         // The lock was not to be had for a whole busy timeout: the audit
         // row gets one try, not a second timeout.
         if refusal.reason == .databaseBusy { register.withoutBusyWait(write) } else { write() }
         return response
+    }
+
+    /// The caller's one summary row of this minute: written with the first
+    /// refusal beyond the limit, its count rewritten with each further one.
+    private static func summarize(_ summarized: Int, row: Int64?, _ caller: Caller, _ app: Application) throws {
+        let detail =
+            "\(summarized) weigering(en) van deze gebruiker niet afzonderlijk vastgelegd "
+            + "(ten hoogste \(AuditBudget.refusalsPerMinute) per minuut)"
+        if let row, try app.register.updateAuditDetail(id: row, detail: detail) { return }
+        let written = try app.register.appendAudit(
+            at: app.nowStamp,
+            caller: caller,
+            method: "audit.summary",
+            school: nil,
+            koppeling: nil,
+            outcome: .refused,
+            reasons: [.auditSummary],
+            detail: detail
+        )
+        app.auditBudget.summaryRow(written, uid: caller.uid)
     }
 
     private static func append(
