@@ -75,32 +75,22 @@ public struct Daemon: Sendable {
         let readers = try ReadConnections(group: group, writer: app)
         teardown.push { await readers.close(group: group) }
         let responder = DaemonResponder(executor: executor, readers: readers)
+        let pipeline = ConnectionPipeline(
+            responder: responder,
+            callers: callers,
+            registry: registry,
+            maxInFlight: config.maxInFlightPerConnection,
+            idleTimeout: .seconds(config.idleTimeoutSeconds),
+            lineTimeout: .seconds(config.lineTimeoutSeconds),
+            logger: logger
+        )
         let listener = try await SocketServer.start(
             group: group,
             config: config,
             activation: activation,
             logger: logger
-        ) { [config, logger] channel in
-            channel.eventLoop.makeCompletedFuture {
-                let sync = channel.pipeline.syncOperations
-                try sync.addHandler(IdleStateHandler(readTimeout: .seconds(config.idleTimeoutSeconds)))
-                try sync.addHandler(LineDeadlineHandler(timeout: .seconds(config.lineTimeoutSeconds), logger: logger))
-                try sync.addHandler(
-                    ByteToMessageHandler(
-                        LineDecoder(maxLength: ProtocolInfo.maxLineBytes),
-                        maximumBufferSize: ProtocolInfo.maxLineBytes + 2
-                    )
-                )
-                try sync.addHandler(
-                    ConnectionHandler(
-                        responder: responder,
-                        callers: callers,
-                        registry: registry,
-                        maxInFlight: config.maxInFlightPerConnection,
-                        logger: logger
-                    )
-                )
-            }
+        ) { channel in
+            channel.eventLoop.makeCompletedFuture { try pipeline.addHandlers(to: channel) }
         }
         let timer = DailyTimer(executor: executor, clock: clock, logger: logger) { [config, logger] in
             guard config.keepBackups > 0 else { return }

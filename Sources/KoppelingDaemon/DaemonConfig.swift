@@ -13,7 +13,8 @@ public struct DaemonConfig: Sendable {
     public var keepBackups: Int
     public var maxConnections: Int
     public var maxInFlightPerConnection: Int
-    /// A connection with no input for this long (and nothing in flight) is closed.
+    /// A connection that sent no request line for this long (blank lines do
+    /// not count) and has nothing in flight is closed.
     public var idleTimeoutSeconds: Int64
     /// A partial line (bytes without `\n`) held longer than this closes the
     /// connection, however slowly its bytes keep trickling in (slowloris).
@@ -28,6 +29,17 @@ public struct DaemonConfig: Sendable {
         public static let adminGroup = "koppelingbeheer"
         public static let keepBackups = 14
         public static let maxConnections = 1024
+        /// Connections one uid who may only read holds at most, so a single
+        /// reader cannot take the slots of everyone else.
+        public static let maxConnectionsPerReader = 32
+        /// The last slots of `maxConnections` that only callers who may
+        /// change get, so an administrator can still connect while readers
+        /// fill the rest: 16, but never more than an eighth of the cap, so a
+        /// small `--max-connections` keeps most of its slots for readers
+        /// (below 8 there is no reserve).
+        public static func reservedForAdministrators(maxConnections: Int) -> Int {
+            min(16, maxConnections / 8)
+        }
         public static let maxInFlightPerConnection = 64
         public static let idleTimeoutSeconds: Int64 = 300
         public static let lineTimeoutSeconds: Int64 = 30

@@ -61,7 +61,9 @@ struct Serve: AsyncParsableCommand {
     var keepBackups: Int?
     @Option(
         name: .customLong("max-connections"),
-        help: ArgumentHelp("Most client connections at once (default \(D.maxConnections)).")
+        help: ArgumentHelp(
+            "Most client connections at once (default \(D.maxConnections)); the last \(D.reservedForAdministrators(maxConnections: D.maxConnections)) (an eighth of a smaller cap) are for root and administrators, and a user who may only read holds at most \(D.maxConnectionsPerReader)."
+        )
     )
     var maxConnections: Int?
     @Option(
@@ -74,7 +76,7 @@ struct Serve: AsyncParsableCommand {
     @Option(
         name: .customLong("idle-timeout"),
         help: ArgumentHelp(
-            "Seconds a connection may send nothing before it is closed (default \(D.idleTimeoutSeconds))."
+            "Seconds a connection may send no request (blank lines do not count) before it is closed (default \(D.idleTimeoutSeconds))."
         )
     )
     var idleTimeout: Int64?

@@ -260,7 +260,7 @@ final class InProcessServer: @unchecked Sendable {
     private let executor: DatabaseExecutor
     private let readers: ReadConnections
     private let channel: any Channel
-    private let peers: PeerQueue
+    let peers: PeerQueue
 
     private init(
         register: TestRegister,
@@ -284,7 +284,11 @@ final class InProcessServer: @unchecked Sendable {
         self.peers = peers
     }
 
-    static func start(directory: any CallerDirectory, daemonUID: UInt32 = getuid()) async throws -> InProcessServer {
+    static func start(
+        directory: any CallerDirectory,
+        daemonUID: UInt32 = getuid(),
+        maxConnections: Int = 64
+    ) async throws -> InProcessServer {
         let register = try TestRegister(start: utc("2026-11-29T09:00:00Z"))
         let app = register.app
         let policy = AdminPolicy(adminGroup: CallerLookupTests.adminGroup, daemonUID: daemonUID, directory: directory)
@@ -298,25 +302,20 @@ final class InProcessServer: @unchecked Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let executor = DatabaseExecutor(app: app)
         let readers = try ReadConnections(group: group, writer: app)
-        let registry = ConnectionRegistry(maxConnections: 64)
+        let registry = ConnectionRegistry(maxConnections: maxConnections)
         let logger = app.logger
+        let pipeline = ConnectionPipeline(
+            responder: DaemonResponder(executor: executor, readers: readers),
+            callers: callers,
+            registry: registry,
+            maxInFlight: 16,
+            idleTimeout: .seconds(app.config.idleTimeoutSeconds),
+            lineTimeout: .seconds(app.config.lineTimeoutSeconds),
+            logger: logger
+        )
         let listener = try await SocketServer.start(group: group, config: app.config, activation: nil, logger: logger) {
             channel in
-            channel.eventLoop.makeCompletedFuture {
-                let sync = channel.pipeline.syncOperations
-                try sync.addHandler(
-                    ByteToMessageHandler(LineDecoder(maxLength: 1 << 20), maximumBufferSize: (1 << 20) + 2)
-                )
-                try sync.addHandler(
-                    ConnectionHandler(
-                        responder: DaemonResponder(executor: executor, readers: readers),
-                        callers: callers,
-                        registry: registry,
-                        maxInFlight: 16,
-                        logger: logger
-                    )
-                )
-            }
+            channel.eventLoop.makeCompletedFuture { try pipeline.addHandlers(to: channel) }
         }
         return InProcessServer(
             register: register,

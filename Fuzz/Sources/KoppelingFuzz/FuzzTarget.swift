@@ -29,7 +29,7 @@ enum Harness {
         _ = LineSplitting.check(bytes, maxLength: 48, chunking: .whole)
 
         for line in lines {
-            // ConnectionHandler skips blank lines (keep-alives).
+            // BlankLineFilter drops blank lines (keep-alives) before ConnectionHandler.
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             Parsing.check(Data(line))
             Rules.check(line)

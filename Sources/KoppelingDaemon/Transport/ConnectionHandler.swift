@@ -7,6 +7,11 @@ import NIOCore
 /// One client connection: reads lines, hands each to the responder with its
 /// caller, and writes the replies in request order (clients may pipeline).
 ///
+/// The connection cap is checked when the connection opens, the caps for
+/// readers (per uid, and the slots kept for administrators) once its caller
+/// is known: until then its lines wait here, unparsed, so a refused
+/// connection runs nothing.
+///
 /// At most `maxInFlight` requests per connection are started and not yet
 /// written to the socket; lines read beyond that wait here, unparsed, and
 /// reading stops until the client takes its replies. So a client that
@@ -17,12 +22,12 @@ final class ConnectionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let responder: any Responder
-    private let callers: CallerResolver
+    private let callers: any CallerSource
     private let registry: ConnectionRegistry
     private let maxInFlight: Int
     private let logger: Logger
 
-    private var caller: EventLoopFuture<Caller>?
+    private var phase = Phase.refused
     /// What the responder needs to keep this connection's order.
     private var order: ConnectionOrder?
     /// Completes when every reply so far has been written.
@@ -32,12 +37,26 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Requests started whose reply is not yet written to the socket.
     private var inFlight = 0
     private var readingPaused = false
+    /// `startWaiting` is running. A reply that is written at once (a read
+    /// whose turn had come) calls back into it; the loop already running
+    /// starts the next line instead, so each line chains onto the tail of
+    /// the one before it and the stack stays flat.
+    private var startingWaiting = false
     private var closing = false
     private var inputClosed = false
 
+    private enum Phase {
+        /// Not admitted: refused at the cap, or not yet active.
+        case refused
+        /// Admitted by the cap; its caller is being found out.
+        case resolving
+        /// Its caller is known and may stay.
+        case admitted(EventLoopFuture<Caller>)
+    }
+
     init(
         responder: any Responder,
-        callers: CallerResolver,
+        callers: any CallerSource,
         registry: ConnectionRegistry,
         maxInFlight: Int,
         logger: Logger
@@ -83,9 +102,60 @@ final class ConnectionHandler: ChannelInboundHandler {
             )
             return
         }
-        // Looked up off the loop; this connection's requests wait for it.
-        caller = callers.caller(on: context.channel)
+        // Looked up off the loop; this connection's lines wait for it.
+        phase = .resolving
+        callers.caller(on: context.channel).assumeIsolated().whenSuccess { caller in
+            self.callerKnown(caller, context: context)
+        }
         context.fireChannelActive()
+    }
+
+    /// The caps for readers, decided now that the caller is known; an
+    /// admitted connection starts the lines that waited for it.
+    private func callerKnown(_ caller: Caller, context: ChannelHandlerContext) {
+        guard case .resolving = phase else { return }
+        switch registry.admit(context.channel, as: caller) {
+        case .admitted:
+            phase = .admitted(context.eventLoop.makeSucceededFuture(caller))
+            // Reading resumes, and a half-closed connection closes, once
+            // these replies are written (`replyWritten`).
+            startWaiting(context)
+        case .readerCap(let first):
+            if first {
+                logger.warning(
+                    "refusing connections of a caller who may only read: the uid holds the most it may",
+                    metadata: ["uid": "\(caller.uid)", "user": "\(caller.user)", "max": "\(registry.maxPerReader)"]
+                )
+            }
+            refuseCaller(
+                context,
+                "Gebruiker \(caller.user) heeft al \(registry.maxPerReader) verbindingen met koppelingd open, het maximum voor wie alleen mag lezen; de verbinding wordt gesloten. Sluit eerst een andere verbinding."
+            )
+        case .reserved(let first):
+            if first {
+                logger.warning(
+                    "refusing connections of callers who may only read: only the slots for administrators are free",
+                    metadata: [
+                        "uid": "\(caller.uid)", "user": "\(caller.user)",
+                        "reserved": "\(registry.reservedForAdministrators)",
+                        "max_connections": "\(registry.maxConnections)",
+                    ]
+                )
+            }
+            refuseCaller(
+                context,
+                "De laatste \(registry.reservedForAdministrators) van de \(registry.maxConnections) verbindingen met koppelingd zijn voor beheerders, en meer zijn er niet vrij; de verbinding wordt gesloten. Probeer het zo opnieuw."
+            )
+        case .gone:
+            break
+        }
+    }
+
+    /// A reader over its caps: the lines it sent are dropped unparsed.
+    private func refuseCaller(_ context: ChannelHandlerContext, _ message: String) {
+        phase = .refused
+        waiting.removeAll()
+        refuse(context, RPCError(code: RPCErrorCode.unavailable, reason: .tooManyConnections, message: message))
     }
 
     /// One error line, then close: nothing this connection sends is read.
@@ -103,27 +173,28 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closing, caller != nil else { return }
+        // Blank lines (keep-alives) were dropped in front of the idle timeout.
+        guard !closing else { return }
+        if case .refused = phase { return }
         let line = unwrapInboundIn(data)
-        switch line {
-        case .tooLong:
+        if case .tooLong = line {
             closing = true  // read nothing more; answer it after the lines before it
-        case .line(let buffer):
-            if buffer.readableBytesView.allSatisfy({
-                $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r")
-            }) {
-                return  // blank lines are keep-alives, not requests
-            }
         }
         waiting.append(line)
         startWaiting(context)
     }
 
-    /// Starts waiting lines while fewer than `maxInFlight` are in flight;
-    /// stops reading while any have to wait.
+    /// Starts waiting lines while fewer than `maxInFlight` are in flight
+    /// (none before the caller is admitted); stops reading while any have
+    /// to wait.
     private func startWaiting(_ context: ChannelHandlerContext) {
-        while inFlight < maxInFlight, let next = waiting.popFirst() {
-            start(next, context: context)
+        guard !startingWaiting else { return }
+        startingWaiting = true
+        defer { startingWaiting = false }
+        if case .admitted = phase {
+            while inFlight < maxInFlight, let next = waiting.popFirst() {
+                start(next, context: context)
+            }
         }
         if !readingPaused, !waiting.isEmpty || inFlight >= maxInFlight {
             pauseReading(context)
@@ -131,7 +202,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     private func start(_ line: InboundLine, context: ChannelHandlerContext) {
-        guard let caller, let tail, let order else { return }
+        guard case .admitted(let caller) = phase, let tail, let order else { return }
         switch line {
         case .tooLong:
             let reply = ReplyEncoding.failure(
@@ -199,7 +270,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             if waiting.isEmpty, inFlight == 0 {
                 tail?.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             }
-        } else if event is IdleStateHandler.IdleStateEvent {
+        } else if event is IdleTimeoutHandler.Idle {
             if inFlight == 0, waiting.isEmpty {
                 logger.debug("closing idle connection")
                 context.close(promise: nil)

@@ -3,13 +3,14 @@ import NIOCore
 
 /// The slowloris guard: a client that holds a partial line (bytes without
 /// `\n`) for longer than `timeout` is disconnected, however slowly it keeps
-/// trickling bytes in (the idle timeout only sees that bytes arrive).
+/// trickling bytes in (the idle timeout counts whole request lines only, so
+/// a line that never ends is this handler's to bound).
 ///
-/// Sits in front of the line decoder and looks at the raw bytes: the clock
-/// starts with the first byte of a line and stops at its `\n`. While the
-/// daemon itself has stopped reading (too many requests in flight), the
-/// rest of the line waits in the kernel through no fault of the client, so
-/// the clock starts again.
+/// Sits first, in front of the line decoder, and looks at the raw bytes:
+/// the clock starts with the first byte of a line and stops at its `\n`.
+/// While the daemon itself has stopped reading (too many requests in
+/// flight), the rest of the line waits in the kernel through no fault of
+/// the client, so the clock starts again.
 final class LineDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer

@@ -63,11 +63,19 @@ struct AdminPolicy: Sendable {
     }
 }
 
+/// Who is on a connection, as the connection handler asks it: the daemon's
+/// `CallerResolver`; a test on an `EmbeddedChannel` names a caller itself.
+protocol CallerSource: Sendable {
+    /// The caller on `channel`; completes on the channel's event loop and
+    /// does not fail.
+    func caller(on channel: any Channel) -> EventLoopFuture<Caller>
+}
+
 /// Finds out who is asking on a new connection: SO_PEERCRED on the event
 /// loop (a getsockopt, quick), then the policy's directory lookups on the
 /// thread pool, so a slow NSS answer for one connection holds up only that
 /// connection's requests, which wait for their caller anyway.
-struct CallerResolver: Sendable {
+struct CallerResolver: CallerSource {
     /// Enough threads that a few stuck lookups (an LDAP server timing
     /// out) leave room for the next connection; each idle one costs little.
     static let threads = 4
