@@ -8,9 +8,11 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
-/// The daemon: `start` opens the register and the socket; the services it
-/// returns keep it running in one `ServiceGroup` (the socket's tells
-/// systemd it is ready), which stops them in reverse order on SIGTERM.
+/// The daemon: one `ServiceGroup`, which handles SIGTERM and SIGINT from
+/// before anything is opened. Its first service, `RegisterService`, opens
+/// everything (`open`) and adds the services that keep the daemon running;
+/// on shutdown the group stops them in reverse order, the socket first and
+/// the register last.
 public struct Daemon: Sendable {
     let config: DaemonConfig
     let clock: any KoppelingClock
@@ -22,21 +24,29 @@ public struct Daemon: Sendable {
         self.logger = logger
     }
 
-    /// Everything the daemon opens, in order; on a failure halfway what was
-    /// opened is closed again (the same teardown a shutdown runs). The
-    /// services, in start order: the register first (it stops last), the
-    /// socket last (it stops first).
-    public func start() async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
-        let teardown = Teardown()
-        do {
-            return try await open(into: teardown)
-        } catch {
-            await teardown.unwind()
-            throw error
-        }
+    /// Runs until SIGTERM or SIGINT; throws when the daemon cannot start.
+    public func run() async throws {
+        let owner = GroupOwner()
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(
+                        service: RegisterService(daemon: self, owner: owner, logger: logger),
+                        successTerminationBehavior: .gracefullyShutdownGroup
+                    )
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        owner.group = group
+        try await group.run()
     }
 
-    private func open(into teardown: Teardown) async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
+    /// Everything the daemon opens, in order, each closing pushed onto
+    /// `teardown` (which a failed start and a shutdown both unwind). The
+    /// services, in start order: the socket's last (it stops first).
+    func open(into teardown: Teardown) async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let notifier = Notifier()
         // There is nothing to reload: a hang-up must not end the daemon.
         signal(SIGHUP, SIG_IGN)
@@ -92,6 +102,13 @@ public struct Daemon: Sendable {
         ) { channel in
             channel.eventLoop.makeCompletedFuture { try pipeline.addHandlers(to: channel) }
         }
+        // The socket service closes it on shutdown; this is for a shutdown
+        // that came before that service could start (a SIGTERM during
+        // start-up). Closing twice is harmless.
+        teardown.push { [config] in
+            try? await listener.channel.close()
+            if listener.ownsPath { unlink(config.socketPath) }
+        }
         let timer = DailyTimer(executor: executor, clock: clock, logger: logger) { [config, logger] in
             guard config.keepBackups > 0 else { return }
             do {
@@ -105,7 +122,6 @@ public struct Daemon: Sendable {
             }
         }
         var services: [any Service] = [
-            RegisterService(teardown: teardown, logger: logger),
             HangUpService(logger: logger),
             StorageWatchService(health: app.health, logger: logger),
             TimerService(timer: timer),

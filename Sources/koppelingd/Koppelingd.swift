@@ -146,11 +146,7 @@ struct Serve: AsyncParsableCommand {
             lineTimeoutSeconds: line
         )
         do {
-            let services = try await Daemon(config: config, logger: logger).start()
-            let group = ServiceGroup(
-                configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-            )
-            try await group.run()
+            try await Daemon(config: config, logger: logger).run()
         } catch {
             logger.critical("koppelingd cannot run: \(Self.reason(error))")
             throw ExitCode(error is StorageOpenError ? Self.refusedToStart : 1)
