@@ -46,7 +46,7 @@ enum JSONSyntax {
 
     /// An entry of the scanner's stack: an open container, or a member
     /// name of the innermost open object. Twelve bytes.
-    private struct Entry {
+    struct Entry {
         /// `}` or `]` for a container; 0 for a name.
         let close: UInt8
         /// For a name: whether it holds a `\` (if not, its bytes are the name).
@@ -63,7 +63,7 @@ enum JSONSyntax {
     }
 
     /// The names of an object past `linearLimit` members, by hash.
-    private struct NameTable {
+    struct NameTable {
         /// The object's stack index.
         let object: Int
         /// 0: empty; else a name's hash (high 32 bits) and its stack index + 1.
@@ -71,7 +71,7 @@ enum JSONSyntax {
         var count = 0
     }
 
-    private struct Scanner {
+    struct Scanner {
         let bytes: UnsafeRawBufferPointer
         var i = 0
         /// The open containers, each object followed by the names it has
@@ -165,92 +165,6 @@ enum JSONSyntax {
             return true
         }
 
-        /// Keeps `name` for the innermost open object, unless it has it already.
-        mutating func note(_ name: Entry) {
-            let first = container + 1
-            if tables.last?.object == container {
-                stack.append(name)
-                if !insert(stack.count - 1) { found(name) }
-                return
-            }
-            for k in first..<stack.count where same(stack[k], name) {
-                found(name)
-                return
-            }
-            stack.append(name)
-            if stack.count - first > JSONSyntax.linearLimit {
-                // All different: each was compared with those before it.
-                tables.append(NameTable(object: container))
-                for k in first..<stack.count { _ = insert(k) }
-            }
-        }
-
-        mutating func found(_ name: Entry) {
-            duplicate = name
-            tables = []
-        }
-
-        /// Puts the name at stack index `index` in the innermost table;
-        /// false if the table has that name already.
-        mutating func insert(_ index: Int) -> Bool {
-            let hash = self.hash(stack[index])
-            var table = tables.removeLast()
-            defer { tables.append(table) }
-            if (table.count + 1) * 2 > table.slots.count {
-                // Twice the size, each name where its stored hash puts it.
-                var slots = [UInt64](repeating: 0, count: table.slots.count * 2)
-                for slot in table.slots where slot != 0 {
-                    var p = Int(slot >> 32) & (slots.count - 1)
-                    while slots[p] != 0 { p = (p + 1) & (slots.count - 1) }
-                    slots[p] = slot
-                }
-                table.slots = slots
-            }
-            let mask = table.slots.count - 1
-            var p = Int(hash) & mask
-            while table.slots[p] != 0 {
-                let slot = table.slots[p]
-                if UInt32(slot >> 32) == hash, same(stack[Int(slot & 0xFFFF_FFFF) - 1], stack[index]) { return false }
-                p = (p + 1) & mask
-            }
-            table.slots[p] = UInt64(hash) << 32 | UInt64(index + 1)
-            table.count += 1
-            return true
-        }
-
-        /// The seeded hash of a name's unescaped bytes.
-        mutating func hash(_ name: Entry) -> UInt32 {
-            var hasher = Hasher()
-            if name.escaped {
-                scratch.removeAll(keepingCapacity: true)
-                unescape(name, into: &scratch)
-                scratch.withUnsafeBytes { hasher.combine(bytes: $0) }
-            } else {
-                hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: bytes[Int(name.start)..<Int(name.end)]))
-            }
-            return UInt32(truncatingIfNeeded: hasher.finalize())
-        }
-
-        /// Whether two names are the same once unescaped.
-        func same(_ a: Entry, _ b: Entry) -> Bool {
-            if !a.escaped, !b.escaped {
-                return a.end - a.start == b.end - b.start
-                    && bytes[Int(a.start)..<Int(a.end)].elementsEqual(bytes[Int(b.start)..<Int(b.end)])
-            }
-            var x = Unescaping(bytes: bytes, i: Int(a.start), end: Int(a.end))
-            var y = Unescaping(bytes: bytes, i: Int(b.start), end: Int(b.end))
-            while true {
-                let p = x.next()
-                guard p == y.next() else { return false }
-                if p == nil { return true }
-            }
-        }
-
-        func unescape(_ name: Entry, into out: inout [UInt8]) {
-            var x = Unescaping(bytes: bytes, i: Int(name.start), end: Int(name.end))
-            while let b = x.next() { out.append(b) }
-        }
-
         mutating func literal(_ word: StaticString) -> Bool {
             let n = word.utf8CodeUnitCount
             guard bytes.count - i >= n else { return false }
@@ -332,77 +246,12 @@ enum JSONSyntax {
         }
     }
 
-    /// The UTF-8 bytes of a checked string's contents with its escapes undone.
-    private struct Unescaping: IteratorProtocol {
-        let bytes: UnsafeRawBufferPointer
-        var i: Int
-        let end: Int
-        /// The bytes of a scalar still to come, next one in the highest used byte.
-        var pending: UInt32 = 0
-        var pendingCount = 0
-
-        mutating func next() -> UInt8? {
-            if pendingCount > 0 {
-                pendingCount -= 1
-                return UInt8(truncatingIfNeeded: pending >> (8 * pendingCount))
-            }
-            guard i < end else { return nil }
-            let b = bytes[i]
-            i += 1
-            guard b == UInt8(ascii: "\\") else { return b }
-            let e = bytes[i]
-            i += 1
-            switch e {
-            case UInt8(ascii: "b"): return 0x08
-            case UInt8(ascii: "f"): return 0x0C
-            case UInt8(ascii: "n"): return 0x0A
-            case UInt8(ascii: "r"): return 0x0D
-            case UInt8(ascii: "t"): return 0x09
-            case UInt8(ascii: "u"): break
-            default: return e  // `"` `\` `/`
-            }
-            var scalar = UInt32(unit())
-            if (0xD800...0xDBFF).contains(scalar) {
-                i += 2  // `\u`, checked to follow
-                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (UInt32(unit()) - 0xDC00)
-            }
-            switch scalar {
-            case ..<0x80:
-                return UInt8(scalar)
-            case ..<0x800:
-                pending = continuation(scalar)
-                pendingCount = 1
-                return UInt8(0xC0 | (scalar >> 6))
-            case ..<0x10000:
-                pending = continuation(scalar >> 6) << 8 | continuation(scalar)
-                pendingCount = 2
-                return UInt8(0xE0 | (scalar >> 12))
-            default:
-                pending = continuation(scalar >> 12) << 16 | continuation(scalar >> 6) << 8 | continuation(scalar)
-                pendingCount = 3
-                return UInt8(0xF0 | (scalar >> 18))
-            }
-        }
-
-        /// A UTF-8 continuation byte of the low six bits.
-        func continuation(_ bits: UInt32) -> UInt32 { 0x80 | (bits & 0x3F) }
-
-        /// Four hex digits, checked already.
-        mutating func unit() -> UInt16 {
-            var v: UInt16 = 0
-            for _ in 0..<4 {
-                v = v << 4 | UInt16(bytes[i].hexDigitValue!)
-                i += 1
-            }
-            return v
-        }
-    }
 }
 
 extension UInt8 {
-    fileprivate var isDigit: Bool { self >= 0x30 && self <= 0x39 }
+    var isDigit: Bool { self >= 0x30 && self <= 0x39 }
 
-    fileprivate var hexDigitValue: UInt8? {
+    var hexDigitValue: UInt8? {
         switch self {
         case 0x30...0x39: self - 0x30
         case 0x41...0x46: self - 0x41 + 10
