@@ -63,7 +63,7 @@ while time.monotonic() < end:
     s.close()
     time.sleep(0.2)
 print(n, round(worst * 1000))
-print(lat, file=sys.stderr)
+print("audit-flood: root status latencies (ms):", lat, file=sys.stderr)
 PY
 setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 "$dir/flood.py" "$dir/k.sock" "$seconds" \
     >"$dir/sent" &
