@@ -249,7 +249,7 @@ struct DuplicateMemberTests {
     ].map { Array($0.unicodeScalars) }
 
     /// One of the many ways to write a name in JSON.
-    static func spell(_ name: [Unicode.Scalar], _ rng: inout TwinRandom) -> String {
+    static func spell(_ name: [Unicode.Scalar], _ rng: inout SplitMix64) -> String {
         var out = "\""
         for scalar in name {
             let v = scalar.value
@@ -286,7 +286,7 @@ struct DuplicateMemberTests {
         return out + "\""
     }
 
-    static func randomNode(_ rng: inout TwinRandom, depth: Int) -> Node {
+    static func randomNode(_ rng: inout SplitMix64, depth: Int) -> Node {
         switch depth >= 4 ? 2 : rng.below(5) {
         case 0, 1:
             // Now and then an object past the linear limit.
@@ -305,8 +305,8 @@ struct DuplicateMemberTests {
         }
     }
 
-    static func text(_ node: Node, _ rng: inout TwinRandom) -> String {
-        let space = { (rng: inout TwinRandom) in [" ", "", "", "\t", "\n", "\r\n "][rng.below(6)] }
+    static func text(_ node: Node, _ rng: inout SplitMix64) -> String {
+        let space = { (rng: inout SplitMix64) in [" ", "", "", "\t", "\n", "\r\n "][rng.below(6)] }
         switch node {
         case .scalar(let s): return s
         case .array(let items):
@@ -320,7 +320,7 @@ struct DuplicateMemberTests {
 
     @Test("random documents: the checker agrees with the tree they were written from")
     func twin() {
-        var rng = TwinRandom(seed: 0x6B6F_7070)
+        var rng = SplitMix64(seed: 0x6B6F_7070)
         var duplicates = 0
         var large = 0
         for _ in 0..<3000 {
@@ -342,20 +342,4 @@ struct DuplicateMemberTests {
         #expect(duplicates > 300 && duplicates < 2700, "\(duplicates)")
         #expect(large > 100, "\(large)")
     }
-}
-
-/// SplitMix64: the same documents on every run.
-struct TwinRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }

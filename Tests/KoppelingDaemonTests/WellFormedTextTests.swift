@@ -35,7 +35,7 @@ struct WellFormedTextTests {
 
     @Test("random bytes from a fixed seed agree with the standard library")
     func random() {
-        var rng = SplitMix(seed: 0x5EED_C0DE)
+        var rng = SplitMix64(seed: 0x5EED_C0DE)
         var disagreements = 0
         var valid = 0
         for _ in 0..<200_000 {
@@ -56,17 +56,5 @@ struct WellFormedTextTests {
         }
         #expect(disagreements == 0)
         #expect(valid > 10_000)  // the sample reaches both answers
-    }
-
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }
