@@ -67,10 +67,14 @@ extension String {
         String(decoding: utf8.map { $0.isASCIILower ? $0 - 0x20 : $0 }, as: UTF8.self)
     }
 
-    /// A short, single-line excerpt safe to echo back in a message.
+    /// A short, single-line excerpt safe to echo back in a message: no
+    /// control character, and no bidirectional control or line separator
+    /// (one would turn the rest of the message around on a terminal).
     var printableExcerpt: String {
         let cleaned = String(
-            self.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : Character($0) }
+            self.unicodeScalars.map {
+                $0.properties.generalCategory == .control || $0.isLayoutControl ? "?" : Character($0)
+            }
         )
         return cleaned.count > 40 ? String(cleaned.prefix(40)) + "…" : cleaned
     }

@@ -63,6 +63,17 @@ struct Brin6Tests {
         #expect(!violation.message.unicodeScalars.contains { $0.properties.generalCategory == .control })
     }
 
+    /// A right-to-left override or a line separator in a refused value
+    /// would turn the rest of the message around on a terminal.
+    @Test(arguments: ["2\u{202E}1QW00", "21\u{2066}QW", "21\u{2028}QW00"])
+    func messageEchoesNoLayoutControls(_ raw: String) throws {
+        let violation = try #require(Brin6.parse(raw).failureValue)
+        #expect(
+            !violation.message.unicodeScalars.contains { $0.isLayoutControl },
+            "\(violation.message.debugDescription)"
+        )
+    }
+
     @Test func decodingNormalisesAndRefuses() throws {
         let decoded = try JSONDecoder().decode([Brin6].self, from: Data(#"[" 21qw00 "]"#.utf8))
         #expect(decoded == [brin("21QW00")])
