@@ -579,18 +579,7 @@ enum Rules {
                 _ = e.priceText
             }
         }
-        if let p = decode(ActivateParams.self) {
-            checkActivation(
-                ActivationInput(
-                    school: p.brin6,
-                    koppeling: p.koppeling,
-                    name: p.name,
-                    agree: p.agree,
-                    verificationCode: p.verificationCode,
-                    startDate: p.startDate
-                )
-            )
-        }
+        if let p = decode(ActivationInput.self) { checkActivation(p) }
         if let p = decode(AuditListParams.self) {
             if let since = p.since { checkString(since) }
             _ = p.limit.map { (1...10_000).contains($0) }

@@ -9,7 +9,7 @@ struct TimerService: Service {
     let timer: DailyTimer
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown { await timer.run() }
+        await cancelWhenGracefulShutdown { await timer.run() }
     }
 }
 
@@ -20,7 +20,7 @@ struct StorageWatchService: Service {
     let logger: Logger
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown { [health, logger] in
+        await cancelWhenGracefulShutdown { [health, logger] in
             while !Task.isCancelled {
                 if health.check() {
                     logger.critical(
@@ -43,7 +43,7 @@ struct WatchdogService: Service {
     let notifier: Notifier
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown { [interval, executor, group, notifier] in
+        await cancelWhenGracefulShutdown { [interval, executor, group, notifier] in
             while !Task.isCancelled {
                 do {
                     try await group.next().submit {}.get()
