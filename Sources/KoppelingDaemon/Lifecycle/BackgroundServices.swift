@@ -58,7 +58,7 @@ struct WatchdogService: Service {
 
 /// SIGHUP (a closed terminal, `systemctl kill -s HUP`) would end the daemon
 /// at once, with requests in flight. There is no configuration to reload:
-/// it is logged and the daemon goes on. (`Daemon.start` ignores the signal
+/// it is logged and the daemon goes on. (`Daemon.open` ignores the signal
 /// before it reports ready; this service only says so in the log.)
 struct HangUpService: Service {
     let logger: Logger
