@@ -1,5 +1,3 @@
-/// What the activation dialog asks for (step 3), before it is checked.
-/// Printing it never shows the verification code.
 /// What `koppeling.activate` carries: decoded from the request's params
 /// as it is (the one type for the wire and the rules), and never printed
 /// with its code.
@@ -10,30 +8,39 @@ public struct ActivationInput: Sendable, Codable, CustomStringConvertible, Custo
     public var koppeling: String
     public var name: String
     public var agree: Bool
+    /// The terms version the person was shown and agrees to.
+    public var termsVersion: String
     public var verificationCode: String
     public var startDate: String?
+    public var endDate: String?
 
     public init(
         school: String,
         koppeling: String,
         name: String,
         agree: Bool,
+        termsVersion: String,
         verificationCode: String,
-        startDate: String?
+        startDate: String?,
+        endDate: String? = nil
     ) {
         self.school = school
         self.koppeling = koppeling
         self.name = name
         self.agree = agree
+        self.termsVersion = termsVersion
         self.verificationCode = verificationCode
         self.startDate = startDate
+        self.endDate = endDate
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case school = "brin6"
         case koppeling, name, agree
+        case termsVersion = "terms_version"
         case verificationCode = "verification_code"
         case startDate = "start_date"
+        case endDate = "end_date"
     }
 
     // Unchecked, even the first six characters may be secret: show the length only.
@@ -41,8 +48,9 @@ public struct ActivationInput: Sendable, Codable, CustomStringConvertible, Custo
 
     public var description: String {
         "ActivationInput(school: \(school.debugDescription), koppeling: \(koppeling.debugDescription), "
-            + "name: \(name.debugDescription), agree: \(agree), verificationCode: \(hiddenCode), "
-            + "startDate: \(startDate.map(\.debugDescription) ?? "nil"))"
+            + "name: \(name.debugDescription), agree: \(agree), termsVersion: \(termsVersion.debugDescription), "
+            + "verificationCode: \(hiddenCode), startDate: \(startDate.map(\.debugDescription) ?? "nil"), "
+            + "endDate: \(endDate.map(\.debugDescription) ?? "nil"))"
     }
 
     public var debugDescription: String { description }
@@ -52,7 +60,8 @@ public struct ActivationInput: Sendable, Codable, CustomStringConvertible, Custo
             self,
             children: [
                 "school": school, "koppeling": koppeling, "name": name, "agree": agree,
-                "verificationCode": hiddenCode, "startDate": startDate as Any,
+                "termsVersion": termsVersion, "verificationCode": hiddenCode, "startDate": startDate as Any,
+                "endDate": endDate as Any,
             ]
         )
     }
@@ -63,7 +72,10 @@ public struct ValidatedActivation: Sendable {
     public let school: Brin6
     public let koppeling: String
     public let acceptedByName: String
+    public let termsVersion: String
     public let startDate: LocalDate
+    /// The last day it is active; the daily run after it ends it.
+    public let endDate: LocalDate?
     public let code: VerificationCode
 }
 
@@ -91,16 +103,75 @@ public enum ActivationRules {
             school = nil
             violations.append(v)
         }
-        let koppeling = input.koppeling.trimmingWhitespace().lowercased()
+        let consent = validateConsent(
+            koppeling: input.koppeling,
+            name: input.name,
+            agree: input.agree,
+            termsVersion: input.termsVersion,
+            startDate: input.startDate,
+            endDate: input.endDate,
+            today: today,
+            into: &violations
+        )
+        var code: VerificationCode?
+        if let school {
+            switch VerificationCode.validate(input.verificationCode, for: school) {
+            case .success(let c): code = c
+            case .failure(let e): violations += e.violations
+            }
+        } else {
+            // Without a valid school the prefix cannot be judged; the
+            // other rules on the code still are.
+            let placeholder = Brin6(unchecked: String(input.verificationCode.prefix(6)).uppercased())
+            if case .failure(let e) = VerificationCode.validate(input.verificationCode, for: placeholder) {
+                violations += e.violations.filter { $0.reason != .verificationCodePrefix }
+            }
+        }
+        guard violations.isEmpty, let school, let code else { return .failure(.rules(violations)) }
+        return .success(
+            ValidatedActivation(
+                school: school,
+                koppeling: consent.koppeling,
+                acceptedByName: consent.name,
+                termsVersion: consent.termsVersion,
+                startDate: consent.startDate,
+                endDate: consent.endDate,
+                code: code
+            )
+        )
+    }
+
+    /// What one person agrees to, for one school or many: the koppeling,
+    /// *Uw naam*, *Voor akkoord*, the terms version shown and the dates.
+    public struct Consent: Sendable {
+        public var koppeling: String
+        public var name: String
+        public var termsVersion: String
+        public var startDate: LocalDate
+        public var endDate: LocalDate?
+    }
+
+    /// Checks the consent's rules, appending every failure to `violations`.
+    public static func validateConsent(
+        koppeling rawKoppeling: String,
+        name rawName: String,
+        agree: Bool,
+        termsVersion rawTermsVersion: String,
+        startDate rawStartDate: String?,
+        endDate rawEndDate: String?,
+        today: LocalDate,
+        into violations: inout [Violation]
+    ) -> Consent {
+        let koppeling = rawKoppeling.trimmingWhitespace().lowercased()
         if koppeling.isEmpty {
             violations.append(Violation(field: "koppeling", reason: .required, message: "Kies een koppeling."))
         }
         var name = ""
-        switch TextRules.personName(input.name) {
+        switch TextRules.personName(rawName) {
         case .success(let n): name = n
         case .failure(let v): violations.append(v)
         }
-        if !input.agree {
+        if !agree {
             violations.append(
                 Violation(
                     field: "agree",
@@ -111,7 +182,7 @@ public enum ActivationRules {
             )
         }
         var startDate = today
-        if let raw = input.startDate {
+        if let raw = rawStartDate {
             if let d = LocalDate(iso: raw.trimmingWhitespace()) {
                 startDate = d
                 if d < today {
@@ -142,29 +213,45 @@ public enum ActivationRules {
                 )
             }
         }
-        var code: VerificationCode?
-        if let school {
-            switch VerificationCode.validate(input.verificationCode, for: school) {
-            case .success(let c): code = c
-            case .failure(let e): violations += e.violations
-            }
-        } else {
-            // Without a valid school the prefix cannot be judged; the
-            // other rules on the code still are.
-            let placeholder = Brin6(unchecked: String(input.verificationCode.prefix(6)).uppercased())
-            if case .failure(let e) = VerificationCode.validate(input.verificationCode, for: placeholder) {
-                violations += e.violations.filter { $0.reason != .verificationCodePrefix }
+        let termsVersion = rawTermsVersion.trimmingWhitespace()
+        if termsVersion.isEmpty {
+            violations.append(
+                Violation(
+                    field: "terms_version",
+                    reason: .termsVersionRequired,
+                    message: "Geef de versie van de gebruikersvoorwaarden die u heeft gelezen (terms_version)."
+                )
+            )
+        }
+        var endDate: LocalDate?
+        if let raw = rawEndDate {
+            if let d = LocalDate(iso: raw.trimmingWhitespace()) {
+                endDate = d
+                if d < startDate {
+                    violations.append(
+                        Violation(
+                            field: "end_date",
+                            reason: .endDateBeforeStart,
+                            message: "De einddatum \(d) ligt voor de startdatum \(startDate); kies \(startDate) of later."
+                        )
+                    )
+                }
+            } else {
+                violations.append(
+                    Violation(
+                        field: "end_date",
+                        reason: .endDateFormat,
+                        message: "De einddatum moet een bestaande datum zijn in de vorm JJJJ-MM-DD."
+                    )
+                )
             }
         }
-        guard violations.isEmpty, let school, let code else { return .failure(.rules(violations)) }
-        return .success(
-            ValidatedActivation(
-                school: school,
-                koppeling: koppeling,
-                acceptedByName: name,
-                startDate: startDate,
-                code: code
-            )
+        return Consent(
+            koppeling: koppeling,
+            name: name,
+            termsVersion: termsVersion,
+            startDate: startDate,
+            endDate: endDate
         )
     }
 }

@@ -11,6 +11,10 @@ public struct CatalogEntry: Sendable, Equatable, Codable {
     public var termsVersion: String
     @NullWhenAbsent public var recommendedPrerequisite: String?
     public var carriesEckidImport: Bool
+    public var dataSet: DataSet
+    /// *Doel van de verwerking*.
+    public var purpose: String
+    @NullWhenAbsent public var processorAgreement: ProcessorAgreement?
 
     public init(
         id: String,
@@ -22,7 +26,10 @@ public struct CatalogEntry: Sendable, Equatable, Codable {
         termsText: String,
         termsVersion: String,
         recommendedPrerequisite: String?,
-        carriesEckidImport: Bool
+        carriesEckidImport: Bool,
+        dataSet: DataSet,
+        purpose: String,
+        processorAgreement: ProcessorAgreement?
     ) {
         self.id = id
         self.category = category
@@ -34,6 +41,9 @@ public struct CatalogEntry: Sendable, Equatable, Codable {
         self.termsVersion = termsVersion
         self.recommendedPrerequisite = recommendedPrerequisite
         self.carriesEckidImport = carriesEckidImport
+        self.dataSet = dataSet
+        self.purpose = purpose
+        self.processorAgreement = processorAgreement
     }
 
     enum CodingKeys: String, CodingKey {
@@ -43,6 +53,9 @@ public struct CatalogEntry: Sendable, Equatable, Codable {
         case termsVersion = "terms_version"
         case recommendedPrerequisite = "recommended_prerequisite"
         case carriesEckidImport = "carries_eckid_import"
+        case dataSet = "data_set"
+        case purpose
+        case processorAgreement = "processor_agreement"
     }
 
     /// The price as the LAS shows it: "n.v.t." or "€ 12,50".
@@ -101,6 +114,53 @@ public enum CatalogRules {
         if e.termsText.utf8.count > 200_000 {
             bad("terms_text", "De gebruikersvoorwaarden mogen hoogstens 200.000 bytes lang zijn.")
         }
+        if e.purpose.trimmingWhitespace().isEmpty {
+            bad("purpose", "Het doel van de verwerking ('purpose') is verplicht.")
+        } else if e.purpose.count > 2000 {
+            bad("purpose", "Het doel van de verwerking mag hoogstens 2000 tekens lang zijn.")
+        }
+        let profile = e.dataSet.profile.trimmingWhitespace()
+        if profile.isEmpty {
+            bad("data_set.profile", "Het UWLR-profiel van de gegevensset is verplicht.")
+        } else if profile.count > 200 {
+            bad("data_set.profile", "Het profiel mag hoogstens 200 tekens lang zijn.")
+        }
+        if e.dataSet.fields.isEmpty {
+            bad("data_set.fields", "Noem de velden die de leerlingadministratie verlaten (minstens één).")
+        } else if e.dataSet.fields.count > 200 {
+            bad("data_set.fields", "De gegevensset mag hoogstens 200 velden noemen.")
+        }
+        var fieldNames: Set<String> = []
+        for (i, f) in e.dataSet.fields.prefix(200).enumerated() {
+            let name = f.name.trimmingWhitespace()
+            if name.isEmpty || name.count > 100 {
+                bad("data_set.fields[\(i)].name", "Elk veld heeft een naam van 1 tot 100 tekens.")
+            } else if !fieldNames.insert(name).inserted {
+                bad("data_set.fields[\(i)].name", "Het veld '\(name.masked)' komt meer dan eens voor.")
+            }
+            if f.description.trimmingWhitespace().isEmpty || f.description.count > 500 {
+                bad(
+                    "data_set.fields[\(i)].description",
+                    "Elk veld heeft een Nederlandse omschrijving van 1 tot 500 tekens."
+                )
+            }
+        }
+        if let agreement = e.processorAgreement {
+            for (f, value) in [("name", agreement.name), ("version", agreement.version)] {
+                let t = value.trimmingWhitespace()
+                if t.isEmpty || t.count > 200 {
+                    bad(
+                        "processor_agreement.\(f)",
+                        "De verwerkersovereenkomst heeft een naam en een versie (elk 1 tot 200 tekens), of is null."
+                    )
+                }
+            }
+        }
+        for (f, text) in e.texts {
+            if let message = controlCharacterMessage(text, field: f, lineBreaksAllowed: f == "terms_text") {
+                v.append(Violation(field: "\(field).\(f)", reason: .controlCharacter, message: message))
+            }
+        }
         if let p = e.priceCents, p < 0 || p > 100_000_000 {
             bad("price_cents", "De prijs moet tussen 0 en 1.000.000 euro liggen (in centen).")
         }
@@ -115,5 +175,52 @@ public enum CatalogRules {
             }
         }
         return v
+    }
+
+    /// Why `text` may not be shown on a terminal, or nil. Refused: C0 and
+    /// C1 control characters, DEL (ESC among them: `\e[2J` would clear an
+    /// administrator's screen) and the bidirectional and line-separator
+    /// controls (they reorder or split what is shown). A terms text keeps
+    /// its layout: line feeds, tabs, and a carriage return only as part of
+    /// a Windows line break (alone it returns to the start of the line and
+    /// overwrites it).
+    public static func controlCharacterMessage(_ text: String, field: String, lineBreaksAllowed: Bool) -> String? {
+        let scalars = Array(text.unicodeScalars)
+        for (i, s) in scalars.enumerated() {
+            let allowed =
+                lineBreaksAllowed
+                && (s == "\n" || s == "\t" || (s == "\r" && i + 1 < scalars.count && scalars[i + 1] == "\n"))
+            if allowed { continue }
+            if s.properties.generalCategory == .control || s.isLayoutControl {
+                let hex = String(s.value, radix: 16, uppercase: true)
+                let code = String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+                return "Het veld '\(field)' bevat een stuurteken (U+\(code), teken \(i + 1)); "
+                    + (lineBreaksAllowed
+                        ? "alleen regeleinden en tabs zijn toegestaan."
+                        : "stuurtekens en regeleinden zijn hier niet toegestaan.")
+            }
+        }
+        return nil
+    }
+}
+
+extension CatalogEntry {
+    /// Every text of the entry that a terminal may show, by field name.
+    var texts: [(String, String)] {
+        var all: [(String, String)] = [
+            ("id", id), ("category", category), ("name", name), ("description", description),
+            ("supplier", supplier), ("terms_text", termsText), ("terms_version", termsVersion),
+            ("purpose", purpose), ("data_set.profile", dataSet.profile),
+        ]
+        if let recommendedPrerequisite { all.append(("recommended_prerequisite", recommendedPrerequisite)) }
+        for (i, f) in dataSet.fields.enumerated() {
+            all.append(("data_set.fields[\(i)].name", f.name))
+            all.append(("data_set.fields[\(i)].description", f.description))
+        }
+        if let processorAgreement {
+            all.append(("processor_agreement.name", processorAgreement.name))
+            all.append(("processor_agreement.version", processorAgreement.version))
+        }
+        return all
     }
 }

@@ -13,6 +13,9 @@ public enum EckidRules {
     public static let catalogId = "topdossier-eckid"
     public static let standardCatalogId = "topdossier"
 
-    public static let missingStandardKoppelingWarning =
-        "De standaard koppeling TOP dossier is voor deze school nog niet geactiveerd. Wij raden u aan deze eerst te activeren (stap 5); de sleutel is wel opgeslagen."
+    public static let missingStandardKoppelingWarning = Warning(
+        reason: .topdossierNotActive,
+        message:
+            "De standaard koppeling TOP dossier is voor deze school nog niet geactiveerd. Wij raden u aan deze eerst te activeren (stap 5); de sleutel is wel opgeslagen."
+    )
 }

@@ -7,6 +7,10 @@ public enum KoppelingError: Error, Sendable, Equatable {
     case notFound(Violation)
     /// The request clashes with the current state.
     case conflict(Violation)
+    /// The terms the person read (`terms_version`) are no longer the
+    /// current ones: nobody accepts terms they never saw. A conflict that
+    /// names the current version, so a client can show those terms.
+    case termsChanged(Violation, currentVersion: String)
     /// The caller may read but not change.
     case permissionDenied(method: String)
     /// Try again later (database busy, shutting down).
@@ -17,7 +21,7 @@ public enum KoppelingError: Error, Sendable, Equatable {
     public var violations: [Violation] {
         switch self {
         case .rules(let v): return v
-        case .notFound(let v), .conflict(let v): return [v]
+        case .notFound(let v), .conflict(let v), .termsChanged(let v, _): return [v]
         case .permissionDenied, .unavailable, .invalidParams: return []
         }
     }
@@ -27,7 +31,7 @@ public enum KoppelingError: Error, Sendable, Equatable {
     public var reason: Reason {
         switch self {
         case .rules(let v): return v.first?.reason ?? .internalError
-        case .notFound(let v), .conflict(let v): return v.reason
+        case .notFound(let v), .conflict(let v), .termsChanged(let v, _): return v.reason
         case .permissionDenied: return .permissionDenied
         case .unavailable(let r, _), .invalidParams(let r, _, _): return r
         }
@@ -36,12 +40,17 @@ public enum KoppelingError: Error, Sendable, Equatable {
     /// The fields this refusal is about.
     public var fields: [String] {
         switch self {
-        case .rules, .notFound, .conflict:
+        case .rules, .notFound, .conflict, .termsChanged:
             var seen = Set<String>()
             return violations.map(\.field).filter { seen.insert($0).inserted }
         case .invalidParams(_, _, let f): return f
         case .permissionDenied, .unavailable: return []
         }
+    }
+
+    /// The current terms version, for `terms_changed`.
+    public var currentTermsVersion: String? {
+        if case .termsChanged(_, let current) = self { current } else { nil }
     }
 
     /// Dutch, for the person at the terminal.
@@ -50,7 +59,7 @@ public enum KoppelingError: Error, Sendable, Equatable {
         case .rules(let v):
             if v.count == 1 { return v[0].message }
             return "\(v.count) regels zijn niet nageleefd: " + v.map(\.message).joined(separator: " ")
-        case .notFound(let v), .conflict(let v): return v.message
+        case .notFound(let v), .conflict(let v), .termsChanged(let v, _): return v.message
         case .permissionDenied(let method):
             return
                 "U heeft geen rechten om '\(method)' uit te voeren. Alleen root, de gebruiker van de daemon en leden van de beheergroep mogen wijzigingen doen."

@@ -27,8 +27,18 @@ public struct ActivationRecord: Sendable, Equatable, Codable {
     /// The *Gebruiker*: the OS account that activated it.
     public var user: String
     public var uid: Int
+    /// The terms version last accepted (at activation or by reaccepting).
     public var termsVersion: String
+    /// The SHA-256 of the text accepted; null for an activation of an
+    /// older release whose text was not kept.
+    @NullWhenAbsent public var termsSha256: String?
+    /// The catalogue's current terms differ from those accepted: the
+    /// school must accept the new ones (`koppeling.reaccept`) or decide to
+    /// end it. It stays active meanwhile.
+    public var termsOutdated: Bool
     public var startDate: String
+    /// The last day it is active; null for no end.
+    @NullWhenAbsent public var endDate: String?
     /// Masked: the BRIN6 prefix and the length, never the code.
     public var verificationCode: String
     public var activatedAt: String
@@ -46,7 +56,10 @@ public struct ActivationRecord: Sendable, Equatable, Codable {
         user: String,
         uid: Int,
         termsVersion: String,
+        termsSha256: String?,
+        termsOutdated: Bool,
         startDate: String,
+        endDate: String?,
         verificationCode: String,
         activatedAt: String,
         active: Bool,
@@ -62,7 +75,10 @@ public struct ActivationRecord: Sendable, Equatable, Codable {
         self.user = user
         self.uid = uid
         self.termsVersion = termsVersion
+        self.termsSha256 = termsSha256
+        self.termsOutdated = termsOutdated
         self.startDate = startDate
+        self.endDate = endDate
         self.verificationCode = verificationCode
         self.activatedAt = activatedAt
         self.active = active
@@ -76,7 +92,10 @@ public struct ActivationRecord: Sendable, Equatable, Codable {
         case koppelingName = "koppeling_name"
         case acceptedByName = "accepted_by_name"
         case termsVersion = "terms_version"
+        case termsSha256 = "terms_sha256"
+        case termsOutdated = "terms_outdated"
         case startDate = "start_date"
+        case endDate = "end_date"
         case verificationCode = "verification_code"
         case activatedAt = "activated_at"
         case deactivatedAt = "deactivated_at"
@@ -141,6 +160,8 @@ public struct TimerRunRecord: Sendable, Equatable, Codable {
     public var enabled: Int
     public var stopped: Int
     public var stoppedDetail: String
+    /// Activations ended because their end date had passed.
+    public var ended: Int
 
     public init(
         kind: Kind,
@@ -149,8 +170,10 @@ public struct TimerRunRecord: Sendable, Equatable, Codable {
         finishedAt: String,
         enabled: Int,
         stopped: Int,
-        stoppedDetail: String
+        stoppedDetail: String,
+        ended: Int
     ) {
+        self.ended = ended
         self.kind = kind
         self.localDay = localDay
         self.startedAt = startedAt
@@ -161,7 +184,7 @@ public struct TimerRunRecord: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, enabled, stopped
+        case kind, enabled, stopped, ended
         case localDay = "local_day"
         case startedAt = "started_at"
         case finishedAt = "finished_at"

@@ -85,6 +85,16 @@ public struct VerificationCode: Sendable, CustomStringConvertible, CustomDebugSt
         return prefixes.map { $0 + rest }
     }
 
+    /// The fewest distinct characters after the prefix that a code should
+    /// have; fewer is accepted with a warning.
+    public static let minDistinctAfterPrefix = 8
+
+    /// Whether the part after the prefix has fewer than
+    /// `minDistinctAfterPrefix` distinct characters (`21QW00aaaaaaaaaaaaaaaaaa`).
+    public var isWeak: Bool {
+        Set(plainText.unicodeScalars.dropFirst(6)).count < Self.minDistinctAfterPrefix
+    }
+
     public var masked: MaskedCode {
         MaskedCode(prefix: String(plainText.prefix(6)).uppercased(), length: plainText.count)
     }

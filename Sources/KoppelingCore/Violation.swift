@@ -21,6 +21,11 @@ public enum Reason: String, Sendable, Codable, CaseIterable {
     case verificationCodePrefix = "verification_code_prefix"
     case verificationCodeReused = "verification_code_reused"
     case catalogEntryInvalid = "catalog_entry_invalid"
+    /// A catalogue text holds a character that would act on a terminal.
+    case controlCharacter = "control_character"
+    case endDateFormat = "end_date_format"
+    case endDateBeforeStart = "end_date_before_start"
+    case termsVersionRequired = "terms_version_required"
     case duplicateInBatch = "duplicate_in_batch"
     case dateFormat = "date_format"
     case limitRange = "limit_range"
@@ -36,6 +41,17 @@ public enum Reason: String, Sendable, Codable, CaseIterable {
     case eckidImportNotFound = "eckid_import_not_found"
     case eckidAlreadyDisabled = "eckid_already_disabled"
     case catalogEntryInUse = "catalog_entry_in_use"
+    /// The terms shown (`terms_version`) are no longer the current ones.
+    case termsChanged = "terms_changed"
+    /// A catalogue load gives another text under a terms version already known.
+    case termsTextChanged = "terms_text_changed"
+    case termsAlreadyAccepted = "terms_already_accepted"
+    // Warnings (in results, never refusals)
+    case verificationCodeWeak = "verification_code_weak"
+    case topdossierNotActive = "topdossier_not_active"
+    case recommendedPrerequisiteNotActive = "recommended_prerequisite_not_active"
+    // Ends by the daily run
+    case endDateReached = "end_date_reached"
     // Protocol and service
     case parseError = "parse_error"
     case invalidRequest = "invalid_request"
@@ -56,14 +72,34 @@ public enum Reason: String, Sendable, Codable, CaseIterable {
 }
 
 /// One failed rule: which field, why (stable code) and a Dutch sentence for
-/// the person at the terminal.
+/// the person at the terminal. In a request of many rows (`school.import`,
+/// `koppeling.activate_many`) `row` names the row, 1-based; elsewhere it is
+/// left out.
 public struct Violation: Error, Sendable, Equatable, Codable {
     public let field: String
     public let reason: Reason
     public let message: String
+    public let row: Int?
 
-    public init(field: String, reason: Reason, message: String) {
+    public init(field: String, reason: Reason, message: String, row: Int? = nil) {
         self.field = field
+        self.reason = reason
+        self.message = message
+        self.row = row
+    }
+
+    /// The same violation, about row `row` (1-based) of a many-row request.
+    public func inRow(_ row: Int, field: String) -> Violation {
+        Violation(field: field, reason: reason, message: message, row: row)
+    }
+}
+
+/// Advice in a result, never a refusal: the change was made.
+public struct Warning: Sendable, Equatable, Codable {
+    public let reason: Reason
+    public let message: String
+
+    public init(reason: Reason, message: String) {
         self.reason = reason
         self.message = message
     }

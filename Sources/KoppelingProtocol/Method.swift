@@ -12,6 +12,8 @@ public enum Method: String, Sendable, CaseIterable {
     case catalogLoad = "catalog.load"
     case koppelingOverview = "koppeling.overview"
     case koppelingActivate = "koppeling.activate"
+    case koppelingActivateMany = "koppeling.activate_many"
+    case koppelingReaccept = "koppeling.reaccept"
     case koppelingDeactivate = "koppeling.deactivate"
     case eckidSetKey = "eckid.set_key"
     case eckidStatus = "eckid.status"
@@ -19,19 +21,20 @@ public enum Method: String, Sendable, CaseIterable {
     case timerStatus = "timer.status"
     case timerRun = "timer.run"
     case auditList = "audit.list"
+    case registerExport = "register.export"
     case backupCreate = "backup.create"
 
     /// How the daemon runs the method: the one property that decides where
     /// and in which transaction.
     public var execution: Execution {
         switch self {
-        case .schoolAdd, .schoolRemove, .schoolImport, .catalogLoad, .koppelingActivate, .koppelingDeactivate,
-            .eckidSetKey, .eckidDisable, .timerRun:
+        case .schoolAdd, .schoolRemove, .schoolImport, .catalogLoad, .koppelingActivate, .koppelingActivateMany,
+            .koppelingReaccept, .koppelingDeactivate, .eckidSetKey, .eckidDisable, .timerRun:
             return .write
         case .backupCreate:
             return .exclusive
         case .hello, .status, .schoolList, .schoolGet, .catalogList, .catalogGet, .koppelingOverview,
-            .eckidStatus, .timerStatus, .auditList:
+            .eckidStatus, .timerStatus, .auditList, .registerExport:
             return .read
         }
     }
@@ -55,7 +58,7 @@ public enum Execution: Sendable, Equatable {
 }
 
 public enum ProtocolInfo {
-    public static let version = 1
+    public static let version = 2
     public static let daemonVersion = "0.1.0"
     /// The longest line either side accepts, newline excluded.
     public static let maxLineBytes = 1 << 20

@@ -52,7 +52,7 @@ public enum RPCErrorCode {
         switch error {
         case .rules: ruleFailed
         case .notFound: notFound
-        case .conflict: conflict
+        case .conflict, .termsChanged: conflict
         case .permissionDenied: permissionDenied
         case .unavailable(let reason, _): reason == .internalError ? internalError : unavailable
         case .invalidParams: invalidParams
@@ -61,19 +61,24 @@ public enum RPCErrorCode {
 }
 
 /// `error.data`: the stable reason, the failing fields and, for rule
-/// failures, every violation.
+/// failures, every violation; for `terms_changed` the current version.
 public struct RPCErrorData: Sendable, Equatable, Codable {
     public var reason: String
     public var fields: [String]
     public var violations: [Violation]?
+    public var currentVersion: String?
 
-    public init(reason: String, fields: [String], violations: [Violation]?) {
+    public init(reason: String, fields: [String], violations: [Violation]?, currentVersion: String? = nil) {
         self.reason = reason
         self.fields = fields
         self.violations = violations
+        self.currentVersion = currentVersion
     }
 
-    enum CodingKeys: String, CodingKey { case reason, fields, violations }
+    enum CodingKeys: String, CodingKey {
+        case reason, fields, violations
+        case currentVersion = "current_version"
+    }
 }
 
 public struct RPCError: Error, Sendable, Equatable, Codable {
@@ -95,7 +100,8 @@ public struct RPCError: Error, Sendable, Equatable, Codable {
             data: RPCErrorData(
                 reason: error.reason.rawValue,
                 fields: error.fields,
-                violations: v.isEmpty ? nil : v
+                violations: v.isEmpty ? nil : v,
+                currentVersion: error.currentTermsVersion
             )
         )
     }

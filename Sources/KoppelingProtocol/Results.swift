@@ -57,13 +57,22 @@ public struct StatusResult: Codable, Sendable {
         public var activeKoppelingen: Int
         public var pendingImports: Int
         public var activeImports: Int
-        public init(schools: Int, catalogEntries: Int, activeKoppelingen: Int, pendingImports: Int, activeImports: Int)
-        {
+        /// Active activations whose accepted terms are no longer current.
+        public var termsOutdated: Int
+        public init(
+            schools: Int,
+            catalogEntries: Int,
+            activeKoppelingen: Int,
+            pendingImports: Int,
+            activeImports: Int,
+            termsOutdated: Int
+        ) {
             self.schools = schools
             self.catalogEntries = catalogEntries
             self.activeKoppelingen = activeKoppelingen
             self.pendingImports = pendingImports
             self.activeImports = activeImports
+            self.termsOutdated = termsOutdated
         }
         enum CodingKeys: String, CodingKey {
             case schools
@@ -71,6 +80,7 @@ public struct StatusResult: Codable, Sendable {
             case activeKoppelingen = "active_koppelingen"
             case pendingImports = "pending_imports"
             case activeImports = "active_imports"
+            case termsOutdated = "terms_outdated"
         }
     }
     public var daemon: String
@@ -83,6 +93,9 @@ public struct StatusResult: Codable, Sendable {
     public var today: String
     public var counts: Counts
     public var timer: TimerStatusResult
+    /// Active activations whose end date is within the next 30 days
+    /// (today included), soonest first.
+    public var endingSoon: [ActivationRecord]
     /// `ok`, or `gone` once the register file was deleted or replaced under
     /// the running daemon (changes are then refused with `storage_gone`).
     public var storage: String
@@ -98,8 +111,10 @@ public struct StatusResult: Codable, Sendable {
         today: String,
         counts: Counts,
         timer: TimerStatusResult,
+        endingSoon: [ActivationRecord],
         storage: String = "ok"
     ) {
+        self.endingSoon = endingSoon
         self.daemon = daemon
         self.version = version
         self.startedAt = startedAt
@@ -119,6 +134,7 @@ public struct StatusResult: Codable, Sendable {
         case uptimeSeconds = "uptime_seconds"
         case schemaVersion = "schema_version"
         case timeZone = "time_zone"
+        case endingSoon = "ending_soon"
     }
 }
 
@@ -169,6 +185,9 @@ public struct CatalogSummary: Codable, Sendable {
     public var termsVersion: String
     @NullWhenAbsent public var recommendedPrerequisite: String?
     public var carriesEckidImport: Bool
+    public var dataSet: DataSet
+    public var purpose: String
+    @NullWhenAbsent public var processorAgreement: ProcessorAgreement?
 
     public init(_ e: CatalogEntry) {
         id = e.id
@@ -181,14 +200,19 @@ public struct CatalogSummary: Codable, Sendable {
         termsVersion = e.termsVersion
         recommendedPrerequisite = e.recommendedPrerequisite
         carriesEckidImport = e.carriesEckidImport
+        dataSet = e.dataSet
+        purpose = e.purpose
+        processorAgreement = e.processorAgreement
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, category, name, description, supplier, price
+        case id, category, name, description, supplier, price, purpose
         case priceCents = "price_cents"
         case termsVersion = "terms_version"
         case recommendedPrerequisite = "recommended_prerequisite"
         case carriesEckidImport = "carries_eckid_import"
+        case dataSet = "data_set"
+        case processorAgreement = "processor_agreement"
     }
 
 }
@@ -198,25 +222,42 @@ public struct CatalogListResult: Codable, Sendable {
     public init(entries: [CatalogSummary]) { self.entries = entries }
 }
 
+/// One koppeling with the terms a person reads before agreeing.
 public struct CatalogGetResult: Codable, Sendable {
-    public var entry: CatalogSummary
-    public var termsText: String
-    public init(entry: CatalogSummary, termsText: String) {
-        self.entry = entry
-        self.termsText = termsText
+    public struct Terms: Codable, Sendable {
+        /// What `koppeling.activate` must carry as `terms_version`.
+        public var version: String
+        /// Of the text's UTF-8 bytes, lower-case hex (`sha256sum` of a saved copy).
+        public var sha256: String
+        public var text: String
+        public init(version: String, sha256: String, text: String) {
+            self.version = version
+            self.sha256 = sha256
+            self.text = text
+        }
     }
-    enum CodingKeys: String, CodingKey {
-        case entry
-        case termsText = "terms_text"
+    public var entry: CatalogSummary
+    public var terms: Terms
+    public init(entry: CatalogSummary, terms: Terms) {
+        self.entry = entry
+        self.terms = terms
     }
 }
 
 public struct CatalogLoadResult: Codable, Sendable {
     public var added: Int
     public var updated: Int
-    public init(added: Int, updated: Int) {
+    /// Active activations of the loaded koppelingen whose accepted terms
+    /// are not the current version (they stay active; see `koppeling.reaccept`).
+    public var termsOutdated: Int
+    public init(added: Int, updated: Int, termsOutdated: Int) {
         self.added = added
         self.updated = updated
+        self.termsOutdated = termsOutdated
+    }
+    enum CodingKeys: String, CodingKey {
+        case added, updated
+        case termsOutdated = "terms_outdated"
     }
 }
 
@@ -228,13 +269,19 @@ public struct OverviewResult: Codable, Sendable {
         public var name: String
         public var description: String
         public var price: String
+        public var dataSet: DataSet
         public var activated: Bool
-        public init(id: String, name: String, description: String, price: String, activated: Bool) {
+        public init(id: String, name: String, description: String, price: String, dataSet: DataSet, activated: Bool) {
             self.id = id
             self.name = name
             self.description = description
             self.price = price
+            self.dataSet = dataSet
             self.activated = activated
+        }
+        enum CodingKeys: String, CodingKey {
+            case id, name, description, price, activated
+            case dataSet = "data_set"
         }
     }
     public struct Category: Codable, Sendable {
@@ -257,8 +304,8 @@ public struct OverviewResult: Codable, Sendable {
 
 public struct ActivateResult: Codable, Sendable {
     public var activation: ActivationRecord
-    public var warnings: [String]
-    public init(activation: ActivationRecord, warnings: [String]) {
+    public var warnings: [Warning]
+    public init(activation: ActivationRecord, warnings: [Warning]) {
         self.activation = activation
         self.warnings = warnings
     }
@@ -281,13 +328,13 @@ public struct SetKeyResult: Codable, Sendable {
     public var state: EckidImportState
     public var activeFrom: String
     public var changed: Bool
-    public var warnings: [String]
+    public var warnings: [Warning]
     public var `import`: EckidImportRecord
     public init(
         state: EckidImportState,
         activeFrom: String,
         changed: Bool,
-        warnings: [String],
+        warnings: [Warning],
         import: EckidImportRecord
     ) {
         self.state = state

@@ -27,5 +27,6 @@ enum EmbeddedMigrations {
             name: "0005_keep_school_history.sql",
             sql: String(decoding: PackageResources._005_keep_school_history_sql, as: UTF8.self)
         ),
+        File(name: "0006_consent.sql", sql: String(decoding: PackageResources._006_consent_sql, as: UTF8.self)),
     ]
 }

@@ -41,6 +41,7 @@ public enum Migrator {
         if from > latest {
             throw StorageOpenError.newerSchema(found: from, known: latest)
         }
+        try db.registerTermsDigestFunction()
         for m in migrations where m.version > from {
             // A table rebuilt to drop a constraint is dropped and renamed:
             // with foreign keys on, dropping it would cascade into the rows

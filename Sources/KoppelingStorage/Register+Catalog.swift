@@ -3,12 +3,20 @@ import KoppelingCore
 extension Register {
     static let catalogColumns = """
         id, category, name, description, supplier, price_cents, terms_text, terms_version,
-        recommended_prerequisite, carries_eckid_import
+        recommended_prerequisite, carries_eckid_import, data_set_profile, purpose,
+        processor_agreement_name, processor_agreement_version
         """
 
-    static func catalogEntry(_ r: Row) -> CatalogEntry {
-        CatalogEntry(
-            id: r.text(0),
+    func catalogEntry(_ r: Row) throws -> CatalogEntry {
+        let id = r.text(0)
+        let agreement: ProcessorAgreement? =
+            if let name = r.optionalText(12), let version = r.optionalText(13) {
+                ProcessorAgreement(name: name, version: version)
+            } else {
+                nil
+            }
+        return CatalogEntry(
+            id: id,
             category: r.text(1),
             name: r.text(2),
             description: r.text(3),
@@ -17,15 +25,25 @@ extension Register {
             termsText: r.text(6),
             termsVersion: r.text(7),
             recommendedPrerequisite: r.optionalText(8),
-            carriesEckidImport: r.int(9) != 0
+            carriesEckidImport: r.int(9) != 0,
+            dataSet: DataSet(profile: r.text(10), fields: try dataFields(of: id)),
+            purpose: r.text(11),
+            processorAgreement: agreement
         )
+    }
+
+    func dataFields(of id: String) throws -> [DataSet.Field] {
+        try db.query(
+            "SELECT name, description FROM catalog_data_field WHERE koppeling_id = ? ORDER BY position",
+            [.text(id)]
+        ) { DataSet.Field(name: $0.text(0), description: $0.text(1)) }
     }
 
     public func catalog() throws -> [CatalogEntry] {
         try db.query(
             "SELECT \(Register.catalogColumns) FROM catalog_entry ORDER BY category, sort_order, name",
             [],
-            Register.catalogEntry
+            catalogEntry
         )
     }
 
@@ -33,7 +51,7 @@ extension Register {
         try db.queryOne(
             "SELECT \(Register.catalogColumns) FROM catalog_entry WHERE id = ?",
             [.text(id)],
-            Register.catalogEntry
+            catalogEntry
         )
     }
 
@@ -42,9 +60,27 @@ extension Register {
         return e
     }
 
+    /// The SHA-256 of a koppeling's terms text of `version`, if that
+    /// version was ever loaded.
+    public func termsDigest(_ id: String, version: String) throws -> String? {
+        try db.queryOne("SELECT sha256 FROM terms WHERE koppeling_id = ? AND version = ?", [.text(id), .text(version)]) {
+            $0.text(0)
+        }
+    }
+
+    /// What a catalogue load did.
+    public struct CatalogLoad: Sendable, Equatable {
+        public var added: Int
+        public var updated: Int
+        /// Active activations whose terms are no longer the current ones
+        /// because this load gave a new terms version.
+        public var termsOutdated: Int
+    }
+
     /// Upserts by id, all or nothing. Entries not named are kept: an
-    /// active koppeling's entry is never dropped.
-    public func loadCatalog(_ entries: [CatalogEntry]) throws -> (added: Int, updated: Int) {
+    /// active koppeling's entry is never dropped. A terms version already
+    /// known keeps its text: another text under it is refused.
+    public func loadCatalog(_ entries: [CatalogEntry], now: String) throws -> CatalogLoad {
         try inWriteScope {
             let existing = Set(try db.query("SELECT id FROM catalog_entry", []) { $0.text(0) })
             let known = existing.union(entries.map(\.id))
@@ -61,37 +97,80 @@ extension Register {
                         )
                     )
                 }
+                let version = e.termsVersion.trimmingWhitespace()
+                if let stored = try termsDigest(e.id, version: version), stored != TermsDigest.sha256Hex(e.termsText) {
+                    violations.append(
+                        Violation(
+                            field: "entries[\(i)].terms_text",
+                            reason: .termsTextChanged,
+                            message:
+                                "De gebruikersvoorwaarden van '\(e.id)' versie \(version) hebben al een andere tekst; "
+                                + "een nieuwe tekst krijgt een nieuwe versie (wie akkoord ging, las de oude)."
+                        )
+                    )
+                }
             }
             if !violations.isEmpty { throw KoppelingError.rules(violations) }
             var added = 0
+            var outdated = 0
             let nextOrder = try db.queryOne("SELECT coalesce(max(sort_order), 0) FROM catalog_entry") { $0.int(0) } ?? 0
             for (i, e) in entries.enumerated() {
+                let version = e.termsVersion.trimmingWhitespace()
                 let values: [SQLValue] = [
                     .text(e.id), .text(e.category.trimmingWhitespace()), .text(e.name.trimmingWhitespace()),
                     .text(e.description.trimmingWhitespace()), .text(e.supplier.trimmingWhitespace()),
-                    e.priceCents.map { .integer(Int64($0)) } ?? .null, .text(e.termsText),
-                    .text(e.termsVersion.trimmingWhitespace()),
+                    e.priceCents.map { .integer(Int64($0)) } ?? .null, .text(e.termsText), .text(version),
                     e.recommendedPrerequisite.map { .text($0) } ?? .null, .integer(e.carriesEckidImport ? 1 : 0),
+                    .text(e.dataSet.profile.trimmingWhitespace()), .text(e.purpose.trimmingWhitespace()),
+                    e.processorAgreement.map { .text($0.name.trimmingWhitespace()) } ?? .null,
+                    e.processorAgreement.map { .text($0.version.trimmingWhitespace()) } ?? .null,
                     .integer(Int64(nextOrder + 10 * (i + 1))),
                 ]
                 if existing.contains(e.id) {
                     try db.run(
                         """
                         UPDATE catalog_entry SET category = ?2, name = ?3, description = ?4, supplier = ?5, price_cents = ?6,
-                            terms_text = ?7, terms_version = ?8, recommended_prerequisite = ?9, carries_eckid_import = ?10
+                            terms_text = ?7, terms_version = ?8, recommended_prerequisite = ?9, carries_eckid_import = ?10,
+                            data_set_profile = ?11, purpose = ?12, processor_agreement_name = ?13,
+                            processor_agreement_version = ?14
                         WHERE id = ?1
                         """,
-                        Array(values.prefix(10))
+                        Array(values.prefix(14))
                     )
                 } else {
                     try db.run(
-                        "INSERT INTO catalog_entry (\(Register.catalogColumns), sort_order) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        """
+                        INSERT INTO catalog_entry (\(Register.catalogColumns), sort_order)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
                         values
                     )
                     added += 1
                 }
+                try db.run("DELETE FROM catalog_data_field WHERE koppeling_id = ?", [.text(e.id)])
+                for (position, f) in e.dataSet.fields.enumerated() {
+                    try db.run(
+                        "INSERT INTO catalog_data_field (koppeling_id, position, name, description) VALUES (?, ?, ?, ?)",
+                        [
+                            .text(e.id), .integer(Int64(position + 1)), .text(f.name.trimmingWhitespace()),
+                            .text(f.description.trimmingWhitespace()),
+                        ]
+                    )
+                }
+                try db.run(
+                    """
+                    INSERT INTO terms (koppeling_id, version, text, sha256, first_loaded_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (koppeling_id, version) DO NOTHING
+                    """,
+                    [.text(e.id), .text(version), .text(e.termsText), .text(TermsDigest.sha256Hex(e.termsText)), .text(now)]
+                )
+                outdated +=
+                    try db.queryOne(
+                        "SELECT count(*) FROM activation WHERE koppeling_id = ? AND deactivated_at IS NULL AND terms_version <> ?",
+                        [.text(e.id), .text(version)]
+                    ) { $0.int(0) } ?? 0
             }
-            return (added, entries.count - added)
+            return CatalogLoad(added: added, updated: entries.count - added, termsOutdated: outdated)
         }
     }
 }

@@ -51,7 +51,8 @@ extension Register {
                     Violation(
                         field: "schools[\(i)].brin6",
                         reason: .schoolExists,
-                        message: "Rij \(i + 1): school \(brin6) is al geregistreerd."
+                        message: "Rij \(i + 1): school \(brin6) is al geregistreerd.",
+                        row: i + 1
                     )
                 )
             }

@@ -9,12 +9,13 @@ extension Register {
             finishedAt: r.text(3),
             enabled: r.int(4),
             stopped: r.int(5),
-            stoppedDetail: r.text(6)
+            stoppedDetail: r.text(6),
+            ended: r.int(7)
         )
     }
 
     static let timerRunColumns =
-        "kind, local_day, started_at, finished_at, enabled_count, stopped_count, stopped_detail"
+        "kind, local_day, started_at, finished_at, enabled_count, stopped_count, stopped_detail, ended_count"
 
     public func lastScheduledRunDay() throws -> LocalDate? {
         try db.queryOne("SELECT max(local_day) FROM timer_run WHERE kind = 'scheduled'") { $0.optionalText(0) }
@@ -36,9 +37,10 @@ extension Register {
         )
     }
 
-    /// The enabling pass, in one transaction: every pending import whose day
-    /// has come and whose activation is still active becomes active; any
-    /// import whose activation ended stops. A scheduled run happens at most
+    /// The daily pass, in one transaction: activations past their end date
+    /// end (by `timer`, reason `end_date_reached`); every pending import
+    /// whose day has come and whose activation is still active becomes
+    /// active; any import whose activation ended stops. A scheduled run happens at most
     /// once per local day (checked in the same transaction); `nil` means
     /// that day already ran.
     public func runEnablingPass(
@@ -58,6 +60,14 @@ extension Register {
                 return nil
             }
             let stamp = now()
+            // The end date is the last day active: ended on the day after.
+            let ended = try db.run(
+                """
+                UPDATE activation SET deactivated_at = ?, deactivated_by = 'timer', deactivation_reason = 'end_date_reached'
+                WHERE deactivated_at IS NULL AND end_date IS NOT NULL AND end_date < ?
+                """,
+                [.text(stamp), .text(today.description)]
+            )
             let enabled = try db.run(
                 """
                 UPDATE eckid_import SET state = 'active', activated_at = ?
@@ -84,14 +94,16 @@ extension Register {
                 finishedAt: now(),
                 enabled: enabled,
                 stopped: stoppedSchools.count,
-                stoppedDetail: detail
+                stoppedDetail: detail,
+                ended: ended
             )
             try db.run(
-                "INSERT INTO timer_run (\(Register.timerRunColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO timer_run (\(Register.timerRunColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     .text(record.kind.rawValue), .text(record.localDay), .text(record.startedAt),
                     .text(record.finishedAt),
                     .integer(Int64(record.enabled)), .integer(Int64(record.stopped)), .text(record.stoppedDetail),
+                    .integer(Int64(record.ended)),
                 ]
             )
             return record

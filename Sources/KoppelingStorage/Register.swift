@@ -101,6 +101,8 @@ public final class Register: @unchecked Sendable {
         public var activeActivations = 0
         public var pendingImports = 0
         public var activeImports = 0
+        /// Active activations whose accepted terms are not the current ones.
+        public var termsOutdated = 0
     }
 
     public func counts() throws -> Counts {
@@ -110,7 +112,9 @@ public final class Register: @unchecked Sendable {
                    (SELECT count(*) FROM catalog_entry),
                    (SELECT count(*) FROM activation WHERE deactivated_at IS NULL),
                    (SELECT count(*) FROM eckid_import WHERE state = 'pending'),
-                   (SELECT count(*) FROM eckid_import WHERE state = 'active')
+                   (SELECT count(*) FROM eckid_import WHERE state = 'active'),
+                   (SELECT count(*) FROM activation a JOIN catalog_entry c ON c.id = a.koppeling_id
+                    WHERE a.deactivated_at IS NULL AND a.terms_version <> c.terms_version)
             """
         ) { r in
             Counts(
@@ -118,7 +122,8 @@ public final class Register: @unchecked Sendable {
                 catalogEntries: r.int(1),
                 activeActivations: r.int(2),
                 pendingImports: r.int(3),
-                activeImports: r.int(4)
+                activeImports: r.int(4),
+                termsOutdated: r.int(5)
             )
         } ?? Counts()
     }

@@ -49,27 +49,42 @@ struct CatalogCommand: ParsableCommand {
             Output.fields([
                 ("Naam", e.name), ("Id", e.id), ("Categorie", e.category), ("Omschrijving", e.description),
                 ("Leverancier", e.supplier), ("Prijs", e.price),
-                ("Gebruikersvoorwaarden", "versie \(e.termsVersion) ('koppelingctl catalog terms \(e.id)')"),
+                ("Doel", e.purpose.isEmpty ? "niet opgegeven" : e.purpose),
+                ("Verwerkersovereenkomst", e.processorAgreement.map { "\($0.name), versie \($0.version)" } ?? "geen"),
+                ("Gebruikersvoorwaarden", "versie \(r.terms.version) ('koppelingctl catalog terms \(e.id)')"),
+                ("SHA-256", r.terms.sha256),
                 ("Aanbevolen eerst", e.recommendedPrerequisite ?? "—"),
                 ("ECKiD-import", Output.yesNo(e.carriesEckidImport)),
             ])
+            print()
+            Output.dataSet(e.dataSet)
         }
     }
 
     struct Terms: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "terms",
-            abstract: "Toon de gebruikersvoorwaarden van een koppeling."
+            abstract: "Toon de gebruikersvoorwaarden van een koppeling, of sla ze op."
         )
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Id van de koppeling.") var id: String
+        @Option(name: .long, help: "Sla de voorwaarden op in dit bestand (gebruikersvoorwaarden downloaden).")
+        var output: String?
 
         func run() throws {
             guard let r = try Session(global).call(.catalogGet, CatalogGetParams(id: id), as: CatalogGetResult.self)
             else { return }
+            if let output {
+                // The file holds the text exactly as accepted: its SHA-256
+                // is the one recorded with each activation.
+                try OutputFile.write(r.terms.text, to: output, mode: 0o644, exclusive: false)
+                print("Gebruikersvoorwaarden van \(r.entry.name), versie \(r.terms.version), opgeslagen in \(output).")
+                print("SHA-256: \(r.terms.sha256) (controleer met 'sha256sum \(output)').")
+                return
+            }
             // The text carries its own title; the version is what it lacks.
-            print(r.termsText)
-            print("\n(versie \(r.entry.termsVersion))")
+            print(r.terms.text)
+            print("\n(versie \(r.terms.version), SHA-256 \(r.terms.sha256))")
         }
     }
 
@@ -78,7 +93,7 @@ struct CatalogCommand: ParsableCommand {
             commandName: "load",
             abstract: "Laad catalogusregels uit een JSON-bestand (toevoegen of bijwerken per id).",
             discussion:
-                "Het bestand bevat een lijst van objecten, of {\"entries\": [...]}, met de velden id, category, name, description, supplier, price_cents (of null), terms_text, terms_version, recommended_prerequisite (of null) en carries_eckid_import."
+                "Het bestand bevat een lijst van objecten, of {\"entries\": [...]}, met de velden id, category, name, description, supplier, price_cents (of null), terms_text, terms_version, recommended_prerequisite (of null), carries_eckid_import, data_set ({profile, fields: [{name, description}]}), purpose en processor_agreement ({name, version} of null). Een nieuwe tekst van de voorwaarden krijgt een nieuwe versie."
         )
         @OptionGroup var global: GlobalOptions
         @Argument(help: "JSON-bestand.") var file: String
@@ -105,6 +120,12 @@ struct CatalogCommand: ParsableCommand {
                 )
             else { return }
             print("Catalogus bijgewerkt: \(r.added) toegevoegd, \(r.updated) bijgewerkt.")
+            if r.termsOutdated > 0 {
+                print(
+                    "\(r.termsOutdated) actieve koppeling(en) hebben nu verouderde voorwaarden; ze blijven actief. "
+                        + "Opnieuw akkoord: 'koppelingctl reaccept --school BRIN6 --koppeling ID --name NAAM --agree'."
+                )
+            }
         }
     }
 }

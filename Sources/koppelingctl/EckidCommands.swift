@@ -44,7 +44,7 @@ struct EckidCommand: ParsableCommand {
                     "Deze autorisatiesleutel was al ingevoerd; er is niets gewijzigd (\(Output.importState(r.state)), actief vanaf \(r.activeFrom))."
                 )
             }
-            for w in r.warnings { Output.warning(w) }
+            for w in r.warnings { Output.warning(w.message) }
         }
     }
 

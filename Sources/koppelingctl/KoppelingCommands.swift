@@ -37,6 +37,9 @@ struct KoppelingenCommand: ParsableCommand {
                 ]
             }
             Output.table(["  ", "Naam", "Id", "Prijs", ""], rows)
+            for k in category.koppelingen where !k.dataSet.fields.isEmpty {
+                print("  Gegevens naar \(k.name): " + k.dataSet.fields.map(\.name).joined(separator: ", "))
+            }
         }
         print("\nGeactiveerde koppelingen")
         if r.activated.isEmpty {
@@ -44,8 +47,13 @@ struct KoppelingenCommand: ParsableCommand {
             return
         }
         Output.table(
-            ["Naam", "Startdatum", "Uw naam", "Gebruiker", "Verificatiecode"],
-            r.activated.map { [$0.koppelingName, $0.startDate, $0.acceptedByName, $0.user, $0.verificationCode] }
+            ["Naam", "Startdatum", "Einddatum", "Uw naam", "Gebruiker", "Voorwaarden", "Verificatiecode"],
+            r.activated.map {
+                [
+                    $0.koppelingName, $0.startDate, $0.endDate ?? "—", $0.acceptedByName, $0.user, Output.terms($0),
+                    $0.verificationCode,
+                ]
+            }
         )
     }
 }
@@ -54,24 +62,61 @@ struct KoppelingenCommand: ParsableCommand {
 struct ActivateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "activate",
-        abstract: "Activeer een koppeling voor een school (stap 3–4).",
+        abstract: "Activeer een koppeling voor een school (stap 3–4), of voor veel scholen tegelijk.",
         discussion: """
             De verificatiecode bedenkt u zelf: 20 tot 50 letters en cijfers, beginnend met de BRIN6 van de school.
             Zonder --code-stdin of --code-file vraagt koppelingctl de code twee keer, zonder weergave.
             Schrijf de code op: u voert hem later in TOP dossier in als autorisatiesleutel.
             'koppelingctl verification-code generate --school BRIN6' maakt een geldige code.
+            U gaat akkoord met de versie van de gebruikersvoorwaarden die koppelingctl toont
+            ('koppelingctl catalog terms ID' toont de tekst); zijn ze intussen gewijzigd, dan weigert koppelingd.
+            Voor een bestuur: --schools-file BESTAND met per regel 'brin6;verificatiecode' activeert alle scholen
+            in één keer, of geen enkele. Met --generate-codes BESTAND mag de code ontbreken: koppelingctl maakt
+            dan voor elke school een code en schrijft ze eenmalig naar dat nieuwe bestand (alleen voor u leesbaar).
             """
     )
     @OptionGroup var global: GlobalOptions
-    @Option(name: .long, help: "BRIN6 van de school.") var school: String
+    @Option(name: .long, help: "BRIN6 van de school.") var school: String?
     @Option(name: .long, help: "Id van de koppeling, bijv. topdossier-eckid.") var koppeling: String
     @Option(name: .long, help: "Uw naam: de gemandateerde persoon die akkoord gaat met de voorwaarden.") var name:
         String
     @Flag(name: .long, help: "Voor akkoord: u gaat akkoord met de gebruikersvoorwaarden.") var agree = false
     @Option(name: .customLong("start-date"), help: "Startdatum JJJJ-MM-DD (standaard vandaag).") var startDate: String?
+    @Option(name: .customLong("end-date"), help: "Einddatum JJJJ-MM-DD: de laatste dag (optioneel).") var endDate:
+        String?
+    @Option(name: .customLong("schools-file"), help: "CSV-bestand 'brin6;verificatiecode' voor veel scholen.")
+    var schoolsFile: String?
+    @Option(
+        name: .customLong("generate-codes"),
+        help: "Maak codes voor de scholen zonder code en schrijf ze naar dit nieuwe bestand (0600)."
+    )
+    var generatedCodesFile: String?
     @OptionGroup var code: SecretSource
 
+    func validate() throws {
+        if schoolsFile == nil {
+            guard school != nil else { throw ValidationError("Geef --school BRIN6, of --schools-file BESTAND.") }
+            if generatedCodesFile != nil { throw ValidationError("--generate-codes hoort bij --schools-file.") }
+        } else if school != nil || code.fromStdin || code.file != nil || code.onCommandLine != nil {
+            throw ValidationError("Met --schools-file staan de scholen en hun codes in het bestand, niet in --school of --code-….")
+        }
+    }
+
     func run() throws {
+        let session = try Session(global)
+        // The terms shown here are the ones agreed to: their version goes
+        // with the request, and the daemon refuses if they changed since.
+        guard let entry = try session.call(.catalogGet, CatalogGetParams(id: koppeling), as: CatalogGetResult.self)
+        else { return }
+        if !global.json {
+            print("Koppeling:             \(entry.entry.name) (\(entry.entry.id))")
+            print("Gebruikersvoorwaarden: versie \(entry.terms.version), SHA-256 \(entry.terms.sha256)")
+            print("                       (tekst: 'koppelingctl catalog terms \(entry.entry.id)')")
+        }
+        if let schoolsFile {
+            try activateMany(session, schoolsFile: schoolsFile, termsVersion: entry.terms.version)
+            return
+        }
         let secret = try SecretInput.read(
             what: "verificatiecode",
             stdin: code.fromStdin,
@@ -80,18 +125,21 @@ struct ActivateCommand: ParsableCommand {
             confirm: true
         )
         let params = ActivationInput(
-            school: school,
+            school: school ?? "",
             koppeling: koppeling,
             name: name,
             agree: agree,
+            termsVersion: entry.terms.version,
             verificationCode: secret,
-            startDate: startDate
+            startDate: startDate,
+            endDate: endDate
         )
-        guard let r = try Session(global).call(.koppelingActivate, params, as: ActivateResult.self) else { return }
+        guard let r = try session.call(.koppelingActivate, params, as: ActivateResult.self) else { return }
         let a = r.activation
         print("\(a.koppelingName) is geactiveerd voor school \(a.school).")
         Output.fields([
             ("Uw naam", a.acceptedByName), ("Gebruiker", a.user), ("Startdatum", a.startDate),
+            ("Einddatum", a.endDate ?? "geen"),
             ("Voorwaarden", "versie \(a.termsVersion) geaccepteerd"), ("Verificatiecode", a.verificationCode),
         ])
         if a.koppeling == "topdossier-eckid" {
@@ -99,7 +147,108 @@ struct ActivateCommand: ParsableCommand {
         } else {
             print("Bewaar de verificatiecode goed: de leverancier kan er later om vragen.")
         }
-        for w in r.warnings { Output.warning(w) }
+        for w in r.warnings { Output.warning(w.message) }
+    }
+
+    private func activateMany(_ session: Session, schoolsFile: String, termsVersion: String) throws {
+        guard let data = FileManager.default.contents(atPath: schoolsFile) else {
+            throw ValidationError("Kan '\(schoolsFile)' niet lezen.")
+        }
+        var rows: [ActivateManyParams.Row] = []
+        var generated: [(brin6: String, code: String)] = []
+        for (index, record) in try CSV.records(String(decoding: data, as: UTF8.self)).enumerated() {
+            let fields = record.fields.map { String($0.trimmedSpaces) }
+            if index == 0, fields.first?.lowercased() == "brin6" { continue }
+            guard (1...2).contains(fields.count) else {
+                throw ValidationError(
+                    "Regel \(record.line): verwacht 'brin6;verificatiecode', gevonden \(fields.count) velden."
+                )
+            }
+            var code = fields.count == 2 ? fields[1] : ""
+            if code.isEmpty {
+                guard generatedCodesFile != nil else {
+                    throw ValidationError(
+                        "Regel \(record.line): de verificatiecode ontbreekt; vul hem in of laat koppelingctl codes maken met --generate-codes BESTAND."
+                    )
+                }
+                guard case .success(let b) = Brin6.parse(fields[0]) else {
+                    throw ValidationError("Regel \(record.line): '\(fields[0].masked)' is geen BRIN6.")
+                }
+                code = CodeGenerator.generate(for: b, length: 32)
+                generated.append((b.value, code))
+            }
+            rows.append(.init(brin6: fields[0], verificationCode: code))
+        }
+        // Generated codes are written before the request, to a new file
+        // only this user may read: once saved, the daemon keeps only their
+        // hashes, so a code not written down first would be lost.
+        if let file = generatedCodesFile, !generated.isEmpty {
+            let text = "brin6;verificatiecode\n" + generated.map { "\($0.brin6);\($0.code)\n" }.joined()
+            try OutputFile.write(text, to: file, mode: 0o600, exclusive: true)
+        }
+        let params = ActivateManyParams(
+            koppeling: koppeling,
+            name: name,
+            agree: agree,
+            termsVersion: termsVersion,
+            startDate: startDate,
+            endDate: endDate,
+            schools: rows
+        )
+        let result: ActivateManyResult?
+        do {
+            result = try session.call(.koppelingActivateMany, params, as: ActivateManyResult.self)
+        } catch {
+            // Nothing was saved: the codes in the file were never used.
+            if let file = generatedCodesFile, !generated.isEmpty { unlink(file) }
+            throw error
+        }
+        guard let r = result else { return }
+        print("\(r.activations.count) scholen geactiveerd voor \(r.activations.first?.koppelingName ?? koppeling).")
+        Output.table(
+            ["School", "Startdatum", "Einddatum", "Verificatiecode"],
+            r.activations.map { [$0.school, $0.startDate, $0.endDate ?? "geen", $0.verificationCode] }
+        )
+        if let file = generatedCodesFile, !generated.isEmpty {
+            print("De \(generated.count) gemaakte codes staan in \(file) (alleen voor u leesbaar).")
+            print("Geef elke school haar code voor TOP dossier en verwijder daarna het bestand.")
+        }
+        for w in r.warnings { Output.warning(w.message) }
+    }
+}
+
+/// Accepting new terms for an active koppeling (opnieuw akkoord).
+struct ReacceptCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reaccept",
+        abstract: "Ga akkoord met nieuwe gebruikersvoorwaarden van een actieve koppeling (de code blijft).",
+        discussion: "U gaat akkoord met de versie die koppelingctl toont; lees de tekst met 'koppelingctl catalog terms ID'."
+    )
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .long, help: "BRIN6 van de school.") var school: String
+    @Option(name: .long, help: "Id van de koppeling.") var koppeling: String
+    @Option(name: .long, help: "Uw naam: de gemandateerde persoon die akkoord gaat met de voorwaarden.") var name:
+        String
+    @Flag(name: .long, help: "Voor akkoord: u gaat akkoord met de nieuwe gebruikersvoorwaarden.") var agree = false
+
+    func run() throws {
+        let session = try Session(global)
+        guard let entry = try session.call(.catalogGet, CatalogGetParams(id: koppeling), as: CatalogGetResult.self)
+        else { return }
+        if !global.json {
+            print("Gebruikersvoorwaarden: versie \(entry.terms.version), SHA-256 \(entry.terms.sha256)")
+        }
+        let params = ReacceptParams(
+            brin6: school,
+            koppeling: koppeling,
+            name: name,
+            agree: agree,
+            termsVersion: entry.terms.version
+        )
+        guard let r = try session.call(.koppelingReaccept, params, as: ReacceptResult.self) else { return }
+        print(
+            "Voorwaarden versie \(r.activation.termsVersion) van \(r.activation.koppelingName) geaccepteerd voor school \(r.activation.school)."
+        )
     }
 }
 

@@ -20,8 +20,9 @@ struct Koppelingctl: ParsableCommand {
             """,
         subcommands: [
             StatusCommand.self, SchoolCommand.self, CatalogCommand.self, KoppelingenCommand.self,
-            ActivateCommand.self, DeactivateCommand.self, EckidCommand.self, TimerCommand.self,
-            AuditCommand.self, BackupCommand.self, VerificationCodeCommand.self,
+            ActivateCommand.self, ReacceptCommand.self, DeactivateCommand.self, EckidCommand.self,
+            TimerCommand.self, AuditCommand.self, RegisterCommand.self, BackupCommand.self,
+            VerificationCodeCommand.self,
         ]
     )
 

@@ -64,6 +64,17 @@ enum Output {
 
     static func yesNo(_ b: Bool) -> String { b ? "ja" : "nee" }
 
+    /// The data that leaves the LAS: the profile and each field.
+    static func dataSet(_ d: DataSet) {
+        print("Gegevensset: \(d.profile.isEmpty ? "niet opgegeven" : d.profile)")
+        if !d.fields.isEmpty { table(["Veld", "Omschrijving"], d.fields.map { [$0.name, $0.description] }) }
+    }
+
+    /// An activation's terms as the lists show them.
+    static func terms(_ a: ActivationRecord) -> String {
+        "versie \(a.termsVersion)" + (a.termsOutdated ? " (verouderd: opnieuw akkoord nodig)" : "")
+    }
+
     static func importState(_ s: EckidImportState) -> String {
         switch s {
         case .pending: "in afwachting"

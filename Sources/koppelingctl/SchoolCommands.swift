@@ -137,18 +137,35 @@ struct SchoolCommand: ParsableCommand {
     }
 }
 
-/// The small CSV dialect of `school import`: comma-separated, optional
-/// double quotes (with "" for a quote), an optional header.
+/// The small CSV dialect of the files koppelingctl reads (`school import`,
+/// `activate --schools-file`): `;` (what Dutch spreadsheet programs write)
+/// or `,`, detected from the first line; optional double quotes (with ""
+/// for a quote); a UTF-8 byte order mark and Windows line ends ignored.
 enum CSV {
+    /// The non-empty lines, each with its line number in the file.
+    static func records(_ text: String) throws -> [(line: Int, fields: [String])] {
+        var text = Substring(text)
+        if text.unicodeScalars.first == "\u{FEFF}" { text = text.dropFirst() }
+        let lines = text.replacing("\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+        let first = lines.first { !$0.trimmedSpaces.isEmpty } ?? ""
+        let separator: Character = first.contains(";") ? ";" : ","
+        var out: [(Int, [String])] = []
+        for (n, line) in lines.enumerated() where !line.trimmedSpaces.isEmpty {
+            out.append((n + 1, try split(String(line), lineNumber: n + 1, separator: separator)))
+        }
+        return out
+    }
+
     static func schoolRows(_ text: String) throws -> [SchoolImportParams.Row] {
         var rows: [SchoolImportParams.Row] = []
-        let lines = text.replacing("\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
-        for (n, line) in lines.enumerated() where !line.trimmedSpaces.isEmpty {
-            let fields = try split(String(line), lineNumber: n + 1)
+        for (index, record) in try records(text).enumerated() {
+            let fields = record.fields
             guard fields.count == 2 else {
-                throw ValidationError("Regel \(n + 1): verwacht twee velden 'brin6,naam', gevonden \(fields.count).")
+                throw ValidationError(
+                    "Regel \(record.line): verwacht twee velden 'brin6;naam', gevonden \(fields.count)."
+                )
             }
-            if n == 0, fields[0].lowercased() == "brin6", ["name", "naam"].contains(fields[1].lowercased()) {
+            if index == 0, fields[0].lowercased() == "brin6", ["name", "naam"].contains(fields[1].lowercased()) {
                 continue
             }
             rows.append(.init(brin6: fields[0], name: fields[1]))
@@ -156,7 +173,7 @@ enum CSV {
         return rows
     }
 
-    static func split(_ line: String, lineNumber: Int) throws -> [String] {
+    static func split(_ line: String, lineNumber: Int, separator: Character) throws -> [String] {
         var fields: [String] = []
         var current = ""
         var quoted = false
@@ -182,7 +199,7 @@ enum CSV {
             } else if c == "\"" && current.trimmedSpaces.isEmpty {
                 quoted = true
                 current = ""
-            } else if c == "," {
+            } else if c == separator {
                 fields.append(current)
                 current = ""
             } else {

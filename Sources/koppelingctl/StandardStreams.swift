@@ -6,7 +6,7 @@ import Glibc
 /// only FoundationEssentials (no Foundation and ICU to load at each start).
 enum StandardStreams {
     static func writeError(_ text: String) {
-        var bytes = Array(text.utf8)[...]
+        var bytes = Array(VisibleText.escape(text).utf8)[...]
         while !bytes.isEmpty {
             let n = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
             if n < 0 { if errno == EINTR { continue } else { return } }

@@ -383,6 +383,9 @@ struct FuzzGenerator {
             case .catalogGet: CatalogGetParams.allowedKeys
             case .catalogLoad: CatalogLoadParams.allowedKeys
             case .koppelingActivate: ActivationInput.allowedKeys
+            case .koppelingActivateMany: ActivateManyParams.allowedKeys
+            case .koppelingReaccept: ReacceptParams.allowedKeys
+            case .registerExport: RegisterExportParams.allowedKeys
             case .koppelingDeactivate: DeactivateParams.allowedKeys
             case .eckidSetKey: SetKeyParams.allowedKeys
             case .eckidStatus: EckidStatusParams.allowedKeys
@@ -405,7 +408,10 @@ struct FuzzGenerator {
             termsText: "f",
             termsVersion: "g",
             recommendedPrerequisite: "h",
-            carriesEckidImport: true
+            carriesEckidImport: true,
+            dataSet: DataSet(profile: "i", fields: []),
+            purpose: "j",
+            processorAgreement: ProcessorAgreement(name: "k", version: "l")
         )
     )
     static func jsonKeys(_ value: some Encodable) -> [String] {
@@ -421,7 +427,7 @@ struct FuzzGenerator {
         rng = SplitMix64(seed: seed)
         backupsLeft = 2 + inputs / 250_000
         precondition(Self.rowKeys == ["brin6", "name"], "row keys: \(Self.rowKeys)")
-        precondition(Self.entryKeys.count == 10, "entry keys: \(Self.entryKeys)")
+        precondition(Self.entryKeys.count == 13, "entry keys: \(Self.entryKeys)")
     }
 
     // MARK: random helpers
@@ -570,7 +576,9 @@ struct FuzzGenerator {
         case "koppeling", "id": return .string(chance(0.9) ? pick(Self.koppelingen) : pick(Self.oddStrings))
         case "agree": return .raw(chance(0.85) ? "true" : "false")
         case "verification_code": return .string(code(for: pick(Self.schools)))
-        case "start_date": return chance(0.3) ? .raw("null") : .string(date())
+        case "start_date", "end_date": return chance(0.3) ? .raw("null") : .string(date())
+        case "terms_version": return .string(chance(0.9) ? "2024.1" : pick(Self.oddStrings))
+        case "include_ended": return .raw(chance(0.5) ? "true" : "false")
         case "reason": return chance(0.5) ? .raw("null") : .string(name())
         case "key": return .string(codes.values.randomElement(using: &rng) ?? code(for: pick(Self.schools)))
         case "since":
@@ -582,6 +590,8 @@ struct FuzzGenerator {
                     ])
             )
         case "limit": return .raw(chance(0.02) ? "10000" : String(int(-2...60)))
+        case "schools" where method == .koppelingActivateMany:
+            return .array((0..<int(0...6)).map { _ in manySchoolsRow() })
         case "schools": return .array((0..<int(0...6)).map { _ in schoolRow() })
         case "entries": return .array((0..<int(0...3)).map { _ in catalogEntry() })
         default: return .string(name())
@@ -590,6 +600,12 @@ struct FuzzGenerator {
 
     mutating func schoolRow() -> J {
         .object([("brin6", .string(brin6())), ("name", .string(name()))])
+    }
+
+    /// A row of `koppeling.activate_many`: a school and its own code.
+    mutating func manySchoolsRow() -> J {
+        let school = brin6()
+        return .object([("brin6", .string(school)), ("verification_code", .string(code(for: school)))])
     }
 
     mutating func catalogEntry() -> J {
@@ -606,6 +622,21 @@ struct FuzzGenerator {
                 case "recommended_prerequisite": chance(0.6) ? .raw("null") : .string(pick(Self.koppelingen))
                 case "carries_eckid_import": .raw("false")
                 case "terms_text": .string(chance(0.9) ? "Voorwaarden \(int(1...9))" : pick(Self.oddStrings))
+                case "data_set":
+                    .object([
+                        ("profile", .string(chance(0.9) ? "UWLR Fuzz" : pick(Self.oddStrings))),
+                        (
+                            "fields",
+                            .array(
+                                (0..<int(0...3)).map { _ in
+                                    .object([("name", .string(name())), ("description", .string(name()))])
+                                }
+                            )
+                        ),
+                    ])
+                case "processor_agreement":
+                    chance(0.4)
+                        ? .raw("null") : .object([("name", .string(name())), ("version", .string("\(int(1...5)).0"))])
                 default: .string(chance(0.8) ? "Fuzz \(key) \(int(1...9))" : pick(Self.oddStrings))
                 }
             members.append((key, v))
@@ -620,7 +651,7 @@ struct FuzzGenerator {
         var members: [(String, J)] = []
         for key in keys {
             // Optional params are sometimes left out.
-            if ["start_date", "reason", "since", "limit"].contains(key)
+            if ["start_date", "end_date", "reason", "since", "limit", "include_ended"].contains(key)
                 || (method == .eckidStatus || method == .auditList), chance(0.3)
             {
                 continue
@@ -677,8 +708,12 @@ struct FuzzGenerator {
             )
         case 2 where target == "schools" || target == "entries":
             // A wrong type inside a row or an entry.
-            let rowKeys = target == "schools" ? Self.rowKeys : Self.entryKeys
-            guard case .object(var row) = target == "schools" ? schoolRow() : catalogEntry() else { break }
+            let rowKeys =
+                target == "entries"
+                ? Self.entryKeys : method == .koppelingActivateMany ? ["brin6", "verification_code"] : Self.rowKeys
+            let generated =
+                target == "entries" ? catalogEntry() : method == .koppelingActivateMany ? manySchoolsRow() : schoolRow()
+            guard case .object(var row) = generated else { break }
             let k = pick(rowKeys)
             row.removeAll { $0.0 == k }
             if chance(0.8) { row.append((k, wrongValue())) }

@@ -12,15 +12,19 @@ struct ActivationRulesTests {
         name: String = "J. de Vries",
         agree: Bool = true,
         code: String = "21QW00abcdefghijklmnop",
-        startDate: String? = nil
+        startDate: String? = nil,
+        endDate: String? = nil,
+        termsVersion: String = "2024.1"
     ) -> ActivationInput {
         ActivationInput(
             school: school,
             koppeling: koppeling,
             name: name,
             agree: agree,
+            termsVersion: termsVersion,
             verificationCode: code,
-            startDate: startDate
+            startDate: startDate,
+            endDate: endDate
         )
     }
 

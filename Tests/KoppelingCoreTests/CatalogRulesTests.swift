@@ -15,7 +15,16 @@ struct CatalogRulesTests {
         termsText: String = "Gebruikersvoorwaarden …",
         termsVersion: String = "2024-1",
         prerequisite: String? = "topdossier",
-        eckid: Bool = true
+        eckid: Bool = true,
+        dataSet: DataSet = DataSet(
+            profile: "UWLR Leerlinggegevens – Smalle set",
+            fields: [
+                .init(name: "leerlingnummer", description: "Het leerlingnummer"),
+                .init(name: "eck_id", description: "De ECK iD van de leerling"),
+            ]
+        ),
+        purpose: String = "Toetsresultaten aan de juiste leerling koppelen.",
+        processorAgreement: ProcessorAgreement? = ProcessorAgreement(name: "Model Verwerkersovereenkomst", version: "4.0")
     ) -> CatalogEntry {
         CatalogEntry(
             id: id,
@@ -27,7 +36,10 @@ struct CatalogRulesTests {
             termsText: termsText,
             termsVersion: termsVersion,
             recommendedPrerequisite: prerequisite,
-            carriesEckidImport: eckid
+            carriesEckidImport: eckid,
+            dataSet: dataSet,
+            purpose: purpose,
+            processorAgreement: processorAgreement
         )
     }
 

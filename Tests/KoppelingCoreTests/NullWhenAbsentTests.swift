@@ -16,7 +16,10 @@ struct NullWhenAbsentTests {
         user: "root",
         uid: 0,
         termsVersion: "2024.1",
+        termsSha256: nil,
+        termsOutdated: false,
         startDate: "2026-12-01",
+        endDate: nil,
         verificationCode: "21QW00… (21 tekens)",
         activatedAt: "2026-12-01T10:00:00Z",
         active: true,
@@ -32,7 +35,7 @@ struct NullWhenAbsentTests {
 
     @Test func absentMembersAreWrittenAsNull() throws {
         let o = try Self.object(Self.activeRecord)
-        for key in ["deactivated_at", "deactivated_by", "deactivation_reason"] {
+        for key in ["deactivated_at", "deactivated_by", "deactivation_reason", "terms_sha256", "end_date"] {
             #expect(o.keys.contains(key), "\(key) is left out")
             #expect(o[key] is NSNull, "\(key) is not null")
         }

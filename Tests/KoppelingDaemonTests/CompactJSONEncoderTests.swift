@@ -35,7 +35,10 @@ struct CompactJSONEncoderTests {
         user: "jan",
         uid: 1000,
         termsVersion: "2024.1",
+        termsSha256: String(repeating: "ab", count: 32),
+        termsOutdated: true,
         startDate: "2026-12-01",
+        endDate: nil,
         verificationCode: "21QW00… (22 tekens)",
         activatedAt: "2026-11-29T09:00:00Z",
         active: false,
@@ -63,7 +66,8 @@ struct CompactJSONEncoderTests {
         finishedAt: "2026-11-28T23:00:01Z",
         enabled: 3,
         stopped: 1,
-        stoppedDetail: "10AB00"
+        stoppedDetail: "10AB00",
+        ended: 2
     )
 
     @Test("every kind of reply, byte for byte")
@@ -107,6 +111,10 @@ struct CompactJSONEncoderTests {
                                     name: "TOP dossier",
                                     description: "",
                                     price: "n.v.t.",
+                                    dataSet: DataSet(
+                                        profile: "UWLR – Smalle set",
+                                        fields: [.init(name: "eck_id", description: "De \"ECK iD\"/pseudoniem")]
+                                    ),
                                     activated: true
                                 )
                             ]
@@ -133,7 +141,8 @@ struct CompactJSONEncoderTests {
                         catalogEntries: 2,
                         activeKoppelingen: 3,
                         pendingImports: 4,
-                        activeImports: 5
+                        activeImports: 5,
+                        termsOutdated: 6
                     ),
                     timer: TimerStatusResult(
                         timeZone: "Europe/Amsterdam",
@@ -142,7 +151,8 @@ struct CompactJSONEncoderTests {
                         lastScheduledRun: nil,
                         nextRun: "2026-11-29T23:05:00Z",
                         nextRunLocal: "2026-11-30 00:05"
-                    )
+                    ),
+                    endingSoon: [Self.activation]
                 )
             )
         )
@@ -172,7 +182,7 @@ struct CompactJSONEncoderTests {
                     state: .pending,
                     activeFrom: "2026-11-30",
                     changed: true,
-                    warnings: ["let op"],
+                    warnings: [Warning(reason: .topdossierNotActive, message: "let op")],
                     import: Self.eckid
                 )
             )

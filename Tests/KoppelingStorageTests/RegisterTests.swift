@@ -279,7 +279,13 @@ import Testing
             termsText: "Voorwaarden",
             termsVersion: "1",
             recommendedPrerequisite: prerequisite,
-            carriesEckidImport: false
+            carriesEckidImport: false,
+            dataSet: DataSet(
+                profile: "Roosters – leerlingen",
+                fields: [.init(name: "leerling_key", description: "De sleutel van de leerling")]
+            ),
+            purpose: "Lesroosters tonen aan leerlingen en ouders.",
+            processorAgreement: ProcessorAgreement(name: "Model Verwerkersovereenkomst", version: "4.0")
         )
     }
 
@@ -293,7 +299,7 @@ import Testing
             standard.priceCents = 0
             let added = CatalogTests.entry("roosters", prerequisite: "topdossier")
 
-            let result = try register.write { try register.loadCatalog([standard, added]) }
+            let result = try register.write { try register.loadCatalog([standard, added], now: Fixture.now) }
             #expect(result.added == 1 && result.updated == 1)
             #expect(try register.catalogEntry("topdossier") == standard)
             #expect(try register.catalogEntry("roosters") == added)
@@ -301,7 +307,7 @@ import Testing
             #expect(try register.counts().catalogEntries == 3)
 
             // A load naming only a new entry drops nothing.
-            _ = try register.write { try register.loadCatalog([CatalogTests.entry("absenties")]) }
+            _ = try register.write { try register.loadCatalog([CatalogTests.entry("absenties")], now: Fixture.now) }
             #expect(
                 Set(try register.catalog().map(\.id)) == ["topdossier", "topdossier-eckid", "roosters", "absenties"]
             )
@@ -313,7 +319,7 @@ import Testing
             let register = try dir.openRegister(schools: ["21QW00"])
             defer { register.close() }
             try register.write { try register.activate("21QW00", "topdossier-eckid", code: "21QW00EckidCode00000001") }
-            _ = try register.write { try register.loadCatalog([CatalogTests.entry("roosters")]) }
+            _ = try register.write { try register.loadCatalog([CatalogTests.entry("roosters")], now: Fixture.now) }
             #expect(
                 try register.activations(of: try brin("21QW00"), activeOnly: true).map(\.koppeling) == [
                     "topdossier-eckid"
@@ -338,7 +344,7 @@ import Testing
             ]
 
             do {
-                _ = try register.write { try register.loadCatalog(entries) }
+                _ = try register.write { try register.loadCatalog(entries, now: Fixture.now) }
                 Issue.record("a bad catalogue was loaded")
             } catch let error as KoppelingError {
                 guard case .rules(let violations) = error else {
@@ -370,7 +376,7 @@ import Testing
             let result = try register.write {
                 try register.loadCatalog([
                     CatalogTests.entry("plus", prerequisite: "basis"), CatalogTests.entry("basis"),
-                ])
+                ], now: Fixture.now)
             }
             #expect(result.added == 2 && result.updated == 0)
         }

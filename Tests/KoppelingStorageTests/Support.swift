@@ -69,16 +69,22 @@ extension Register {
         _ koppeling: String,
         code: String,
         startDate: String? = nil,
+        endDate: String? = nil,
+        termsVersion: String? = nil,
         today: LocalDate = Fixture.today,
         now: String = Fixture.now
     ) throws -> ActivationRecord {
+        // The version shown is the current one unless a test says otherwise.
+        let shown = try termsVersion ?? read { try catalogEntry(koppeling)?.termsVersion ?? "" }
         let input = ActivationInput(
             school: school,
             koppeling: koppeling,
             name: "J. de Vries",
             agree: true,
+            termsVersion: shown,
             verificationCode: code,
-            startDate: startDate
+            startDate: startDate,
+            endDate: endDate
         )
         let validated = try ActivationRules.validate(input, today: today).get()
         return try write { try activate(validated, by: Fixture.admin, now: now) }

@@ -48,7 +48,10 @@ enum Fixtures {
         user: "root",
         uid: 0,
         termsVersion: "2024.1",
+        termsSha256: nil,
+        termsOutdated: false,
         startDate: "2026-11-29",
+        endDate: nil,
         verificationCode: "21QW00… (22 tekens)",
         activatedAt: "2026-11-29T06:01:11Z",
         active: true,
@@ -73,6 +76,14 @@ enum Fixtures {
         )
     )
 
+    static let dataSet = DataSet(
+        profile: "UWLR Leerlinggegevens – Smalle set",
+        fields: [
+            .init(name: "leerlingnummer", description: "Het leerlingnummer uit de leerlingadministratie"),
+            .init(name: "eck_id", description: "De ECK iD van de leerling"),
+        ]
+    )
+
     static let overview = OverviewResult(
         school: school,
         available: [
@@ -84,6 +95,7 @@ enum Fixtures {
                         name: "Bibliotheek op school",
                         description: "Leerlinggegevens voor het uitlenen van boeken in de schoolbibliotheek",
                         price: "€ 12,50",
+                        dataSet: Self.dataSet,
                         activated: false
                     )
                 ]
@@ -96,6 +108,7 @@ enum Fixtures {
                         name: "TOP dossier",
                         description: "UWLR koppeling voor het uitwisselen van leerlinggegevens met TOP dossier",
                         price: "n.v.t.",
+                        dataSet: Self.dataSet,
                         activated: false
                     ),
                     .init(
@@ -103,6 +116,7 @@ enum Fixtures {
                         name: "TOP Dossier – ECKiD",
                         description: "UWLR koppeling waarin het leerlingnummer & ECK-Id meegeleverd wordt",
                         price: "n.v.t.",
+                        dataSet: Self.dataSet,
                         activated: true
                     ),
                 ]

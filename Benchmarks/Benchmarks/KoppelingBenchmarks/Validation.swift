@@ -14,6 +14,7 @@ enum ValidationBenchmarks {
         koppeling: "topdossier-eckid",
         name: "J. de Vries",
         agree: true,
+        termsVersion: "2024.1",
         verificationCode: "21qw00yF67BfewMKku23Gh",
         startDate: nil
     )
@@ -23,6 +24,7 @@ enum ValidationBenchmarks {
         koppeling: "topdossier-eckid",
         name: " ",
         agree: false,
+        termsVersion: "2024.1",
         verificationCode: "21QW01-kort",
         startDate: "2020-01-01"
     )

@@ -393,8 +393,10 @@ enum Rules {
                         koppeling: pick(1),
                         name: pick(2),
                         agree: i % 2 == 0,
+                        termsVersion: pick(5),
                         verificationCode: pick(3),
-                        startDate: i % 3 == 0 ? nil : pick(4)
+                        startDate: i % 3 == 0 ? nil : pick(4),
+                        endDate: i % 2 == 0 ? nil : pick(6)
                     ),
                     thorough: i == 0
                 )
@@ -520,7 +522,7 @@ enum Rules {
         switch ActivationRules.validate(input, today: today) {
         case .success(let v):
             guard Brin6.parse(input.school).successValue == v.school, !v.koppeling.isEmpty, input.agree,
-                v.startDate >= today, v.code.plainText == code
+                v.startDate >= today, v.code.plainText == code, v.endDate.map({ $0 >= v.startDate }) ?? true
             else { fatalError("ActivationRules accepted a bad input") }
         case .failure(let e):
             guard !e.violations.isEmpty, e.violations.allSatisfy({ !$0.field.isEmpty && !$0.message.isEmpty }) else {
@@ -544,7 +546,10 @@ enum Rules {
             termsText: pick(5),
             termsVersion: pick(6),
             recommendedPrerequisite: pick(7).count % 2 == 0 ? pick(7) : nil,
-            carriesEckidImport: price == nil
+            carriesEckidImport: price == nil,
+            dataSet: DataSet(profile: pick(9), fields: [.init(name: pick(10), description: pick(11))]),
+            purpose: pick(12),
+            processorAgreement: pick(13).count % 2 == 0 ? nil : ProcessorAgreement(name: pick(13), version: pick(14))
         )
         let violations = CatalogRules.validate(entry, field: "entries[0]", knownIds: [pick(8), "topdossier"])
         if violations.isEmpty, !CatalogRules.isSlug(entry.id) { fatalError("catalog entry with a bad id accepted") }
@@ -580,6 +585,34 @@ enum Rules {
             }
         }
         if let p = decode(ActivationInput.self) { checkActivation(p) }
+        if let p = decode(ActivateManyParams.self) {
+            for row in p.schools.prefix(16) {
+                checkActivation(
+                    ActivationInput(
+                        school: row.brin6,
+                        koppeling: p.koppeling,
+                        name: p.name,
+                        agree: p.agree,
+                        termsVersion: p.termsVersion,
+                        verificationCode: row.verificationCode,
+                        startDate: p.startDate,
+                        endDate: p.endDate
+                    )
+                )
+                let code = row.verificationCode
+                var other = row
+                other.verificationCode = String(repeating: "#", count: code.unicodeScalars.count)
+                if code.count >= 8, String(reflecting: row).containsBytes(of: code),
+                    !String(reflecting: other).containsBytes(of: code)
+                {
+                    fatalError("a row of activate_many printed its verification code")
+                }
+            }
+        }
+        if let p = decode(ReacceptParams.self) {
+            checkString(p.brin6)
+            checkString(p.termsVersion)
+        }
         if let p = decode(AuditListParams.self) {
             if let since = p.since { checkString(since) }
             _ = p.limit.map { (1...10_000).contains($0) }

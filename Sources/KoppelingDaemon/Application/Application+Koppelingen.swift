@@ -1,5 +1,6 @@
 import KoppelingCore
 import KoppelingProtocol
+import KoppelingStorage
 import KoppelingTime
 
 extension Application {
@@ -18,7 +19,10 @@ extension Application {
                 )
             )
         }
-        return CatalogGetResult(entry: CatalogSummary(e), termsText: e.termsText)
+        return CatalogGetResult(
+            entry: CatalogSummary(e),
+            terms: .init(version: e.termsVersion, sha256: TermsDigest.sha256Hex(e.termsText), text: e.termsText)
+        )
     }
 
     func loadCatalog(_ p: CatalogLoadParams) throws -> CatalogLoadResult {
@@ -27,8 +31,8 @@ extension Application {
                 Violation(field: "entries", reason: .required, message: "Er zijn geen catalogusregels opgegeven.")
             ])
         }
-        let (added, updated) = try register.loadCatalog(p.entries)
-        return CatalogLoadResult(added: added, updated: updated)
+        let load = try register.loadCatalog(p.entries, now: nowStamp)
+        return CatalogLoadResult(added: load.added, updated: load.updated, termsOutdated: load.termsOutdated)
     }
 
     /// The koppelingen screen of step 2.
@@ -44,6 +48,7 @@ extension Application {
                 name: entry.name,
                 description: entry.description,
                 price: entry.priceText,
+                dataSet: entry.dataSet,
                 activated: activeIds.contains(entry.id)
             )
             if categories.last?.category == entry.category {
@@ -77,14 +82,167 @@ extension Application {
             throw KoppelingError.rules(violations)
         }
         let record = try register.activate(validated, by: caller, now: nowStamp)
-        var warnings: [String] = []
-        if let prerequisite = try register.requireCatalogEntry(validated.koppeling).recommendedPrerequisite,
-            !(try register.activations(of: validated.school, activeOnly: true).contains { $0.koppeling == prerequisite })
-        {
-            let name = try register.catalogEntry(prerequisite)?.name ?? prerequisite
-            warnings.append("Wij raden aan eerst de koppeling \(name) te activeren voor school \(validated.school).")
+        return ActivateResult(activation: record, warnings: try warnings(for: [validated]))
+    }
+
+    /// Advice on activations just made: a weak code, and a recommended
+    /// koppeling the school does not have.
+    private func warnings(for activations: [ValidatedActivation]) throws -> [Warning] {
+        var warnings: [Warning] = []
+        for a in activations where a.code.isWeak {
+            warnings.append(
+                Warning(
+                    reason: .verificationCodeWeak,
+                    message:
+                        "De verificatiecode voor school \(a.school) is zwak: na de BRIN6 staan minder dan \(VerificationCode.minDistinctAfterPrefix) verschillende tekens. Hij is opgeslagen; een gegenereerde code ('koppelingctl verification-code generate') is veiliger."
+                )
+            )
         }
-        return ActivateResult(activation: record, warnings: warnings)
+        for a in activations {
+            guard let prerequisite = try register.requireCatalogEntry(a.koppeling).recommendedPrerequisite,
+                !(try register.activations(of: a.school, activeOnly: true).contains { $0.koppeling == prerequisite })
+            else { continue }
+            let name = try register.catalogEntry(prerequisite)?.name ?? prerequisite
+            warnings.append(
+                Warning(
+                    reason: .recommendedPrerequisiteNotActive,
+                    message: "Wij raden aan eerst de koppeling \(name) te activeren voor school \(a.school)."
+                )
+            )
+        }
+        return warnings
+    }
+
+    /// A bestuur's many schools: one consent, each row its own school and
+    /// code; every bad row is reported, with its row number, and nothing
+    /// is saved unless every row is right.
+    func activateMany(_ p: ActivateManyParams, caller: Caller) throws -> ActivateManyResult {
+        var violations: [Violation] = []
+        if p.schools.isEmpty {
+            violations.append(Violation(field: "schools", reason: .required, message: "De lijst met scholen is leeg."))
+        } else if p.schools.count > Self.maxSchoolsPerActivation {
+            violations.append(
+                Violation(
+                    field: "schools",
+                    reason: .tooLong,
+                    message: "Hoogstens \(Self.maxSchoolsPerActivation) scholen per keer; splits de lijst."
+                )
+            )
+        }
+        var validated: [ValidatedActivation] = []
+        var firstRowOfSchool: [Brin6: Int] = [:]
+        var firstRowOfCode: [String: Int] = [:]
+        for (i, row) in p.schools.prefix(Self.maxSchoolsPerActivation).enumerated() {
+            let input = ActivationInput(
+                school: row.brin6,
+                koppeling: p.koppeling,
+                name: p.name,
+                agree: p.agree,
+                termsVersion: p.termsVersion,
+                verificationCode: row.verificationCode,
+                startDate: p.startDate,
+                endDate: p.endDate
+            )
+            switch ActivationRules.validate(input, today: today) {
+            case .success(let v):
+                if let first = firstRowOfSchool[v.school] {
+                    violations.append(
+                        Violation(
+                            field: "schools[\(i)].brin6",
+                            reason: .duplicateInBatch,
+                            message: "Rij \(i + 1): \(v.school) staat ook al in rij \(first).",
+                            row: i + 1
+                        )
+                    )
+                } else {
+                    firstRowOfSchool[v.school] = i + 1
+                }
+                if let first = firstRowOfCode[v.code.canonical] {
+                    violations.append(
+                        Violation(
+                            field: "schools[\(i)].verification_code",
+                            reason: .duplicateInBatch,
+                            message: "Rij \(i + 1): dezelfde verificatiecode staat ook in rij \(first); elke school krijgt een eigen code.",
+                            row: i + 1
+                        )
+                    )
+                } else {
+                    firstRowOfCode[v.code.canonical] = i + 1
+                }
+                validated.append(v)
+            case .failure(let error):
+                for v in error.violations {
+                    // The consent's own fields are reported once, below.
+                    guard v.field == "brin6" || v.field == "verification_code" else { continue }
+                    violations.append(
+                        Violation(
+                            field: "schools[\(i)].\(v.field)",
+                            reason: v.reason,
+                            message: "Rij \(i + 1): " + v.message,
+                            row: i + 1
+                        )
+                    )
+                }
+            }
+        }
+        _ = ActivationRules.validateConsent(
+            koppeling: p.koppeling,
+            name: p.name,
+            agree: p.agree,
+            termsVersion: p.termsVersion,
+            startDate: p.startDate,
+            endDate: p.endDate,
+            today: today,
+            into: &violations
+        )
+        if !violations.isEmpty { throw KoppelingError.rules(violations) }
+        let records = try register.activateMany(validated, by: caller, now: nowStamp)
+        return ActivateManyResult(activations: records, warnings: try warnings(for: validated))
+    }
+
+    /// The most schools one `koppeling.activate_many` takes: a large
+    /// bestuur has a few hundred vestigingen.
+    static let maxSchoolsPerActivation = 1000
+
+    /// Acceptance of new terms for an active koppeling, with its code.
+    func reaccept(_ p: ReacceptParams, caller: Caller) throws -> ReacceptResult {
+        var violations: [Violation] = []
+        let school: Brin6?
+        switch Brin6.parse(p.brin6) {
+        case .success(let b): school = b
+        case .failure(let v):
+            school = nil
+            violations.append(v)
+        }
+        let consent = ActivationRules.validateConsent(
+            koppeling: p.koppeling,
+            name: p.name,
+            agree: p.agree,
+            termsVersion: p.termsVersion,
+            startDate: nil,
+            endDate: nil,
+            today: today,
+            into: &violations
+        )
+        guard violations.isEmpty, let school else { throw KoppelingError.rules(violations) }
+        let record = try register.reaccept(
+            school: school,
+            koppeling: consent.koppeling,
+            name: consent.name,
+            termsVersion: consent.termsVersion,
+            by: caller,
+            now: nowStamp
+        )
+        return ReacceptResult(activation: record)
+    }
+
+    func registerExport(_ p: RegisterExportParams) throws -> RegisterExportResult {
+        let school = try p.brin6.map { try brin6($0) }
+        return RegisterExportResult(
+            exportedAt: nowStamp,
+            timeZone: zone.identifier,
+            rows: try register.processingRegister(school: school, includeEnded: p.includeEnded ?? false)
+        )
     }
 
     func deactivate(_ p: DeactivateParams, caller: Caller) throws -> DeactivateResult {

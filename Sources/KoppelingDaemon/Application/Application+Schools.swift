@@ -52,13 +52,13 @@ extension Application {
             switch Brin6.parse(row.brin6, field: "\(prefix).brin6") {
             case .success(let b): brin6 = b
             case .failure(let v):
-                violations.append(Violation(field: v.field, reason: v.reason, message: "Rij \(i + 1): " + v.message))
+                violations.append(Violation(field: v.field, reason: v.reason, message: "Rij \(i + 1): " + v.message, row: i + 1))
             }
             var name: String?
             switch TextRules.schoolName(row.name, field: "\(prefix).name") {
             case .success(let n): name = n
             case .failure(let v):
-                violations.append(Violation(field: v.field, reason: v.reason, message: "Rij \(i + 1): " + v.message))
+                violations.append(Violation(field: v.field, reason: v.reason, message: "Rij \(i + 1): " + v.message, row: i + 1))
             }
             if let b = brin6 {
                 if let first = seen[b] {
@@ -66,7 +66,8 @@ extension Application {
                         Violation(
                             field: "\(prefix).brin6",
                             reason: .duplicateInBatch,
-                            message: "Rij \(i + 1): \(b) staat ook al in rij \(first + 1)."
+                            message: "Rij \(i + 1): \(b) staat ook al in rij \(first + 1).",
+                            row: i + 1
                         )
                     )
                 } else {

@@ -72,6 +72,9 @@ public final class Application: @unchecked Sendable {
         )
     }
 
+    /// How far ahead `status` lists activations that end.
+    static let endingSoonDays = 30
+
     func status() throws -> StatusResult {
         let c = try register.counts()
         let now = clock.now()
@@ -89,9 +92,11 @@ public final class Application: @unchecked Sendable {
                 catalogEntries: c.catalogEntries,
                 activeKoppelingen: c.activeActivations,
                 pendingImports: c.pendingImports,
-                activeImports: c.activeImports
+                activeImports: c.activeImports,
+                termsOutdated: c.termsOutdated
             ),
             timer: try timerStatus(),
+            endingSoon: try register.activationsEnding(from: today, through: today.adding(days: Self.endingSoonDays)),
             storage: health.isGone ? "gone" : "ok"
         )
     }

@@ -22,6 +22,12 @@ enum Routes {
         .make(.koppelingActivate, subject: { (p: ActivationInput) in .init(school: p.school, koppeling: p.koppeling) }) {
             (app, p, caller) in try app.activate(p, caller: caller)
         },
+        .make(.koppelingActivateMany, subject: { (p: ActivateManyParams) in .init(koppeling: p.koppeling) }) {
+            (app, p, caller) in try app.activateMany(p, caller: caller)
+        },
+        .make(.koppelingReaccept, subject: { (p: ReacceptParams) in .init(school: p.brin6, koppeling: p.koppeling) }) {
+            (app, p, caller) in try app.reaccept(p, caller: caller)
+        },
         .make(
             .koppelingDeactivate,
             subject: { (p: DeactivateParams) in .init(school: p.brin6, koppeling: p.koppeling) }
@@ -38,6 +44,7 @@ enum Routes {
         .make(.timerStatus) { (app, _: NoParams, _) in try app.timerStatus() },
         .make(.timerRun) { (app, _: NoParams, _) in try app.runTimerNow() },
         .make(.auditList) { (app, p: AuditListParams, _) in try app.auditList(p) },
+        .make(.registerExport) { (app, p: RegisterExportParams, _) in try app.registerExport(p) },
         .make(.backupCreate) { (app, _: NoParams, _) in try app.createBackup() },
     ]
 

@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Text from the daemon reaches the terminal only as text: a control
+/// character (ESC among them: `\e[2J` clears the screen), a bidirectional
+/// control or a line separator in a catalogue text or a name is shown as
+/// `<U+001B>` instead of acting on the terminal. Line feeds and tabs keep
+/// the layout. The daemon refuses such text already (`control_character`);
+/// this holds for a register written before that rule, or by another
+/// program.
+enum VisibleText {
+    static func escape(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        var out = String.UnicodeScalarView()
+        for s in text.unicodeScalars {
+            if needsEscape(s) {
+                let hex = String(s.value, radix: 16, uppercase: true)
+                out.append(contentsOf: "<U+\(String(repeating: "0", count: max(0, 4 - hex.count)) + hex)>".unicodeScalars)
+            } else {
+                out.append(s)
+            }
+        }
+        return String(out)
+    }
+
+    static func needsEscape(_ s: Unicode.Scalar) -> Bool {
+        if s == "\n" || s == "\t" { return false }
+        return s.properties.generalCategory == .control || (0x202A...0x202E).contains(s.value)
+            || (0x2066...0x2069).contains(s.value) || s.value == 0x2028 || s.value == 0x2029
+    }
+}
+
+/// Every line koppelingctl prints goes through `VisibleText`: this shadows
+/// the standard library's `print` in this module.
+func print(_ text: String = "", terminator: String = "\n") {
+    let bytes = Array((VisibleText.escape(text) + terminator).utf8)
+    var rest = bytes[...]
+    while !rest.isEmpty {
+        let n = rest.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+        if n < 0 { if errno == EINTR { continue } else { return } }
+        rest = rest.dropFirst(n)
+    }
+}
