@@ -73,6 +73,21 @@ struct Session {
         return String(cString: entry.pointee.pw_name)
     }
 
+    /// Calls `method` for what a command needs to know before its own
+    /// request (the terms version to show): decoded even with `--json`,
+    /// where only the command's own result is printed.
+    func lookup<P: Encodable, R: Decodable>(_ method: Method, _ params: P, as type: R.Type) throws -> R {
+        do {
+            return try connection.call(method.rawValue, params, as: type)
+        } catch let error as RPCError {
+            Output.refusal(error, json: options.json)
+            throw ExitCode(CtlExit.refused)
+        } catch let error as ClientError {
+            Output.error("\(error)")
+            throw ExitCode(CtlExit.unreachable)
+        }
+    }
+
     func call<R: Decodable>(_ method: Method, as type: R.Type) throws -> R? {
         try call(method, NoParams(), as: type)
     }

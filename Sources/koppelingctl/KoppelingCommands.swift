@@ -94,6 +94,12 @@ struct ActivateCommand: ParsableCommand {
     @OptionGroup var code: SecretSource
 
     func validate() throws {
+        try SecretInput.checkOneSource(
+            what: "verificatiecode",
+            stdin: code.fromStdin,
+            file: code.file,
+            argv: code.onCommandLine
+        )
         if schoolsFile == nil {
             guard school != nil else { throw ValidationError("Geef --school BRIN6, of --schools-file BESTAND.") }
             if generatedCodesFile != nil { throw ValidationError("--generate-codes hoort bij --schools-file.") }
@@ -106,8 +112,7 @@ struct ActivateCommand: ParsableCommand {
         let session = try Session(global)
         // The terms shown here are the ones agreed to: their version goes
         // with the request, and the daemon refuses if they changed since.
-        guard let entry = try session.call(.catalogGet, CatalogGetParams(id: koppeling), as: CatalogGetResult.self)
-        else { return }
+        let entry = try session.lookup(.catalogGet, CatalogGetParams(id: koppeling), as: CatalogGetResult.self)
         if !global.json {
             print("Koppeling:             \(entry.entry.name) (\(entry.entry.id))")
             print("Gebruikersvoorwaarden: versie \(entry.terms.version), SHA-256 \(entry.terms.sha256)")
@@ -233,8 +238,7 @@ struct ReacceptCommand: ParsableCommand {
 
     func run() throws {
         let session = try Session(global)
-        guard let entry = try session.call(.catalogGet, CatalogGetParams(id: koppeling), as: CatalogGetResult.self)
-        else { return }
+        let entry = try session.lookup(.catalogGet, CatalogGetParams(id: koppeling), as: CatalogGetResult.self)
         if !global.json {
             print("Gebruikersvoorwaarden: versie \(entry.terms.version), SHA-256 \(entry.terms.sha256)")
         }

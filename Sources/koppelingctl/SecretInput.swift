@@ -45,10 +45,7 @@ struct KeySource: ParsableArguments {
 enum SecretInput {
     /// `what` names the secret in Dutch ("verificatiecode").
     static func read(what: String, stdin: Bool, file: String?, argv: String?, confirm: Bool) throws -> String {
-        let chosen = [stdin, file != nil, argv != nil].filter { $0 }.count
-        if chosen > 1 {
-            throw ValidationError("Kies één bron voor de \(what): standaardinvoer, een bestand of de opdrachtregel.")
-        }
+        try checkOneSource(what: what, stdin: stdin, file: file, argv: argv)
         if let argv {
             Output.warning(
                 "de \(what) op de opdrachtregel is zichtbaar voor andere gebruikers (via /proc); gebruik liever de prompt, --…-stdin of --…-file."
@@ -71,6 +68,14 @@ enum SecretInput {
             guard first == second else { throw ValidationError("De twee invoeren van de \(what) verschillen.") }
         }
         return first
+    }
+
+    /// Two sources at once is a usage error; commands that ask the daemon
+    /// something first check it before they connect.
+    static func checkOneSource(what: String, stdin: Bool, file: String?, argv: String?) throws {
+        if [stdin, file != nil, argv != nil].filter({ $0 }).count > 1 {
+            throw ValidationError("Kies één bron voor de \(what): standaardinvoer, een bestand of de opdrachtregel.")
+        }
     }
 
     static func firstLine(_ data: Data) -> String {

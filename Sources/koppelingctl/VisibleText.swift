@@ -32,8 +32,10 @@ enum VisibleText {
 }
 
 /// Every line koppelingctl prints goes through `VisibleText`: this shadows
-/// the standard library's `print` in this module.
-func print(_ text: String = "", terminator: String = "\n") {
+/// the standard library's `print` in this module (only a declaration with
+/// the same signature does; an overload taking a `String` would lose to it).
+func print(_ items: Any..., separator: String = " ", terminator: String = "\n") {
+    let text = items.map { "\($0)" }.joined(separator: separator)
     let bytes = Array((VisibleText.escape(text) + terminator).utf8)
     var rest = bytes[...]
     while !rest.isEmpty {

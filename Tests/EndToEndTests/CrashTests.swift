@@ -184,7 +184,7 @@ enum CrashOp: CustomStringConvertible {
         case .add(let s): ["brin6": s, "name": "School \(s)"]
         case .importRows(let rows): ["schools": rows.map { ["brin6": $0, "name": "Geïmporteerde school \($0)"] }]
         case .activate(let s, let k, let code):
-            ["brin6": s, "koppeling": k, "name": "Crash Test", "agree": true, "verification_code": code]
+            ["brin6": s, "koppeling": k, "name": "Crash Test", "agree": true, "terms_version": "2024.1", "verification_code": code]
         case .deactivate(let s, let k): ["brin6": s, "koppeling": k, "reason": "crash harness"]
         case .setKey(let s, let key): ["brin6": s, "key": key]
         }
@@ -712,7 +712,7 @@ struct CrashCheck {
             return E2E.object(try connection.exchange(line)) ?? [:]
         }
         let hello = try call("hello", [:])
-        if (hello["result"] as? [String: Any])?["protocol"] as? Int != 1 {
+        if (hello["result"] as? [String: Any])?["protocol"] as? Int != 2 {
             problems.append("hello after restart: \(hello)")
         }
         // A clean start: warnings (the stale socket) are fine, errors not.

@@ -75,7 +75,7 @@ struct FlowTests {
                 )
             )
         )
-        let terms = try #require((entry["result"] as? [String: Any])?["terms_text"] as? String)
+        let terms = try #require(((entry["result"] as? [String: Any])?["terms"] as? [String: Any])?["text"] as? String)
         #expect(terms.count > 50)
         r = try Self.ctl(ctl, ["catalog", "terms", "topdossier-eckid"])
         #expect(r.stdout.contains("Gebruikersvoorwaarden"))

@@ -301,7 +301,7 @@ struct LimitsTests {
         let pid = daemon.process.processIdentifier
         for line in [
             #"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Regenboog"}}"#,
-            #"{"jsonrpc":"2.0","id":2,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier","name":"Jan Jansen","agree":true,"verification_code":"\#(E2E.code(for: "21QW00"))"}}"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier","name":"Jan Jansen","agree":true,"terms_version":"2024.1","verification_code":"\#(E2E.code(for: "21QW00"))"}}"#,
         ] {
             let reply = try daemon.rawCall(line)
             #expect(reply["result"] != nil, "\(reply)")
@@ -390,7 +390,7 @@ extension LimitsTests {
             case 16:
                 return call(
                     "koppeling.activate",
-                    #"{"brin6":"21QW00","koppeling":"topdossier-eckid","name":"Jan","agree":false,"verification_code":"21QW00kort"}"#
+                    #"{"brin6":"21QW00","koppeling":"topdossier-eckid","name":"Jan","agree":false,"terms_version":"2024.1","verification_code":"21QW00kort"}"#
                 )
             case 17: return call("school.import", #"{"schools":[{"brin6":"fout","name":""}]}"#)
             case 18: return call("catalog.get", #"{"id":"bestaat-niet"}"#)

@@ -86,7 +86,9 @@ struct PermissionTests {
             #"""
             [{"id":"test-koppeling","category":"UWLR Leerlinggegevens","name":"Testkoppeling","description":"Een test.",
               "supplier":"Test BV","price_cents":null,"terms_text":"Voorwaarden.","terms_version":"1",
-              "recommended_prerequisite":null,"carries_eckid_import":false}]
+              "recommended_prerequisite":null,"carries_eckid_import":false,
+              "data_set":{"profile":"UWLR Leerlinggegevens – Smalle set","fields":[{"name":"leerling_key","description":"Sleutel"}]},
+              "purpose":"Testen.","processor_agreement":null}]
             """#
         )
         let refusedCode = E2E.code(for: "21QW01", length: 27)
@@ -104,6 +106,18 @@ struct PermissionTests {
                     "--code-stdin",
                 ],
                 refusedCode + "\n"
+            ),
+            (
+                .koppelingActivateMany,
+                [
+                    "activate", "--koppeling", "topdossier", "--name", "Piet", "--agree", "--schools-file",
+                    try files.write("board.csv", "brin6;code\n21QW01;\(refusedCode)\n"),
+                ],
+                nil
+            ),
+            (
+                .koppelingReaccept,
+                ["reaccept", "--school", "21QW00", "--koppeling", "topdossier", "--name", "Piet", "--agree"], nil
             ),
             (
                 .koppelingDeactivate,

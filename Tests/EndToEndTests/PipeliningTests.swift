@@ -104,7 +104,7 @@ struct PipeliningTests {
                             case "hello": result["daemon"] as? String == "koppelingd"
                             case "status": result["counts"] != nil
                             case "school.list": (result["schools"] as? [Any])?.count == 1
-                            default: result["terms_text"] is String
+                            default: (result["terms"] as? [String: Any])?["text"] is String
                             }
                         if !shapeOK {
                             outcomes.fail(

@@ -84,7 +84,7 @@ struct RobustnessTests {
         BadLine(
             description: "agree as a string",
             bytes: line(
-                #"{"jsonrpc":"2.0","id":9,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier","name":"Jan","agree":"yes","verification_code":"21QW00abcdefghijklmnop"}}"#
+                #"{"jsonrpc":"2.0","id":9,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier","name":"Jan","agree":"yes","terms_version":"2024.1","verification_code":"21QW00abcdefghijklmnop"}}"#
             ),
             codes: [-32602],
             reason: "invalid_params",

@@ -26,7 +26,7 @@ struct SecretTests {
             return E2E.object(reply) ?? [:]
         }
         func activateLine(id: Int, school: String, koppeling: String, code: String, agree: Bool = true) -> String {
-            #"{"jsonrpc":"2.0","id":\#(id),"method":"koppeling.activate","params":{"brin6":"\#(school)","koppeling":"\#(koppeling)","name":"Jan Jansen","agree":\#(agree),"verification_code":\#(E2E.literal(code))}}"#
+            #"{"jsonrpc":"2.0","id":\#(id),"method":"koppeling.activate","params":{"brin6":"\#(school)","koppeling":"\#(koppeling)","name":"Jan Jansen","agree":\#(agree),"terms_version":"2024.1","verification_code":\#(E2E.literal(code))}}"#
         }
 
         try run(["school", "add", "21QW00", "OBS De Regenboog"])
@@ -83,7 +83,7 @@ struct SecretTests {
         let wrongType = E2E.code(for: "21QW00", length: 36)
         secrets.append(wrongType)
         reply = try raw(
-            #"{"jsonrpc":"2.0","id":6,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier","name":"Jan","agree":"yes","verification_code":"\#(wrongType)"}}"#
+            #"{"jsonrpc":"2.0","id":6,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier","name":"Jan","agree":"yes","terms_version":"2024.1","verification_code":"\#(wrongType)"}}"#
         )
         #expect(E2E.errorCode(reply) == -32602, "\(reply)")
 

@@ -31,7 +31,7 @@ struct SystemdTests {
         let hello = try KoppelingConnection(path: dir.path + "/k.sock").exchange(
             Data(#"{"jsonrpc":"2.0","id":1,"method":"hello"}"#.utf8)
         )
-        #expect(String(decoding: hello, as: UTF8.self).contains("\"protocol\":1"))
+        #expect(String(decoding: hello, as: UTF8.self).contains("\"protocol\":2"))
         #expect(ready.seen.joined().contains("STATUS="))
 
         let watchdog = listener.waitFor("WATCHDOG=1", timeout: 5)

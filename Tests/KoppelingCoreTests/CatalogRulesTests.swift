@@ -86,7 +86,7 @@ struct CatalogRulesTests {
     }
 
     @Test func everyMissingFieldIsReported() {
-        let e = entry(category: "", name: " ", description: "\n", supplier: "", termsText: "  ", termsVersion: "")
+        let e = entry(category: "", name: " ", description: "   ", supplier: "", termsText: "  ", termsVersion: "")
         #expect(
             Set(fields(e)) == [
                 "entries[3].category", "entries[3].name", "entries[3].description",
@@ -151,7 +151,8 @@ struct CatalogRulesTests {
         #expect(
             Set(object.keys) == [
                 "id", "category", "name", "description", "supplier", "price_cents", "terms_text",
-                "terms_version", "recommended_prerequisite", "carries_eckid_import",
+                "terms_version", "recommended_prerequisite", "carries_eckid_import", "data_set", "purpose",
+                "processor_agreement",
             ]
         )
         #expect(try JSONDecoder().decode(CatalogEntry.self, from: data) == entry(priceCents: 1250))

@@ -19,11 +19,11 @@ struct EckidTimerTests {
         )
         if standard {
             _ = t.call(
-                #"{"jsonrpc":"2.0","id":2,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier","name":"Jan","agree":true,"verification_code":"21QW00standaardCode12345"}}"#
+                #"{"jsonrpc":"2.0","id":2,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier","name":"Jan","agree":true,"terms_version":"2024.1","verification_code":"21QW00standaardCode12345"}}"#
             )
         }
         let r = t.call(
-            #"{"jsonrpc":"2.0","id":3,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier-eckid","name":"Jan","agree":true,"verification_code":"\#(Self.code)"}}"#
+            #"{"jsonrpc":"2.0","id":3,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier-eckid","name":"Jan","agree":true,"terms_version":"2024.1","verification_code":"\#(Self.code)"}}"#
         )
         #expect(r["result"] != nil)
         return t
@@ -43,13 +43,15 @@ struct EckidTimerTests {
         #expect(result["state"] as? String == "pending")
         #expect(result["active_from"] as? String == "2026-03-11")
         #expect(result["changed"] as? Bool == true)
-        #expect((result["warnings"] as? [String])?.count == 1)
+        let warnings = try #require(result["warnings"] as? [[String: Any]])
+        #expect(warnings.map { $0["reason"] as? String } == ["topdossier_not_active"])
+        #expect((warnings.first?["message"] as? String)?.contains("TOP dossier") == true)
     }
 
     @Test func noWarningWhenStandardKoppelingIsActive() throws {
         let t = try setUp(standard: true)
         let result = try #require(setKey(t)["result"] as? [String: Any])
-        #expect((result["warnings"] as? [String])?.isEmpty == true)
+        #expect((result["warnings"] as? [[String: Any]])?.isEmpty == true)
     }
 
     @Test func mismatchAndMissingActivationAreRefused() throws {
@@ -79,7 +81,7 @@ struct EckidTimerTests {
         let t = try TestRegister(start: utc("2026-03-10T13:00:00Z"))
         _ = t.call(#"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"X"}}"#)
         _ = t.call(
-            #"{"jsonrpc":"2.0","id":2,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier-eckid","name":"Jan","agree":true,"verification_code":"\#(Self.code)","start_date":"2026-04-01"}}"#
+            #"{"jsonrpc":"2.0","id":2,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier-eckid","name":"Jan","agree":true,"terms_version":"2024.1","verification_code":"\#(Self.code)","start_date":"2026-04-01"}}"#
         )
         let result = try #require(setKey(t)["result"] as? [String: Any])
         #expect(result["active_from"] as? String == "2026-04-01")

@@ -11,7 +11,7 @@ struct WrongFieldTests {
     static let secretPart = "Zx9Vq3Lm7Tp2Kd8Rw"
 
     static let misplaced: [String] = [
-        #"{"jsonrpc":"2.0","id":1,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"\#(code)","name":"J. de Vries","agree":true,"verification_code":"21QW00Pq7Rs8Tu9Vw2Xy3"}}"#,
+        #"{"jsonrpc":"2.0","id":1,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"\#(code)","name":"J. de Vries","agree":true,"terms_version":"2024.1","verification_code":"21QW00Pq7Rs8Tu9Vw2Xy3"}}"#,
         #"{"jsonrpc":"2.0","id":2,"method":"koppeling.deactivate","params":{"brin6":"21QW00","koppeling":"\#(code)"}}"#,
         #"{"jsonrpc":"2.0","id":3,"method":"eckid.set_key","params":{"brin6":"\#(code)","key":"x"}}"#,
         #"{"jsonrpc":"2.0","id":4,"method":"school.get","params":{"brin6":"\#(code)"}}"#,

@@ -89,8 +89,17 @@ struct SchoolHistoryTests {
         }
     }
 
-    /// The two tables as migration 0001 made them (with the cascade).
+    /// The two tables as migration 0001 made them (with the cascade), and
+    /// without what 0006 added, so 0005 and 0006 run again on reopening.
     static let previousSchema = """
+        DROP TABLE terms_acceptance;
+        DROP TABLE terms;
+        DROP TABLE catalog_data_field;
+        ALTER TABLE catalog_entry DROP COLUMN data_set_profile;
+        ALTER TABLE catalog_entry DROP COLUMN purpose;
+        ALTER TABLE catalog_entry DROP COLUMN processor_agreement_name;
+        ALTER TABLE catalog_entry DROP COLUMN processor_agreement_version;
+        ALTER TABLE timer_run DROP COLUMN ended_count;
         CREATE TABLE a_old AS SELECT * FROM activation;
         CREATE TABLE e_old AS SELECT * FROM eckid_import;
         DROP TABLE eckid_import;
@@ -116,7 +125,10 @@ struct SchoolHistoryTests {
             activated_at TEXT, disabled_at TEXT, disabled_by TEXT, disabled_reason TEXT
         ) STRICT;
         CREATE INDEX eckid_import_pending ON eckid_import (state, active_from);
-        INSERT INTO activation SELECT * FROM a_old;
+        INSERT INTO activation SELECT id, school_brin6, koppeling_id, accepted_by_name, os_user, os_uid, terms_version,
+            start_date, code_hash, code_prefix, code_length, activated_at, deactivated_at, deactivated_by,
+            deactivation_reason
+        FROM a_old;
         INSERT INTO eckid_import SELECT * FROM e_old;
         DROP TABLE a_old;
         DROP TABLE e_old;

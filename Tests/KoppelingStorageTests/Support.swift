@@ -75,7 +75,7 @@ extension Register {
         now: String = Fixture.now
     ) throws -> ActivationRecord {
         // The version shown is the current one unless a test says otherwise.
-        let shown = try termsVersion ?? read { try catalogEntry(koppeling)?.termsVersion ?? "" }
+        let shown = try termsVersion ?? read { try catalogEntry(koppeling)?.termsVersion ?? "1" }
         let input = ActivationInput(
             school: school,
             koppeling: koppeling,
@@ -125,7 +125,7 @@ extension Register {
     }
 }
 
-enum RefusalKind { case rules, notFound, conflict }
+enum RefusalKind { case rules, notFound, conflict, termsChanged }
 
 /// Reasons are compared in order: the protocol reports every failing rule,
 /// so a missing or extra one is a regression.
@@ -140,7 +140,7 @@ func expectRefusal<T>(
         Issue.record("expected a refusal \(kind) \(reasons), got \(value)", sourceLocation: sourceLocation)
     } catch let error as KoppelingError {
         switch (kind, error) {
-        case (.rules, .rules), (.notFound, .notFound), (.conflict, .conflict): break
+        case (.rules, .rules), (.notFound, .notFound), (.conflict, .conflict), (.termsChanged, .termsChanged): break
         default: Issue.record("expected \(kind), got \(error)", sourceLocation: sourceLocation)
         }
         #expect(error.violations.map(\.reason) == reasons, sourceLocation: sourceLocation)
