@@ -4,7 +4,7 @@ extension Register {
     static let activationColumns = """
         a.id, a.school_brin6, a.koppeling_id, c.name, a.accepted_by_name, a.os_user, a.os_uid, a.terms_version,
         a.start_date, a.code_prefix, a.code_length, a.activated_at, a.deactivated_at, a.deactivated_by, a.deactivation_reason,
-        a.terms_sha256, a.terms_version <> c.terms_version, a.end_date
+        a.terms_sha256, a.deactivated_at IS NULL AND a.terms_version <> c.terms_version, a.end_date
         """
 
     static func activation(_ r: Row) -> ActivationRecord {
@@ -107,7 +107,8 @@ extension Register {
 
     /// Writes the activation, its code and its first acceptance; the rules
     /// have been checked.
-    func insertActivation(_ a: ValidatedActivation, entry: CatalogEntry, by caller: Caller, now: String) throws -> Int64 {
+    func insertActivation(_ a: ValidatedActivation, entry: CatalogEntry, by caller: Caller, now: String) throws -> Int64
+    {
         let hash = secret.hash(a.code)
         let digest = try termsDigest(entry.id, version: entry.termsVersion)
         try db.run("INSERT INTO used_code (code_hash, used_at) VALUES (?, ?)", [.blob(hash), .text(now)])
@@ -151,7 +152,8 @@ extension Register {
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """,
             [
-                .integer(activation), .text(version), digest.map { .text($0) } ?? .null, .text(name), .text(caller.user),
+                .integer(activation), .text(version), digest.map { .text($0) } ?? .null, .text(name),
+                .text(caller.user),
                 .integer(Int64(caller.uid)), .text(now),
             ]
         )
@@ -179,44 +181,55 @@ extension Register {
             guard let first = rows.first else { return [] }
             let entry = try requireCatalogEntry(first.koppeling)
             try requireCurrentTerms(entry, shown: first.termsVersion)
-            var violations: [Violation] = []
-            for (i, a) in rows.enumerated() {
-                let field = "schools[\(i)]"
-                if try school(a.school) == nil {
-                    violations.append(
-                        Violation(
-                            field: "\(field).brin6",
-                            reason: .schoolNotFound,
-                            message: "Rij \(i + 1): school \(a.school) is niet geregistreerd.",
-                            row: i + 1
-                        )
-                    )
-                } else if try activeActivationRow(a.school, a.koppeling) != nil {
-                    violations.append(
-                        Violation(
-                            field: "\(field).brin6",
-                            reason: .alreadyActive,
-                            message: "Rij \(i + 1): \(entry.name) is voor school \(a.school) al geactiveerd.",
-                            row: i + 1
-                        )
-                    )
-                }
-                if try isCodeUsed(a.code) {
-                    violations.append(
-                        Violation(
-                            field: "\(field).verification_code",
-                            reason: .verificationCodeReused,
-                            message: "Rij \(i + 1): deze verificatiecode is op deze server al eerder gebruikt.",
-                            row: i + 1
-                        )
-                    )
-                }
-            }
+            let violations = try activationClashes(rows.enumerated().map { ($0.offset + 1, $0.element) }, entry: entry)
             if !violations.isEmpty { throw KoppelingError.rules(violations) }
             var ids: [Int64] = []
             for a in rows { ids.append(try insertActivation(a, entry: entry, by: caller, now: now)) }
             return try ids.map { try activation(id: $0) }
         }
+    }
+
+    /// What the register says against rows of a board's activation (each
+    /// with its 1-based row number): a school not registered, a koppeling
+    /// already active, a code used before. A read: the caller can report
+    /// these together with the rows' own rule failures.
+    public func activationClashes(_ rows: [(row: Int, ValidatedActivation)], entry: CatalogEntry) throws -> [Violation]
+    {
+        var violations: [Violation] = []
+        for (row, a) in rows {
+            let i = row - 1
+            let field = "schools[\(i)]"
+            if try school(a.school) == nil {
+                violations.append(
+                    Violation(
+                        field: "\(field).brin6",
+                        reason: .schoolNotFound,
+                        message: "Rij \(i + 1): school \(a.school) is niet geregistreerd.",
+                        row: i + 1
+                    )
+                )
+            } else if try activeActivationRow(a.school, a.koppeling) != nil {
+                violations.append(
+                    Violation(
+                        field: "\(field).brin6",
+                        reason: .alreadyActive,
+                        message: "Rij \(i + 1): \(entry.name) is voor school \(a.school) al geactiveerd.",
+                        row: i + 1
+                    )
+                )
+            }
+            if try isCodeUsed(a.code) {
+                violations.append(
+                    Violation(
+                        field: "\(field).verification_code",
+                        reason: .verificationCodeReused,
+                        message: "Rij \(i + 1): deze verificatiecode is op deze server al eerder gebruikt.",
+                        row: i + 1
+                    )
+                )
+            }
+        }
+        return violations
     }
 
     /// Records acceptance of the current terms for an active koppeling,

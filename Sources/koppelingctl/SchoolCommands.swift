@@ -73,11 +73,15 @@ struct SchoolCommand: ParsableCommand {
                 print("Geen koppelingen geactiveerd.")
             } else {
                 Output.table(
-                    ["Koppeling", "Status", "Startdatum", "Uw naam", "Gebruiker", "Verificatiecode"],
+                    [
+                        "Koppeling", "Status", "Startdatum", "Einddatum", "Voorwaarden", "Uw naam", "Gebruiker",
+                        "Verificatiecode",
+                    ],
                     r.activations.map {
                         [
                             $0.koppelingName, $0.active ? "actief" : "beëindigd \($0.deactivatedAt ?? "")",
-                            $0.startDate, $0.acceptedByName, $0.user, $0.verificationCode,
+                            $0.startDate, $0.endDate ?? "—", $0.active ? Output.terms($0) : "versie \($0.termsVersion)",
+                            $0.acceptedByName, $0.user, $0.verificationCode,
                         ]
                     }
                 )

@@ -22,8 +22,22 @@ struct StatusCommand: ParsableCommand {
                 ("Scholen", "\(s.counts.schools)"),
                 ("Catalogus", "\(s.counts.catalogEntries) koppelingen"),
                 ("Geactiveerd", "\(s.counts.activeKoppelingen) koppelingen"),
+                (
+                    "Voorwaarden",
+                    s.counts.termsOutdated == 0
+                        ? "overal de huidige"
+                        : "\(s.counts.termsOutdated) koppeling(en) met verouderde voorwaarden ('koppelingctl reaccept')"
+                ),
                 ("ECKiD-imports", "\(s.counts.pendingImports) in afwachting, \(s.counts.activeImports) actief"),
             ] + TimerCommand.timerLines(s.timer)
         )
+        if !s.endingSoon.isEmpty {
+            print("")
+            print("Eindigt binnen 30 dagen:")
+            Output.table(
+                ["Einddatum", "School", "Koppeling"],
+                s.endingSoon.map { [$0.endDate ?? "", $0.school, $0.koppelingName] }
+            )
+        }
     }
 }

@@ -187,7 +187,7 @@ struct ConsentFlowTests {
         }
         // A bad row: nothing is saved, and the generated codes are not kept.
         let bad = daemon.directory.path + "/fout.csv"
-        try "brin6;code\r\n21QW00;\r\n99ZZ99;\r\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        try "brin6;code\r\n21QW00;\r\n21qw00;\r\n99ZZ99;\r\n".write(toFile: bad, atomically: true, encoding: .utf8)
         let codes = daemon.directory.path + "/codes.csv"
         var r = try FlowTests.ctl(
             ctl,
@@ -197,7 +197,9 @@ struct ConsentFlowTests {
             ],
             expect: 1
         )
-        #expect(r.stderr.contains("Rij 2") && r.stderr.contains("[school_not_found]"), "\(r.transcript)")
+        // Every bad row at once: a row's own rules and the register's.
+        #expect(r.stderr.contains("Rij 2") && r.stderr.contains("[duplicate_in_batch]"), "\(r.transcript)")
+        #expect(r.stderr.contains("Rij 3") && r.stderr.contains("[school_not_found]"), "\(r.transcript)")
         #expect(try count() == 0)
         #expect(!FileManager.default.fileExists(atPath: codes), "unused codes are removed")
 
@@ -247,5 +249,14 @@ struct ConsentFlowTests {
         #expect(!r.stdout.contains("21QW01"))
         r = try FlowTests.ctl(ctl, ["register", "export", "--json"])
         #expect((r.json?["rows"] as? [Any])?.count == 3)
+
+        // Each school's audit holds the board's activation.
+        for school in ["21QW00", "21QW01", "21QW02"] {
+            r = try FlowTests.ctl(ctl, ["audit", "--json", "--school", school])
+            let rows = (r.json?["entries"] as? [[String: Any]] ?? []).filter {
+                $0["method"] as? String == "koppeling.activate_many" && $0["outcome"] as? String == "ok"
+            }
+            #expect(rows.count == 1 && rows.first?["koppeling"] as? String == "topdossier", "\(school): \(r.stdout)")
+        }
     }
 }

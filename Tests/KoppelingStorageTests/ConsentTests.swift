@@ -88,6 +88,8 @@ import Testing
             let outdated = try #require(try register.activations(of: try brin("21QW00"), activeOnly: true).first)
             #expect(outdated.termsOutdated && outdated.active && outdated.termsVersion == "2024.1")
             #expect(try register.counts().termsOutdated == 1)
+            let ended = try #require(try register.activations(of: try brin("21QW01")).first)
+            #expect(!ended.active && !ended.termsOutdated, "an ended activation needs no new agreement")
 
             expectRefusal(.termsChanged, [.termsChanged]) {
                 try register.write {

@@ -129,7 +129,7 @@ extension Application {
                 )
             )
         }
-        var validated: [ValidatedActivation] = []
+        var validated: [(row: Int, activation: ValidatedActivation)] = []
         var firstRowOfSchool: [Brin6: Int] = [:]
         var firstRowOfCode: [String: Int] = [:]
         for (i, row) in p.schools.prefix(Self.maxSchoolsPerActivation).enumerated() {
@@ -169,7 +169,7 @@ extension Application {
                 } else {
                     firstRowOfCode[v.code.canonical] = i + 1
                 }
-                validated.append(v)
+                validated.append((i + 1, v))
             case .failure(let error):
                 for v in error.violations {
                     // The consent's own fields are reported once, below.
@@ -195,9 +195,19 @@ extension Application {
             today: today,
             into: &violations
         )
-        if !violations.isEmpty { throw KoppelingError.rules(violations) }
-        let records = try register.activateMany(validated, by: caller, now: nowStamp)
-        return ActivateManyResult(activations: records, warnings: try warnings(for: validated))
+        if !violations.isEmpty {
+            // Every bad row at once: the register's objections to the rows
+            // that passed their own rules too, in row order.
+            if let entry = try register.catalogEntry(p.koppeling.trimmingWhitespace().lowercased()) {
+                violations += try register.activationClashes(validated, entry: entry)
+            }
+            violations = violations.enumerated().sorted { ($0.element.row ?? 0, $0.offset) < ($1.element.row ?? 0, $1.offset) }
+                .map(\.element)
+            throw KoppelingError.rules(violations)
+        }
+        let rows = validated.map(\.activation)
+        let records = try register.activateMany(rows, by: caller, now: nowStamp)
+        return ActivateManyResult(activations: records, warnings: try warnings(for: rows))
     }
 
     /// The most schools one `koppeling.activate_many` takes: a large

@@ -68,8 +68,27 @@ struct AuditTrail: Middleware {
         app.auditBudget.summaryRow(written, uid: caller.uid)
     }
 
+    /// A change made about many schools leaves one row per school; a
+    /// refusal of it one row (nothing was changed for any of them).
     private static func append(
         _ request: Request,
+        _ caller: Caller,
+        outcome: AuditEntry.Outcome,
+        reasons: [Reason],
+        detail: String,
+        _ app: Application
+    ) throws {
+        let schools: [String?] =
+            outcome == .ok && !request.subject.schools.isEmpty
+            ? request.subject.schools.map(Optional.some) : [request.subject.school]
+        for school in schools {
+            try append(request, school: school, caller, outcome: outcome, reasons: reasons, detail: detail, app)
+        }
+    }
+
+    private static func append(
+        _ request: Request,
+        school: String?,
         _ caller: Caller,
         outcome: AuditEntry.Outcome,
         reasons: [Reason],
@@ -80,7 +99,7 @@ struct AuditTrail: Middleware {
             at: app.nowStamp,
             caller: caller,
             method: request.method.rawValue,
-            school: request.subject.school.map(normalisedSchool),
+            school: school.map(normalisedSchool),
             // A change made names a koppeling the catalogue knows.
             koppeling: request.subject.koppeling.map { outcome == .ok ? $0 : auditedKoppeling($0, app) },
             outcome: outcome,

@@ -2,10 +2,13 @@ import Foundation
 import KoppelingCore
 import KoppelingProtocol
 
-/// What the audit trail records a request is about.
+/// What the audit trail records a request is about. A request about many
+/// schools (`school.import`, `koppeling.activate_many`) names them all: a
+/// change made leaves a row for each, so every school's history holds it.
 struct AuditSubject: Sendable {
     var school: String?
     var koppeling: String?
+    var schools: [String] = []
     static let none = AuditSubject()
 }
 

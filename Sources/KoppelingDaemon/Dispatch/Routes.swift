@@ -14,7 +14,9 @@ enum Routes {
         .make(.schoolRemove, subject: { (p: Brin6Params) in .init(school: p.brin6) }) { (app, p, _) in
             try app.removeSchool(p)
         },
-        .make(.schoolImport) { (app, p: SchoolImportParams, _) in try app.importSchools(p) },
+        .make(.schoolImport, subject: { (p: SchoolImportParams) in .init(schools: p.schools.map(\.brin6)) }) {
+            (app, p, _) in try app.importSchools(p)
+        },
         .make(.catalogList) { (app, _: NoParams, _) in try app.listCatalog() },
         .make(.catalogGet) { (app, p: CatalogGetParams, _) in try app.getCatalogEntry(p) },
         .make(.catalogLoad) { (app, p: CatalogLoadParams, _) in try app.loadCatalog(p) },
@@ -22,7 +24,10 @@ enum Routes {
         .make(.koppelingActivate, subject: { (p: ActivationInput) in .init(school: p.school, koppeling: p.koppeling) }) {
             (app, p, caller) in try app.activate(p, caller: caller)
         },
-        .make(.koppelingActivateMany, subject: { (p: ActivateManyParams) in .init(koppeling: p.koppeling) }) {
+        .make(
+            .koppelingActivateMany,
+            subject: { (p: ActivateManyParams) in .init(koppeling: p.koppeling, schools: p.schools.map(\.brin6)) }
+        ) {
             (app, p, caller) in try app.activateMany(p, caller: caller)
         },
         .make(.koppelingReaccept, subject: { (p: ReacceptParams) in .init(school: p.brin6, koppeling: p.koppeling) }) {
