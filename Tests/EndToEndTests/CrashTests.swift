@@ -246,6 +246,7 @@ final class CrashWriter: @unchecked Sendable {
     private(set) var activations: [String: [ActivationModel]] = [:]
     private(set) var eckid: [String: EckidModel] = [:]
     private(set) var audits: [AuditKey: Int] = [:]
+    /// Audit rows of applied imports: one per school.
     private(set) var imports = 0
     /// Changes whose success reply arrived.
     private(set) var acknowledged = 0
@@ -337,7 +338,9 @@ final class CrashWriter: @unchecked Sendable {
             audits[AuditKey(method: op.method, school: s, koppeling: ""), default: 0] += 1
         case .importRows(let rows):
             schools.append(contentsOf: rows)
-            imports += 1
+            // One audit row per school imported.
+            for s in rows { audits[AuditKey(method: op.method, school: s, koppeling: ""), default: 0] += 1 }
+            imports += rows.count
         case .activate(let s, let k, let code):
             activations["\(s)/\(k)", default: []].append(ActivationModel(code: code))
             audits[AuditKey(method: op.method, school: s, koppeling: k), default: 0] += 1
@@ -550,6 +553,12 @@ struct CrashCheck {
                 problems.append("half-applied \(op): \(present) of \(rows.count) rows present")
             }
             applied = present == rows.count
+            for school in rows {
+                let audit = auditApplied(AuditKey(method: op.method, school: school, koppeling: ""))
+                if audit != applied {
+                    problems.append("half-applied \(op): rows \(applied), audit row of \(school) \(String(describing: audit))")
+                }
+            }
         case .activate(let school, let koppeling, _):
             let key = "\(school)/\(koppeling)"
             let before = writer.activations[key]?.count ?? 0
@@ -606,7 +615,7 @@ struct CrashCheck {
             }
             model.liveImports += w.eckid.values.filter { !$0.stopped }.count
             model.stoppedImports += w.eckid.values.filter(\.stopped).count
-            model.okAudits += w.audits.values.reduce(0, +) + w.imports
+            model.okAudits += w.audits.values.reduce(0, +)
             model.okImports += w.imports
         }
         model.usedCodes = model.activations
@@ -687,14 +696,13 @@ struct CrashCheck {
             }
         }
 
-        // Audit rows: exactly one `ok` row per applied change. (Imports
-        // name no school: the totals count them; refusals and errors: the
-        // totals require none.)
+        // Audit rows: exactly one `ok` row per applied change, and per school
+        // of an import. (Refusals and errors: the totals require none.)
         var expectedAudits: [AuditKey: Int] = [:]
         for w in writers {
             for (key, n) in w.audits where inScope(key.school) { expectedAudits[key] = n }
         }
-        for key in Set(expectedAudits.keys).union(s.okAudits.keys) where key.method != "school.import" {
+        for key in Set(expectedAudits.keys).union(s.okAudits.keys) {
             let want = expectedAudits[key] ?? 0
             let have = s.okAudits[key] ?? 0
             if want != have { problems.append("audit \(key): \(have) ok rows, \(want) applied changes") }
