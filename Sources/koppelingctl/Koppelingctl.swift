@@ -1,4 +1,5 @@
 import ArgumentParser
+import KoppelingProtocol
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -18,6 +19,7 @@ struct Koppelingctl: ParsableCommand {
             Exitcodes: 0 gelukt, 1 geweigerd door de daemon, 2 verkeerd gebruik, 3 daemon niet bereikbaar.
             Socket: --socket PAD of KOPPELING_SOCKET (standaard /run/koppelingd/koppelingd.sock).
             """,
+        version: ProtocolInfo.daemonVersion,
         subcommands: [
             StatusCommand.self, SchoolCommand.self, CatalogCommand.self, KoppelingenCommand.self,
             ActivateCommand.self, ReacceptCommand.self, DeactivateCommand.self, EckidCommand.self,
@@ -28,15 +30,24 @@ struct Koppelingctl: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    /// ArgumentParser exits 64 on a usage error; this tool promises 2.
+    /// ArgumentParser exits 64 on a usage error; this tool promises 2, and
+    /// says it in Dutch.
     static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let unknown = UsageErrors.unknownSubcommand(arguments, root: Self.self) {
+            Output.error(UsageErrors.subcommandMessage(unknown.word, of: unknown.command, path: unknown.path))
+            StandardStreams.writeError("Zie '\(unknown.path.joined(separator: " ")) --help'.\n")
+            Glibc.exit(CtlExit.usage)
+        }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                StandardStreams.writeError(fullMessage(for: error) + "\n")
+                Output.error(UsageErrors.dutch(message(for: error)))
+                let path = UsageErrors.commandPath(arguments, root: Self.self)
+                StandardStreams.writeError("Zie '\(path.joined(separator: " ")) --help'.\n")
                 Glibc.exit(CtlExit.usage)
             }
             exit(withError: error)

@@ -48,7 +48,7 @@ enum SecretInput {
         try checkOneSource(what: what, stdin: stdin, file: file, argv: argv)
         if let argv {
             Output.warning(
-                "de \(what) op de opdrachtregel is zichtbaar voor andere gebruikers (via /proc); gebruik liever de prompt, --…-stdin of --…-file."
+                "de \(what) op de opdrachtregel is zichtbaar voor andere gebruikers (via /proc); gebruik liever de prompt, \(flags(what).stdin) of \(flags(what).file)."
             )
             return argv
         }
@@ -60,7 +60,9 @@ enum SecretInput {
             return firstLine(data)
         }
         guard isatty(STDIN_FILENO) == 1 else {
-            throw ValidationError("Geen terminal voor de prompt: geef de \(what) met --…-stdin of --…-file.")
+            throw ValidationError(
+                "Geen terminal voor de prompt: geef de \(what) met \(flags(what).stdin) of \(flags(what).file) BESTAND."
+            )
         }
         let first = try prompt("\(what.capitalizedFirst): ")
         if confirm {
@@ -68,6 +70,11 @@ enum SecretInput {
             guard first == second else { throw ValidationError("De twee invoeren van de \(what) verschillen.") }
         }
         return first
+    }
+
+    /// The flags that give the secret named `what`.
+    static func flags(_ what: String) -> (stdin: String, file: String) {
+        what == "verificatiecode" ? ("--code-stdin", "--code-file") : ("--key-stdin", "--key-file")
     }
 
     /// Two sources at once is a usage error; commands that ask the daemon
