@@ -50,7 +50,15 @@ struct Session {
 
     /// Calls `method`; with `--json` prints the raw result and returns nil,
     /// otherwise returns the decoded result for human output.
-    func call<P: Encodable, R: Decodable>(_ method: Method, _ params: P, as type: R.Type) throws -> R? {
+    /// `fileLines` maps the request's rows (1-based) to the lines of the
+    /// file they came from, so a refusal names the line the administrator
+    /// sees in the file (`Regel 4`), not the row the daemon counted.
+    func call<P: Encodable, R: Decodable>(
+        _ method: Method,
+        _ params: P,
+        as type: R.Type,
+        fileLines: [Int] = []
+    ) throws -> R? {
         do {
             if options.json {
                 let data = try connection.callRaw(method.rawValue, params)
@@ -59,7 +67,7 @@ struct Session {
             }
             return try connection.call(method.rawValue, params, as: type)
         } catch let error as RPCError {
-            Output.refusal(error, json: options.json)
+            Output.refusal(options.json ? error : Output.withFileLines(error, fileLines), json: options.json)
             throw ExitCode(CtlExit.refused)
         } catch let error as ClientError {
             Output.error("\(error)")

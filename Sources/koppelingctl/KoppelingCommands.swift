@@ -160,6 +160,7 @@ struct ActivateCommand: ParsableCommand {
             throw ValidationError("Kan '\(schoolsFile)' niet lezen.")
         }
         var rows: [ActivateManyParams.Row] = []
+        var lines: [Int] = []
         var generated: [(brin6: String, code: String)] = []
         for (index, record) in try CSV.records(String(decoding: data, as: UTF8.self)).enumerated() {
             let fields = record.fields.map { String($0.trimmedSpaces) }
@@ -183,6 +184,7 @@ struct ActivateCommand: ParsableCommand {
                 generated.append((b.value, code))
             }
             rows.append(.init(brin6: fields[0], verificationCode: code))
+            lines.append(record.line)
         }
         // Generated codes are written before the request, to a new file
         // only this user may read: once saved, the daemon keeps only their
@@ -202,7 +204,7 @@ struct ActivateCommand: ParsableCommand {
         )
         let result: ActivateManyResult?
         do {
-            result = try session.call(.koppelingActivateMany, params, as: ActivateManyResult.self)
+            result = try session.call(.koppelingActivateMany, params, as: ActivateManyResult.self, fileLines: lines)
         } catch {
             // Nothing was saved: the codes in the file were never used.
             if let file = generatedCodesFile, !generated.isEmpty { unlink(file) }

@@ -39,6 +39,20 @@ enum Output {
         }
     }
 
+    /// The refusal with each row's "Rij N: " said as the file's "Regel L: ".
+    static func withFileLines(_ error: RPCError, _ lines: [Int]) -> RPCError {
+        guard !lines.isEmpty, var data = error.data, let violations = data.violations else { return error }
+        data.violations = violations.map { v in
+            guard let row = v.row, lines.indices.contains(row - 1), v.message.hasPrefix("Rij \(row): ") else { return v }
+            let message = "Regel \(lines[row - 1]): " + v.message.dropFirst("Rij \(row): ".count)
+            return Violation(field: v.field, reason: v.reason, message: message, row: v.row)
+        }
+        var copy = error
+        copy.data = data
+        if data.violations?.count == 1, let only = data.violations?.first { copy.message = only.message }
+        return copy
+    }
+
     /// An aligned table; widths count characters, not bytes.
     static func table(_ header: [String], _ rows: [[String]]) {
         let all = [header] + rows

@@ -132,8 +132,9 @@ struct SchoolCommand: ParsableCommand {
             guard
                 let r = try Session(global).call(
                     .schoolImport,
-                    SchoolImportParams(schools: rows),
-                    as: SchoolImportResult.self
+                    SchoolImportParams(schools: rows.map(\.row)),
+                    as: SchoolImportResult.self,
+                    fileLines: rows.map(\.line)
                 )
             else { return }
             print("\(r.imported) scholen geregistreerd.")
@@ -160,8 +161,9 @@ enum CSV {
         return out
     }
 
-    static func schoolRows(_ text: String) throws -> [SchoolImportParams.Row] {
-        var rows: [SchoolImportParams.Row] = []
+    /// The rows, each with its line in the file.
+    static func schoolRows(_ text: String) throws -> [(line: Int, row: SchoolImportParams.Row)] {
+        var rows: [(line: Int, row: SchoolImportParams.Row)] = []
         for (index, record) in try records(text).enumerated() {
             let fields = record.fields
             guard fields.count == 2 else {
@@ -172,7 +174,7 @@ enum CSV {
             if index == 0, fields[0].lowercased() == "brin6", ["name", "naam"].contains(fields[1].lowercased()) {
                 continue
             }
-            rows.append(.init(brin6: fields[0], name: fields[1]))
+            rows.append((record.line, .init(brin6: fields[0], name: fields[1])))
         }
         return rows
     }

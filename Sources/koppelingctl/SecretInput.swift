@@ -57,6 +57,7 @@ enum SecretInput {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw ValidationError("Kan het bestand '\(file)' niet lezen.")
             }
+            warnIfOthersMayRead(file, what: what)
             return firstLine(data)
         }
         guard isatty(STDIN_FILENO) == 1 else {
@@ -85,10 +86,23 @@ enum SecretInput {
         }
     }
 
+    /// The first line, without its line end: `\n`, or `\r\n` from a file
+    /// saved on Windows (in Swift `"\r\n"` is one Character, so the split
+    /// is on bytes), and without a UTF-8 byte order mark.
     static func firstLine(_ data: Data) -> String {
-        let text = String(decoding: data, as: UTF8.self)
-        let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
+        var bytes = Array(data.prefix { $0 != 0x0A })
+        if bytes.last == 0x0D { bytes.removeLast() }
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A secret in a file others may read is a secret others may have.
+    static func warnIfOthersMayRead(_ path: String, what: String) {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & 0o077 != 0 else { return }
+        Output.warning(
+            "het bestand '\(path)' met de \(what) is ook voor anderen leesbaar (modus \(String(info.st_mode & 0o777, radix: 8))). Verwijder het na gebruik, of maak het alleen voor u leesbaar: chmod 600 '\(path)'."
+        )
     }
 
     /// A prompt on the terminal with echo off, restored even on error.

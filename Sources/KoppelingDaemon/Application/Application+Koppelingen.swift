@@ -130,8 +130,8 @@ extension Application {
             )
         }
         var validated: [(row: Int, activation: ValidatedActivation)] = []
-        var firstRowOfSchool: [Brin6: Int] = [:]
-        var firstRowOfCode: [String: Int] = [:]
+        var seenSchools: Set<Brin6> = []
+        var seenCodes: Set<String> = []
         for (i, row) in p.schools.prefix(Self.maxSchoolsPerActivation).enumerated() {
             let input = ActivationInput(
                 school: row.brin6,
@@ -145,29 +145,25 @@ extension Application {
             )
             switch ActivationRules.validate(input, today: today) {
             case .success(let v):
-                if let first = firstRowOfSchool[v.school] {
+                if !seenSchools.insert(v.school).inserted {
                     violations.append(
                         Violation(
                             field: "schools[\(i)].brin6",
                             reason: .duplicateInBatch,
-                            message: "Rij \(i + 1): \(v.school) staat ook al in rij \(first).",
+                            message: "Rij \(i + 1): \(v.school) staat al eerder in de lijst.",
                             row: i + 1
                         )
                     )
-                } else {
-                    firstRowOfSchool[v.school] = i + 1
                 }
-                if let first = firstRowOfCode[v.code.canonical] {
+                if !seenCodes.insert(v.code.canonical).inserted {
                     violations.append(
                         Violation(
                             field: "schools[\(i)].verification_code",
                             reason: .duplicateInBatch,
-                            message: "Rij \(i + 1): dezelfde verificatiecode staat ook in rij \(first); elke school krijgt een eigen code.",
+                            message: "Rij \(i + 1): dezelfde verificatiecode staat al eerder in de lijst; elke school krijgt een eigen code.",
                             row: i + 1
                         )
                     )
-                } else {
-                    firstRowOfCode[v.code.canonical] = i + 1
                 }
                 validated.append((i + 1, v))
             case .failure(let error):

@@ -40,7 +40,7 @@ extension Application {
     func importSchools(_ p: SchoolImportParams) throws -> SchoolImportResult {
         var violations: [Violation] = []
         var rows: [(Brin6, String)] = []
-        var seen: [Brin6: Int] = [:]
+        var seen: Set<Brin6> = []
         if p.schools.isEmpty {
             throw KoppelingError.rules([
                 Violation(field: "schools", reason: .required, message: "De lijst met scholen is leeg.")
@@ -61,17 +61,15 @@ extension Application {
                 violations.append(Violation(field: v.field, reason: v.reason, message: "Rij \(i + 1): " + v.message, row: i + 1))
             }
             if let b = brin6 {
-                if let first = seen[b] {
+                if !seen.insert(b).inserted {
                     violations.append(
                         Violation(
                             field: "\(prefix).brin6",
                             reason: .duplicateInBatch,
-                            message: "Rij \(i + 1): \(b) staat ook al in rij \(first + 1).",
+                            message: "Rij \(i + 1): \(b) staat al eerder in de lijst.",
                             row: i + 1
                         )
                     )
-                } else {
-                    seen[b] = i
                 }
             }
             if let brin6, let name { rows.append((brin6, name)) }
