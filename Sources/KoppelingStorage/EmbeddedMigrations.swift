@@ -28,5 +28,9 @@ enum EmbeddedMigrations {
             sql: String(decoding: PackageResources._005_keep_school_history_sql, as: UTF8.self)
         ),
         File(name: "0006_consent.sql", sql: String(decoding: PackageResources._006_consent_sql, as: UTF8.self)),
+        File(
+            name: "0007_audit_chain.sql",
+            sql: String(decoding: PackageResources._007_audit_chain_sql, as: UTF8.self)
+        ),
     ]
 }

@@ -110,6 +110,19 @@ public struct InstallSecret: @unchecked Sendable {
         return found
     }
 
+    /// The key of the audit chain (`AuditChain`): the HMAC of a fixed label
+    /// under the secret, not the secret itself. The secret already keys the
+    /// stored code hashes (an HMAC of a code's text) and the check value (an
+    /// HMAC of another label); a chain value under the same key would be an
+    /// HMAC the daemon computes over text a caller helps choose (a refused
+    /// request's fields), readable by every reader of the audit. A key of its
+    /// own keeps the two apart: no chain value can ever equal or help forge
+    /// a code hash, and the label differs from the check value's, so this key
+    /// is stored nowhere.
+    var auditChainKey: SymmetricKey { SymmetricKey(data: mac(Self.auditChainLabel)) }
+
+    static let auditChainLabel = "koppelingd audit chain key v1"
+
     private func mac(_ text: String) -> [UInt8] {
         Array(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key))
     }

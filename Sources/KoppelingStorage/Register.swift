@@ -7,11 +7,16 @@ public final class Register: @unchecked Sendable {
     let db: SQLiteConnection
     public let secret: InstallSecret
     public let path: String
+    let auditChain: AuditChain
+    /// How many audit rows of an earlier version `open` chained (logged by
+    /// the daemon: it happens once, at the upgrade).
+    public internal(set) var auditRowsChainedAtOpen = 0
 
     init(db: SQLiteConnection, secret: InstallSecret, path: String) {
         self.db = db
         self.secret = secret
         self.path = path
+        auditChain = AuditChain(key: secret.auditChainKey)
     }
 
     /// Opens the database and its secret at `path` (the secret file sits
@@ -34,18 +39,25 @@ public final class Register: @unchecked Sendable {
             db.close()
             throw StorageOpenError.cannotOpen(path: path, detail: "no secret")
         }
+        let register = Register(db: db, secret: secret, path: path)
         do {
-            // A register made by a version without check values gets one
-            // from the secret it has; a new one from its new secret.
-            try db.run(
-                "INSERT INTO install_check (id, secret_check) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
-                [.blob(secret.checkValue)]
-            )
+            // What SQL could not do in the migrations, with the secret they
+            // could not see, in one transaction: a register made by a
+            // version without check values gets one from the secret it has
+            // (a new one from its new secret), and one made before the
+            // audit chain gets its rows chained.
+            try db.transaction {
+                try db.run(
+                    "INSERT INTO install_check (id, secret_check) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
+                    [.blob(secret.checkValue)]
+                )
+                register.auditRowsChainedAtOpen = try register.chainEarlierAuditRows()
+            }
         } catch {
             db.close()
             throw error
         }
-        return Register(db: db, secret: secret, path: path)
+        return register
     }
 
     /// What a database at `schemaVersion` says about its secret.

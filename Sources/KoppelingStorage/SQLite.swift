@@ -102,6 +102,15 @@ public final class SQLiteConnection: @unchecked Sendable {
         return out
     }
 
+    /// Reads the rows one at a time through `row`, keeping none: constant
+    /// memory however many there are (the audit chain's check).
+    public func forEach(_ sql: String, _ values: [SQLValue] = [], _ row: (Row) throws -> Void) throws {
+        let s = try statement(sql)
+        defer { s.reset() }
+        try s.bind(values)
+        while try s.step() { try row(Row(statement: s.raw)) }
+    }
+
     public func queryOne<T>(_ sql: String, _ values: [SQLValue] = [], _ row: (Row) throws -> T) throws -> T? {
         try query(sql, values, row).first
     }
@@ -215,6 +224,14 @@ public struct Row {
         return String(cString: p)
     }
     public func optionalText(_ i: Int32) -> String? { isNull(i) ? nil : text(i) }
+    /// A text column's bytes as stored, by their length: `text` stops at a
+    /// NUL, so two stored values that differ after one would read the same.
+    public func textBytes(_ i: Int32) -> [UInt8] {
+        guard let p = sqlite3_column_text(statement, i) else { return [] }
+        let n = Int(sqlite3_column_bytes(statement, i))
+        return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
+    public func optionalTextBytes(_ i: Int32) -> [UInt8]? { isNull(i) ? nil : textBytes(i) }
     public func blob(_ i: Int32) -> [UInt8] {
         let n = Int(sqlite3_column_bytes(statement, i))
         guard n > 0, let p = sqlite3_column_blob(statement, i) else { return [] }

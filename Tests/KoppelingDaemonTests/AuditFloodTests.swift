@@ -70,3 +70,37 @@ struct AuditFloodTests {
         #expect(summaries.first?.detail.hasPrefix("2 weigering(en)") == true)
     }
 }
+
+/// The summary rows keep the audit chain verifiable, and count truthfully.
+@Suite("Summary rows in the audit chain")
+struct AuditFloodChainTests {
+    static func summaryCounts(_ t: TestRegister) throws -> [Int] {
+        try AuditFloodTests.rows(t).filter { $0.method == "audit.summary" }.reversed().map { row in
+            Int(row.detail.prefix { $0.isNumber }) ?? -1
+        }
+    }
+
+    @Test func aFloodLeavesAChainThatVerifies() throws {
+        let t = try TestRegister(start: utc("2026-12-01T10:00:05Z"))
+        for i in 0..<500 { AuditFloodTests.refusedAdd(t, i, as: AuditFloodTests.flooder) }
+        #expect(try Self.summaryCounts(t) == [440], "one row, rewritten while it is the last")
+        let v = try t.app.register.verifyAuditChain()
+        #expect(v.ok && v.rows == 61)
+    }
+
+    /// Another caller's rows between the flooder's refusals: the summary row
+    /// before them stays as it is (only the chain's last row can change), a
+    /// new one counts on, and together they count every refusal once.
+    @Test func rowsInBetweenStartANewSummaryRow() throws {
+        let t = try TestRegister(start: utc("2026-12-01T10:00:05Z"))
+        for i in 0..<70 { AuditFloodTests.refusedAdd(t, i, as: AuditFloodTests.flooder) }
+        AuditFloodTests.refusedAdd(t, 0, as: AuditFloodTests.otherReader)
+        for i in 70..<75 { AuditFloodTests.refusedAdd(t, i, as: AuditFloodTests.flooder) }
+        let made = t.call(#"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"A"}}"#)
+        #expect(made["result"] != nil)
+        for i in 75..<100 { AuditFloodTests.refusedAdd(t, i, as: AuditFloodTests.flooder) }
+        #expect(try Self.summaryCounts(t) == [10, 5, 25])
+        let v = try t.app.register.verifyAuditChain()
+        #expect(v.ok && v.rows == 60 + 3 + 1 + 1)
+    }
+}

@@ -61,6 +61,9 @@ struct SchoolHistoryTests {
                 PRAGMA foreign_keys = OFF;
                 BEGIN;
                 \(Self.previousSchema)
+                -- Nor had that release the audit chain of 0007.
+                ALTER TABLE audit DROP COLUMN chain;
+                DROP TABLE audit_head;
                 PRAGMA user_version = 4;
                 COMMIT;
                 """

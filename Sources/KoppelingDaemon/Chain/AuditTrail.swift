@@ -7,7 +7,7 @@ import KoppelingStorage
 /// all); a refusal's row after the refused change rolled back, in a write
 /// of its own, so a busy database loses only that row. Beyond
 /// `AuditBudget.refusalsPerMinute` refusals of one caller in a minute, the
-/// rest are counted into one summary row.
+/// rest are counted into a summary row.
 struct AuditTrail: Middleware {
     func handle(_ request: Request, context: RequestContext, next: (Request, RequestContext) -> Response) -> Response {
         guard request.method.changesState else { return next(request, context) }
@@ -48,13 +48,23 @@ struct AuditTrail: Middleware {
         return response
     }
 
-    /// The caller's one summary row of this minute: written with the first
-    /// refusal beyond the limit, its count rewritten with each further one.
+    /// The caller's summary row of this minute: written with the first
+    /// refusal beyond the limit, its count rewritten with each further one
+    /// while it is the audit chain's last row; after another row, a new one
+    /// counts on from there (`AuditBudget`).
     private static func summarize(_ summarized: Int, row: Int64?, _ caller: Caller, _ app: Application) throws {
-        let detail =
-            "\(summarized) weigering(en) van deze gebruiker niet afzonderlijk vastgelegd "
-            + "(ten hoogste \(AuditBudget.refusalsPerMinute) per minuut)"
-        if let row, try app.register.updateAuditDetail(id: row, detail: detail) { return }
+        var count = summarized
+        if let row {
+            switch try app.register.rewriteAuditSummary(id: row, uid: caller.uid, detail: summaryDetail(count)) {
+            case .rewritten:
+                app.auditBudget.summaryRow(row, summarized: count, uid: caller.uid)
+                return
+            case .notLast:
+                count = app.auditBudget.closeSummaryRow(uid: caller.uid)
+            case .gone:
+                break
+            }
+        }
         let written = try app.register.appendAudit(
             at: app.nowStamp,
             caller: caller,
@@ -63,9 +73,14 @@ struct AuditTrail: Middleware {
             koppeling: nil,
             outcome: .refused,
             reasons: [.auditSummary],
-            detail: detail
+            detail: summaryDetail(count)
         )
-        app.auditBudget.summaryRow(written, uid: caller.uid)
+        app.auditBudget.summaryRow(written, summarized: count, uid: caller.uid)
+    }
+
+    static func summaryDetail(_ count: Int) -> String {
+        "\(count) weigering(en) van deze gebruiker niet afzonderlijk vastgelegd "
+            + "(ten hoogste \(AuditBudget.refusalsPerMinute) per minuut)"
     }
 
     /// A change made about many schools leaves one row per school; a
