@@ -60,6 +60,15 @@ public struct Daemon: Sendable {
         )
         teardown.push { lock.release() }
         let register = try Register.open(path: config.databasePath)
+        if register.auditRowsChainedAtOpen > 0 {
+            // Once, at the upgrade to the chained trail: these rows are taken
+            // as they were. Said in the journal, so that it cannot happen
+            // unseen later (a register made to look like an old one).
+            logger.notice(
+                "audit rows written before the audit chain existed are chained from now on",
+                metadata: ["rows": "\(register.auditRowsChainedAtOpen)"]
+            )
+        }
         let app = Application(register: register, config: config, clock: clock, logger: logger)
         app.removeUnfinishedBackups()
         let executor = DatabaseExecutor(app: app)
@@ -109,17 +118,20 @@ public struct Daemon: Sendable {
             try? await listener.channel.close()
             if listener.ownsPath { unlink(config.socketPath) }
         }
-        let timer = DailyTimer(executor: executor, clock: clock, logger: logger) { [config, logger] in
-            guard config.keepBackups > 0 else { return }
-            do {
-                let pruned = try await executor.run { app -> [String] in
-                    _ = try app.createBackup()
-                    return try app.pruneBackups(keep: config.keepBackups)
+        let timer = DailyTimer(executor: executor, clock: clock, logger: logger) {
+            [config, logger, register, clock, health = app.health] in
+            if config.keepBackups > 0 {
+                do {
+                    let pruned = try await executor.run { app -> [String] in
+                        _ = try app.createBackup()
+                        return try app.pruneBackups(keep: config.keepBackups)
+                    }
+                    logger.info("daily backup written", metadata: ["pruned": "\(pruned.count)"])
+                } catch {
+                    logger.error("daily backup failed", metadata: ["error": "\(error)"])
                 }
-                logger.info("daily backup written", metadata: ["pruned": "\(pruned.count)"])
-            } catch {
-                logger.error("daily backup failed", metadata: ["error": "\(error)"])
             }
+            await AuditChainCheck.run(register: register, health: health, clock: clock, logger: logger)
         }
         var services: [any Service] = [
             HangUpService(logger: logger),

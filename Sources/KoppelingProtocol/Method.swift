@@ -22,6 +22,7 @@ public enum Method: String, Sendable, CaseIterable {
     case timerRun = "timer.run"
     case auditList = "audit.list"
     case registerExport = "register.export"
+    case auditVerify = "audit.verify"
     case backupCreate = "backup.create"
 
     /// How the daemon runs the method: the one property that decides where
@@ -34,7 +35,9 @@ public enum Method: String, Sendable, CaseIterable {
         case .backupCreate:
             return .exclusive
         case .hello, .status, .schoolList, .schoolGet, .catalogList, .catalogGet, .koppelingOverview,
-            .eckidStatus, .timerStatus, .auditList, .registerExport:
+            .eckidStatus, .timerStatus, .auditList, .auditVerify, .registerExport:
+            // audit.verify too: it reveals no secret (only whether the rows
+            // verify), so everyone who may read the audit may check it.
             return .read
         }
     }

@@ -99,6 +99,9 @@ public struct StatusResult: Codable, Sendable {
     /// `ok`, or `gone` once the register file was deleted or replaced under
     /// the running daemon (changes are then refused with `storage_gone`).
     public var storage: String
+    /// The last check of the audit chain (after each daily run); null
+    /// before the first.
+    @NullWhenAbsent public var auditChain: AuditChainStatus?
 
     public init(
         daemon: String,
@@ -112,7 +115,8 @@ public struct StatusResult: Codable, Sendable {
         counts: Counts,
         timer: TimerStatusResult,
         endingSoon: [ActivationRecord],
-        storage: String = "ok"
+        storage: String = "ok",
+        auditChain: AuditChainStatus? = nil
     ) {
         self.endingSoon = endingSoon
         self.daemon = daemon
@@ -126,10 +130,12 @@ public struct StatusResult: Codable, Sendable {
         self.counts = counts
         self.timer = timer
         self.storage = storage
+        self.auditChain = auditChain
     }
 
     enum CodingKeys: String, CodingKey {
         case daemon, version, database, counts, timer, today, storage
+        case auditChain = "audit_chain"
         case startedAt = "started_at"
         case uptimeSeconds = "uptime_seconds"
         case schemaVersion = "schema_version"
@@ -368,6 +374,49 @@ public struct TimerRunResult: Codable, Sendable {
 public struct AuditListResult: Codable, Sendable {
     public var entries: [AuditEntry]
     public init(entries: [AuditEntry]) { self.entries = entries }
+}
+
+/// `audit.verify`: whether every audit row and the head verify.
+public struct AuditVerifyResult: Codable, Sendable, Equatable {
+    public var ok: Bool
+    /// The rows in the trail.
+    public var rows: Int
+    /// The first row that does not verify, or the id after the last row
+    /// when rows are missing from the end; null when `ok`.
+    @NullWhenAbsent public var firstBrokenId: Int64?
+
+    public init(ok: Bool, rows: Int, firstBrokenId: Int64?) {
+        self.ok = ok
+        self.rows = rows
+        self.firstBrokenId = firstBrokenId
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ok, rows
+        case firstBrokenId = "first_broken_id"
+    }
+}
+
+/// The daemon's last check of the audit chain, in `status`.
+public struct AuditChainStatus: Codable, Sendable, Equatable {
+    public var ok: Bool
+    public var rows: Int
+    @NullWhenAbsent public var firstBrokenId: Int64?
+    /// RFC 3339 UTC instant of the check.
+    public var checkedAt: String
+
+    public init(ok: Bool, rows: Int, firstBrokenId: Int64?, checkedAt: String) {
+        self.ok = ok
+        self.rows = rows
+        self.firstBrokenId = firstBrokenId
+        self.checkedAt = checkedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ok, rows
+        case firstBrokenId = "first_broken_id"
+        case checkedAt = "checked_at"
+    }
 }
 
 public struct BackupResult: Codable, Sendable {

@@ -375,7 +375,7 @@ struct FuzzGenerator {
     static func paramKeys(_ method: Method) -> [String] {
         let keys: Set<String> =
             switch method {
-            case .hello, .status, .schoolList, .catalogList, .timerStatus, .timerRun, .backupCreate:
+            case .hello, .status, .schoolList, .catalogList, .timerStatus, .timerRun, .auditVerify, .backupCreate:
                 NoParams.allowedKeys
             case .schoolAdd: SchoolAddParams.allowedKeys
             case .schoolGet, .schoolRemove, .koppelingOverview, .eckidDisable: Brin6Params.allowedKeys

@@ -97,7 +97,8 @@ public final class Application: @unchecked Sendable {
             ),
             timer: try timerStatus(),
             endingSoon: try register.activationsEnding(from: today, through: today.adding(days: Self.endingSoonDays)),
-            storage: health.isGone ? "gone" : "ok"
+            storage: health.isGone ? "gone" : "ok",
+            auditChain: health.auditChainCheck
         )
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KoppelingProtocol
 import NIOConcurrencyHelpers
 
 /// Whether the register file the daemon has open is still the one its path
@@ -9,6 +10,7 @@ final class StorageHealth: Sendable {
     let database: String
     private let identity: (device: UInt64, inode: UInt64)?
     private let gone = NIOLockedValueBox(false)
+    private let auditChain = NIOLockedValueBox<AuditChainStatus?>(nil)
 
     init(database: String) {
         self.database = database
@@ -16,6 +18,13 @@ final class StorageHealth: Sendable {
     }
 
     var isGone: Bool { gone.withLockedValue { $0 } }
+
+    /// The last check of the audit chain (`AuditChainCheck`), shown in
+    /// `status`; nil before the first.
+    var auditChainCheck: AuditChainStatus? {
+        get { auditChain.withLockedValue { $0 } }
+        set { auditChain.withLockedValue { $0 = newValue } }
+    }
 
     /// Looks at the path again; true when this look found it gone.
     func check() -> Bool {

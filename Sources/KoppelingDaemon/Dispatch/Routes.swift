@@ -50,6 +50,7 @@ enum Routes {
         .make(.timerRun) { (app, _: NoParams, _) in try app.runTimerNow() },
         .make(.auditList) { (app, p: AuditListParams, _) in try app.auditList(p) },
         .make(.registerExport) { (app, p: RegisterExportParams, _) in try app.registerExport(p) },
+        .make(.auditVerify) { (app, _: NoParams, _) in try app.verifyAudit() },
         .make(.backupCreate) { (app, _: NoParams, _) in try app.createBackup() },
     ]
 
