@@ -75,6 +75,20 @@ struct Session {
         }
     }
 
+    /// The raw JSON of `method`'s result, with the refusals and exit codes
+    /// of `call`: for a command that prints it and still judges it.
+    func callRaw(_ method: Method) throws -> Data {
+        do {
+            return try connection.callRaw(method.rawValue, NoParams())
+        } catch let error as RPCError {
+            Output.refusal(error, json: options.json)
+            throw ExitCode(CtlExit.refused)
+        } catch let error as ClientError {
+            Output.error("\(error)")
+            throw ExitCode(CtlExit.unreachable)
+        }
+    }
+
     /// This user's login name, for the command that grants access.
     static func userName() -> String {
         guard let entry = getpwuid(getuid()) else { return "\(getuid())" }

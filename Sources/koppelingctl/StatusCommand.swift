@@ -18,6 +18,7 @@ struct StatusCommand: ParsableCommand {
                         ? "in orde"
                         : "HET REGISTERBESTAND IS VERWIJDERD OF VERVANGEN: wijzigingen worden geweigerd; herstel het en start koppelingd opnieuw"
                 ),
+                ("Audit-log", auditChain(s.auditChain)),
                 ("Tijdzone", "\(s.timeZone), vandaag \(s.today)"),
                 ("Scholen", "\(s.counts.schools)"),
                 ("Catalogus", "\(s.counts.catalogEntries) koppelingen"),
@@ -39,5 +40,12 @@ struct StatusCommand: ParsableCommand {
                 s.endingSoon.map { [$0.endDate ?? "", $0.school, $0.koppelingName] }
             )
         }
+    }
+
+    func auditChain(_ c: AuditChainStatus?) -> String {
+        guard let c else { return "nog niet gecontroleerd (dat gebeurt na elke dagelijkse run)" }
+        if c.ok { return "intact bij de controle van \(c.checkedAt) (\(c.rows) regels)" }
+        let row = c.firstBrokenId.map { "vanaf regel \($0)" } ?? ""
+        return "GEWIJZIGD BUITEN KOPPELINGD OM \(row) (controle van \(c.checkedAt)); zie 'koppelingctl audit verify'"
     }
 }
