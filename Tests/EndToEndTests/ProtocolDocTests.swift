@@ -188,14 +188,17 @@ struct ProtocolDocTests {
     // MARK: - Shape comparison
 
     /// The daemon makes the day's scheduled run at start-up when it has
-    /// none yet (a fresh database included); the documented `status` and
-    /// `timer.status` replies show that run, so wait for it before replaying.
+    /// none yet (a fresh database included), and checks the audit chain
+    /// after it; the documented `status` and `timer.status` replies show
+    /// that run and that check, so wait for both before replaying.
     static func waitForStartUpRun(_ connection: KoppelingConnection) {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
-            if let data = try? connection.exchange(Data(#"{"jsonrpc":"2.0","id":0,"method":"timer.status"}"#.utf8)),
+            if let data = try? connection.exchange(Data(#"{"jsonrpc":"2.0","id":0,"method":"status"}"#.utf8)),
                 let reply = json(String(decoding: data, as: UTF8.self)) as? [String: Any],
-                (reply["result"] as? [String: Any])?["last_scheduled_run"] is [String: Any]
+                let result = reply["result"] as? [String: Any],
+                (result["timer"] as? [String: Any])?["last_scheduled_run"] is [String: Any],
+                result["audit_chain"] is [String: Any]
             {
                 return
             }
