@@ -24,14 +24,25 @@ struct AuditChain: @unchecked Sendable {
 
     /// The chain value of `row`, chained onto `previous`.
     func link(previous: [UInt8], _ row: AuditChainRow) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: previous + row.encoded, using: key))
+        var encoded: [UInt8] = []
+        return Array(mac(previous: previous, row, buffer: &encoded))
     }
 
     /// Whether `stored` is the chain value of `row` chained onto `previous`
-    /// (compared in constant time; a missing value never is).
-    func verifies(_ stored: [UInt8]?, previous: [UInt8], _ row: AuditChainRow) -> Bool {
+    /// (compared in constant time; a missing value never is). `buffer` is
+    /// scratch space a caller checking many rows reuses.
+    func verifies(_ stored: [UInt8]?, previous: [UInt8], _ row: AuditChainRow, buffer: inout [UInt8]) -> Bool {
         guard let stored, stored.count == 32 else { return false }
-        return HMAC<SHA256>.isValidAuthenticationCode(stored, authenticating: previous + row.encoded, using: key)
+        return mac(previous: previous, row, buffer: &buffer) == stored
+    }
+
+    private func mac(previous: [UInt8], _ row: AuditChainRow, buffer: inout [UInt8]) -> HMAC<SHA256>.MAC {
+        buffer.removeAll(keepingCapacity: true)
+        row.encode(into: &buffer)
+        var mac = HMAC<SHA256>(key: key)
+        mac.update(data: previous)
+        mac.update(data: buffer)
+        return mac.finalize()
     }
 }
 
@@ -97,14 +108,12 @@ struct AuditChainRow: Equatable {
     /// what is stored, which is what a check reads back.
     static func stored(_ text: String) -> [UInt8] { Array(text.utf8.prefix { $0 != 0 }) }
 
-    /// An unambiguous encoding, fixed for version 1 of the chain: the fields
+    /// Appends an unambiguous encoding, fixed for version 1 of the chain: the fields
     /// in column order; an integer as 8 bytes big-endian; a text as 0x01,
     /// its length in 4 bytes big-endian and its UTF-8 bytes; NULL as 0x00
     /// (so NULL and the empty text differ). No two rows encode alike, and
     /// no field's bytes can be read as the next one's.
-    var encoded: [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(64 + at.count + user.count + method.count + reasons.count + detail.count)
+    func encode(into out: inout [UInt8]) {
         func integer(_ v: Int64) {
             withUnsafeBytes(of: UInt64(bitPattern: v).bigEndian) { out.append(contentsOf: $0) }
         }
@@ -127,6 +136,5 @@ struct AuditChainRow: Equatable {
         text(outcome)
         text(reasons)
         text(detail)
-        return out
     }
 }

@@ -79,8 +79,9 @@ extension Register {
             [.integer(id), .integer(Int64(uid))]
         ) { r in (row: AuditChainRow(row: r), chain: r.isNull(10) ? nil : r.blob(10)) }
         guard let found else { return .gone }
+        var scratch: [UInt8] = []
         guard let head = try auditHead(), head.lastID == id, let previous = head.previous, head.chain == found.chain,
-            auditChain.verifies(found.chain, previous: previous, found.row)
+            auditChain.verifies(found.chain, previous: previous, found.row, buffer: &scratch)
         else { return .notLast }
         var row = found.row
         row.detail = AuditChainRow.stored(detail)
@@ -121,6 +122,8 @@ extension Register {
             var rows = 0
             var lastID: Int64 = 0
             var broken: Int64?
+            var scratch: [UInt8] = []
+            scratch.reserveCapacity(512)
             try db.forEach("SELECT \(AuditChainRow.columns), chain FROM audit ORDER BY id") { r in
                 rows += 1
                 // Past the first break the rows are only counted: nothing
@@ -128,7 +131,7 @@ extension Register {
                 guard broken == nil else { return }
                 let row = AuditChainRow(row: r)
                 let stored = r.isNull(10) ? nil : r.blob(10)
-                if !auditChain.verifies(stored, previous: previous, row) { broken = row.id }
+                if !auditChain.verifies(stored, previous: previous, row, buffer: &scratch) { broken = row.id }
                 previous = stored ?? []
                 lastID = row.id
             }
