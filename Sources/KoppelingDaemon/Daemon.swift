@@ -93,7 +93,9 @@ public struct Daemon: Sendable {
         teardown.push { try? await group.shutdownGracefully() }
         let readers = try ReadConnections(group: group, writer: app)
         teardown.push { await readers.close(group: group) }
-        let responder = DaemonResponder(executor: executor, readers: readers)
+        let scans = Scans(writer: app)
+        teardown.push { await scans.shutdown() }
+        let responder = DaemonResponder(executor: executor, readers: readers, scans: scans)
         let pipeline = ConnectionPipeline(
             responder: responder,
             callers: callers,

@@ -35,16 +35,18 @@ public enum Method: String, Sendable, CaseIterable {
         case .backupCreate:
             return .exclusive
         case .hello, .status, .schoolList, .schoolGet, .catalogList, .catalogGet, .koppelingOverview,
-            .eckidStatus, .timerStatus, .auditList, .auditVerify, .registerExport:
-            // audit.verify too: it reveals no secret (only whether the rows
-            // verify), so everyone who may read the audit may check it.
+            .eckidStatus, .timerStatus, .auditList, .registerExport:
             return .read
+        case .auditVerify:
+            // A read: it reveals no secret (only whether the rows verify),
+            // so everyone who may read the audit may check it.
+            return .scan
         }
     }
 
     /// Whether the method changes the register (or copies it), and so needs
     /// an administrator and is audited.
-    public var changesState: Bool { execution != .read }
+    public var changesState: Bool { execution == .write || execution == .exclusive }
 }
 
 /// Where and how a method runs.
@@ -58,6 +60,11 @@ public enum Execution: Sendable, Equatable {
     /// Works on the whole register outside any transaction (`VACUUM INTO`
     /// for a backup): on the database thread, alone.
     case exclusive
+    /// Reads every row of a table that grows without bound (the audit
+    /// trail, for `audit.verify`): seconds on a large register. On a thread
+    /// of its own with a read-only connection of its own, one scan at a
+    /// time, so that neither the event loop nor the writer waits for it.
+    case scan
 }
 
 public enum ProtocolInfo {

@@ -64,6 +64,9 @@ struct ActivateCommand: ParsableCommand {
         commandName: "activate",
         abstract: "Activeer een koppeling voor een school (stap 3–4), of voor veel scholen tegelijk.",
         discussion: """
+            Op een terminal vraagt koppelingctl wat ontbreekt, in de volgorde van het activeringsscherm: de koppeling,
+            de gebruikersvoorwaarden (tonen of opslaan), Uw naam, Voor akkoord, de verificatiecode (of een gemaakte)
+            en tot slot Gereed. Zonder terminal moet alles op de opdrachtregel staan.
             De verificatiecode bedenkt u zelf: 20 tot 50 letters en cijfers, beginnend met de BRIN6 van de school.
             Zonder --code-stdin of --code-file vraagt koppelingctl de code twee keer, zonder weergave.
             Schrijf de code op: u voert hem later in TOP dossier in als autorisatiesleutel.
@@ -77,9 +80,9 @@ struct ActivateCommand: ParsableCommand {
     )
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: "BRIN6 van de school.") var school: String?
-    @Option(name: .long, help: "Id van de koppeling, bijv. topdossier-eckid.") var koppeling: String
+    @Option(name: .long, help: "Id van de koppeling, bijv. topdossier-eckid.") var koppeling: String?
     @Option(name: .long, help: "Uw naam: de gemandateerde persoon die akkoord gaat met de voorwaarden.") var name:
-        String
+        String?
     @Flag(name: .long, help: "Voor akkoord: u gaat akkoord met de gebruikersvoorwaarden.") var agree = false
     @Option(name: .customLong("start-date"), help: "Startdatum JJJJ-MM-DD (standaard vandaag).") var startDate: String?
     @Option(name: .customLong("end-date"), help: "Einddatum JJJJ-MM-DD: de laatste dag (optioneel).") var endDate:
@@ -101,15 +104,69 @@ struct ActivateCommand: ParsableCommand {
             argv: code.onCommandLine
         )
         if schoolsFile == nil {
-            guard school != nil else { throw ValidationError("Geef --school BRIN6, of --schools-file BESTAND.") }
             if generatedCodesFile != nil { throw ValidationError("--generate-codes hoort bij --schools-file.") }
         } else if school != nil || code.fromStdin || code.file != nil || code.onCommandLine != nil {
-            throw ValidationError("Met --schools-file staan de scholen en hun codes in het bestand, niet in --school of --code-….")
+            throw ValidationError(
+                "Met --schools-file staan de scholen en hun codes in het bestand, niet in --school, --code-stdin, --code-file of --code."
+            )
         }
+        // Without a terminal nobody can be asked: what is missing is a
+        // usage error naming its flag.
+        if isatty(STDIN_FILENO) != 1 || global.json || schoolsFile != nil {
+            var missing: [String] = []
+            if school == nil && schoolsFile == nil { missing.append("--school BRIN6 (of --schools-file BESTAND)") }
+            if koppeling == nil { missing.append("--koppeling ID") }
+            if name == nil { missing.append("--name NAAM") }
+            if !agree { missing.append("--agree") }
+            if schoolsFile == nil && !codeGiven && isatty(STDIN_FILENO) != 1 {
+                missing.append("--code-stdin of --code-file BESTAND")
+            }
+            if !missing.isEmpty {
+                throw ValidationError(
+                    "zonder terminal kan koppelingctl niets vragen; geef ook: " + missing.joined(separator: ", ") + "."
+                )
+            }
+        }
+    }
+
+    private var codeGiven: Bool { code.fromStdin || code.file != nil || code.onCommandLine != nil }
+
+    private func readCode() throws -> String {
+        try SecretInput.read(
+            what: "verificatiecode",
+            stdin: code.fromStdin,
+            file: code.file,
+            argv: code.onCommandLine,
+            confirm: true
+        )
     }
 
     func run() throws {
         let session = try Session(global)
+        let complete = (school != nil || schoolsFile != nil) && koppeling != nil && name != nil && agree
+        if !complete {
+            // On a terminal (validate() refused everything else): the dialog.
+            let dialog = ActivationDialog(
+                school: school,
+                koppeling: koppeling,
+                name: name,
+                agree: agree,
+                startDate: startDate,
+                endDate: endDate,
+                code: codeGiven ? { try readCode() } : nil
+            )
+            guard let answers = try dialog.run(session) else { throw ExitCode(CtlExit.refused) }
+            try send(
+                session,
+                school: answers.school,
+                koppeling: answers.entry.entry.id,
+                name: answers.name,
+                termsVersion: answers.entry.terms.version,
+                code: answers.code
+            )
+            return
+        }
+        guard let koppeling, let name else { return }
         // The terms shown here are the ones agreed to: their version goes
         // with the request, and the daemon refuses if they changed since.
         let entry = try session.lookup(.catalogGet, CatalogGetParams(id: koppeling), as: CatalogGetResult.self)
@@ -119,22 +176,39 @@ struct ActivateCommand: ParsableCommand {
             print("                       (tekst: 'koppelingctl catalog terms \(entry.entry.id)')")
         }
         if let schoolsFile {
-            try activateMany(session, schoolsFile: schoolsFile, termsVersion: entry.terms.version)
+            try activateMany(
+                session,
+                schoolsFile: schoolsFile,
+                koppeling: koppeling,
+                name: name,
+                termsVersion: entry.terms.version
+            )
             return
         }
-        let secret = try SecretInput.read(
-            what: "verificatiecode",
-            stdin: code.fromStdin,
-            file: code.file,
-            argv: code.onCommandLine,
-            confirm: true
-        )
-        let params = ActivationInput(
+        try send(
+            session,
             school: school ?? "",
             koppeling: koppeling,
             name: name,
-            agree: agree,
             termsVersion: entry.terms.version,
+            code: try readCode()
+        )
+    }
+
+    private func send(
+        _ session: Session,
+        school: String,
+        koppeling: String,
+        name: String,
+        termsVersion: String,
+        code secret: String
+    ) throws {
+        let params = ActivationInput(
+            school: school,
+            koppeling: koppeling,
+            name: name,
+            agree: true,
+            termsVersion: termsVersion,
             verificationCode: secret,
             startDate: startDate,
             endDate: endDate
@@ -155,7 +229,13 @@ struct ActivateCommand: ParsableCommand {
         for w in r.warnings { Output.warning(w.message) }
     }
 
-    private func activateMany(_ session: Session, schoolsFile: String, termsVersion: String) throws {
+    private func activateMany(
+        _ session: Session,
+        schoolsFile: String,
+        koppeling: String,
+        name: String,
+        termsVersion: String
+    ) throws {
         guard let data = FileManager.default.contents(atPath: schoolsFile) else {
             throw ValidationError("Kan '\(schoolsFile)' niet lezen.")
         }

@@ -12,7 +12,7 @@ struct TransactionScope: Middleware {
         let register = context.app.register
         do {
             switch request.method.execution {
-            case .read:
+            case .read, .scan:
                 return try register.read { next(request, context) }
             case .write:
                 // Bad params need no scope: there is nothing to undo.

@@ -5,10 +5,12 @@ import NIOCore
 
 /// The daemon's responder: parses the line, then runs the request where its
 /// `Method.execution` says — a read on the loop's own read-only connection,
-/// a change on the database thread — through the chain of concerns.
+/// a change on the database thread, a scan of a whole table on a thread of
+/// its own — through the chain of concerns.
 struct DaemonResponder: Responder {
     let executor: DatabaseExecutor
     let readers: ReadConnections?
+    var scans: Scans? = nil
 
     func respond(to line: ByteBuffer, caller: EventLoopFuture<Caller>, order: ConnectionOrder) -> EventLoopFuture<Data?>
     {
@@ -23,6 +25,14 @@ struct DaemonResponder: Responder {
             }
             // A change sent after this read waits until it has run, or the
             // read could see it.
+            order.barrier = reply.map { _ in () }.recover { _ in () }
+            return reply
+        }
+        if parsed.execution == .scan, let scans {
+            // In the connection's order like any read, but off the loop.
+            let reply = order.repliesWritten.flatMap { caller }.flatMap { caller in
+                scans.run(parsed, caller: caller, on: loop)
+            }
             order.barrier = reply.map { _ in () }.recover { _ in () }
             return reply
         }
