@@ -143,7 +143,9 @@ struct ActivateCommand: ParsableCommand {
 
     func run() throws {
         let session = try Session(global)
-        let complete = (school != nil || schoolsFile != nil) && koppeling != nil && name != nil && agree
+        // The code counts as a field: the dialog offers a generated one.
+        let complete =
+            (school != nil && codeGiven || schoolsFile != nil) && koppeling != nil && name != nil && agree
         if !complete {
             // On a terminal (validate() refused everything else): the dialog.
             let dialog = ActivationDialog(

@@ -11,7 +11,11 @@ struct DutchUsageTests {
         (["catalog", "shwo", "x"], ["onbekend commando 'shwo' voor 'koppelingctl catalog'", "bedoelde u 'show'?"]),
         (["--socket", "/x", "stats"], ["bedoelde u 'status'?"]),
         (["status", "--jsn"], ["onbekende optie '--jsn'", "bedoelde u '--json'?"]),
-        (["activate", "--school", "21QW00", "--koppeling", "topdossier"], ["verplicht argument ontbreekt", "--name"]),
+        (
+            ["activate", "--school", "21QW00", "--koppeling", "topdossier"],
+            ["zonder terminal", "--name NAAM", "--agree", "--code-stdin of --code-file"]
+        ),
+        (["deactivate", "--school", "21QW00"], ["verplicht argument ontbreekt: '--koppeling"]),
         (["audit", "--limit", "veel"], ["de waarde 'veel' is ongeldig voor '--limit"]),
         (["register", "export", "--format", "xml"], ["kies uit 'csv', 'json' of 'markdown'"]),
         (["school", "add"], ["verplicht argument ontbreekt: '<brin6>'"]),

@@ -120,19 +120,33 @@ struct FlowTests {
         #expect(statusBefore.json?["daemon"] as? String == "koppelingd")
         #expect(statusAfter.json?["daemon"] as? String == "koppelingd")
 
+        // Without a terminal a missing --agree is a usage error naming the
+        // flag, before anything is asked or sent.
+        r = try Self.ctl(
+            ctl,
+            ["activate", "--school", "21QW00", "--koppeling", "topdossier", "--name", "Jan", "--code-stdin"],
+            stdin: "21QW00abc\n",
+            expect: 2
+        )
+        #expect(r.stderr.contains("--agree"), "\(r.transcript)")
         // A bad activation: every failing rule, each with its reason code.
         r = try Self.ctl(
             ctl,
             [
-                "activate", "--school", "21QW00", "--koppeling", "topdossier", "--name", "",
+                "activate", "--school", "21QW00", "--koppeling", "topdossier", "--name", "", "--agree",
                 "--code-stdin",
             ],
             stdin: "21QW00abc\n",
             expect: 1
         )
-        for reason in ["verification_code_length", "agreement_required", "name_required"] {
+        for reason in ["verification_code_length", "name_required"] {
             #expect(r.stderr.contains(reason), "\(reason) missing:\n\(r.transcript)")
         }
+        // And through the socket, where a script may leave out the tick.
+        let unticked = try daemon.rawCall(
+            #"{"jsonrpc":"2.0","id":1,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier","name":"Jan","agree":false,"terms_version":"2024.1","verification_code":"21QW00abc"}}"#
+        )
+        #expect(Set(E2E.violationReasons(unticked)) == ["agreement_required", "verification_code_length"], "\(unticked)")
         r = try Self.ctl(
             ctl,
             [
