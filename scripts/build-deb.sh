@@ -128,4 +128,42 @@ chmod 0755 "$pkg/DEBIAN/postinst" "$pkg/DEBIAN/prerm" "$pkg/DEBIAN/postrm"
 
 deb=$out/koppelingd_${version}_${arch}.deb
 dpkg-deb --build --root-owner-group "$pkg" "$deb"
+
+# The man pages are in the package, gzipped, mode 0644, and render with the
+# programs' own help texts, the Dutch ones with their accents.
+listing=$(dpkg-deb -c "$deb")
+check=$(mktemp -d)
+trap 'rm -rf "$pkg" "$check"' EXIT
+# A package that fails a check is not left behind.
+bad() { rm -f "$deb"; die "$@"; }
+for page in usr/share/man/man1/koppelingctl.1.gz usr/share/man/man8/koppelingd.8.gz; do
+    grep -Eq "^-rw-r--r-- root/root .* \./$page\$" <<<"$listing" \
+        || bad "$deb lacks ./$page with mode 0644 (scripts/man-pages.sh makes it; it needs swift in PATH, or set MANPAGES=DIR)"
+    dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./$page" >"$check/${page##*/}"
+    gzip -t "$check/${page##*/}" || bad "./$page in $deb is not gzip"
+done
+render() { # PAGE.gz: the page as text, on one line
+    if command -v man >/dev/null 2>&1; then
+        LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$1"
+    else
+        zcat "$1" | groff -mandoc -Tutf8 -P-cbou
+    fi | tr -s ' \n' '  '
+}
+if command -v man >/dev/null 2>&1 || command -v groff >/dev/null 2>&1; then
+    expect_text() { # PAGE.gz TEXT...
+        local page=$1 text
+        shift
+        text=$(render "$check/$page")
+        for want in "$@"; do
+            [[ $text == *"$want"* ]] || bad "$page in $deb does not show '$want'"
+        done
+    }
+    expect_text koppelingctl.1.gz "KOPPELINGCTL(1)" "koppelingctl — Beheer de koppelingen van uw scholen (ESIS ↔ TOP dossier ECKiD)" \
+        "Activeer een koppeling voor een school (stap 3–4)" "Beëindig een geactiveerde koppeling." "koppelingd(8)"
+    expect_text koppelingd.8.gz "KOPPELINGD(8)" "koppelingd — Keeps the register of koppelingen" \
+        "Restore the register from a backup" "koppelingctl(1)"
+    echo "build-deb: the man pages are in the package and render"
+else
+    echo "build-deb: neither man nor groff is installed: the man pages in the package are not rendered"
+fi
 echo "build-deb: $deb"

@@ -12,6 +12,8 @@
 #   SYSUSERSDIR   sysusers.d                                   (/usr/lib/sysusers.d)
 #   TMPFILESDIR   tmpfiles.d                                   (/usr/lib/tmpfiles.d)
 #   BINARIES      folder with prebuilt koppelingd and koppelingctl; skips the build
+#   MANPAGES      folder with koppelingctl.1.gz and koppelingd.8.gz made by
+#                 scripts/man-pages.sh; without it they are made here (needs swift)
 #   STRIP=0       install the binaries unstripped
 #   SWIFT_BUILD_FLAGS  extra flags for swift build
 #
@@ -46,20 +48,27 @@ if [[ -z $DESTDIR && $EUID -ne 0 ]]; then
 fi
 
 # --- binaries -----------------------------------------------------------------
+# Under sudo, builds run as the person who owns the clone, so .build,
+# .build-release and their ~/.cache do not end up owned by root.
+sudo_user=
+if [[ $EUID -eq 0 && -n ${SUDO_USER:-} && $SUDO_USER != root ]]; then
+    sudo_user=$SUDO_USER
+fi
+as_owner() { # COMMAND...: run it in the clone, as the clone's owner under sudo
+    if [[ -n $sudo_user ]]; then
+        local home
+        home=$(getent passwd "$sudo_user" | cut -d: -f6)
+        (cd "$root" && runuser -u "$sudo_user" -- env HOME="$home" PATH="$PATH" "$@")
+    else
+        (cd "$root" && "$@")
+    fi
+}
 build() {
     local cmd=(env RELEASE_SCRATCH="$scratch" "$root/scripts/release-build.sh")
     # shellcheck disable=SC2206 # word splitting of extra flags is intended
     [[ -n ${SWIFT_BUILD_FLAGS:-} ]] && cmd+=($SWIFT_BUILD_FLAGS)
     say "building: ${cmd[*]}"
-    # Under sudo, build as the person who owns the clone, so .build-release and
-    # their ~/.cache do not end up owned by root.
-    if [[ $EUID -eq 0 && -n ${SUDO_USER:-} && $SUDO_USER != root ]]; then
-        local home
-        home=$(getent passwd "$SUDO_USER" | cut -d: -f6)
-        (cd "$root" && runuser -u "$SUDO_USER" -- env HOME="$home" PATH="$PATH" "${cmd[@]}")
-    else
-        (cd "$root" && "${cmd[@]}")
-    fi
+    as_owner "${cmd[@]}"
 }
 
 if [[ -n ${BINARIES:-} ]]; then
@@ -123,20 +132,30 @@ put 0644 "$work/koppelingctl.bash" "$BASHCOMPDIR/koppelingctl"
 put 0644 "$work/_koppelingctl" "$ZSHCOMPDIR/_koppelingctl"
 put 0644 "$work/koppelingctl.fish" "$FISHCOMPDIR/koppelingctl.fish"
 
-# Man pages only where help2man happens to be installed: they are the --help
-# text, which the programs print anyway, so not worth a build dependency.
-if command -v help2man >/dev/null 2>&1; then
-    version=$(sed -n 's/.*daemonVersion = "\([^"]*\)".*/\1/p' "$root"/Sources/KoppelingProtocol/*.swift 2>/dev/null | head -n1)
-    version=${version:-0}
-    help2man --locale=C.UTF-8 --no-info --no-discard-stderr --version-string="$version" --section=8 \
-        --name="register of koppelingen and daily ECKiD enabling" "$bindir_src/koppelingd" >"$work/koppelingd.8"
-    help2man --locale=C.UTF-8 --no-info --no-discard-stderr --version-string="$version" --section=1 \
-        --name="manage koppelingd from the command line" "$ctl" >"$work/koppelingctl.1"
-    gzip -9n "$work/koppelingd.8" "$work/koppelingctl.1"
-    put 0644 "$work/koppelingd.8.gz" "$MANDIR/man8/koppelingd.8.gz"
-    put 0644 "$work/koppelingctl.1.gz" "$MANDIR/man1/koppelingctl.1.gz"
+# Man pages from the programs' own command trees (scripts/man-pages.sh, with
+# swift-argument-parser's generate-manual), for the binaries just installed.
+# MANPAGES=DIR takes koppelingctl.1.gz and koppelingd.8.gz that man-pages.sh
+# wrote earlier (for a machine without swift).
+mansrc=
+if [[ -n ${MANPAGES:-} ]]; then
+    mansrc=$MANPAGES
+elif command -v swift >/dev/null 2>&1; then
+    mansrc=$work/man
+    install -d -m 0755 "$mansrc"
+    if [[ -n $sudo_user ]]; then
+        # man-pages.sh runs as the clone's owner and writes here.
+        chmod 0711 "$work"
+        chown "$sudo_user" "$mansrc"
+    fi
+    as_owner env BINARIES="$bindir_src" "$root/scripts/man-pages.sh" "$mansrc"
 else
-    say "help2man not installed: no man pages (koppelingd --help and koppelingctl --help have the same text)"
+    say "no swift in PATH and no MANPAGES: no man pages (koppelingd --help and koppelingctl --help have the same text)"
+fi
+if [[ -n $mansrc ]]; then
+    for page in koppelingctl.1 koppelingd.8; do
+        [[ -f $mansrc/$page.gz ]] || die "$mansrc/$page.gz is missing (scripts/man-pages.sh writes it)"
+        put 0644 "$mansrc/$page.gz" "$MANDIR/man${page##*.}/$page.gz"
+    done
 fi
 
 say "installed into ${DESTDIR:-/}:"
