@@ -1,7 +1,12 @@
 import ArgumentParser
-import Foundation
 import KoppelingCore
 import KoppelingProtocol
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,11 +35,11 @@ struct AuditCommand: ParsableCommand {
                 return
             }
             Output.table(
-                ["Tijdstip", "Gebruiker", "Methode", "School", "Koppeling", "Uitkomst", "Reden"],
+                ["Tijdstip", "Gebruiker", "Handeling", "School", "Koppeling", "Uitkomst", "Reden"],
                 r.entries.map {
                     [
-                        $0.at, "\($0.user) (\($0.uid))", $0.method, $0.school ?? "—", $0.koppeling ?? "—",
-                        outcome($0.outcome), $0.reasons.joined(separator: ","),
+                        $0.at, "\($0.user) (\($0.uid))", Method.dutchLabel(of: $0.method), $0.school ?? "—",
+                        $0.koppeling ?? "—", outcome($0.outcome), $0.reasons.map(Reason.dutchLabel(of:)).joined(separator: ", "),
                     ]
                 }
             )

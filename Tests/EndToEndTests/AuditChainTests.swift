@@ -35,7 +35,7 @@ struct AuditChainEndToEndTests {
         #expect(r.json?["ok"] as? Bool == true && r.json?["rows"] as? Int == 3 && r.json?["first_broken_id"] is NSNull)
         // `audit` alone still lists, with its options, as before.
         r = try ctl.run(["audit", "--school", "21QW01"])
-        #expect(r.status == 0 && r.stdout.contains("school.add") && !r.stdout.contains("21QW00"), "\(r.stdout)")
+        #expect(r.status == 0 && r.stdout.contains("school toevoegen") && !r.stdout.contains("21QW00"), "\(r.stdout)")
         #expect(try ctl.run(["audit", "list", "--limit", "1"]).status == 0)
         #expect(daemon.stop() == 0)
 

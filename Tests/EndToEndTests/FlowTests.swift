@@ -243,11 +243,14 @@ struct FlowTests {
         // The audit lists the refusals with their reason codes.
         r = try Self.ctl(ctl, ["audit", "--school", "21QW00"])
         #expect(r.stdout.contains("geweigerd"), "\(r.transcript)")
-        for reason in [
-            "agreement_required", "verification_code_reused", "already_active", "school_has_active_koppelingen",
-        ] {
+        // In Dutch words; --json keeps the codes.
+        for reason in ["geen akkoord", "verificatiecode al gebruikt", "al geactiveerd", "school heeft actieve koppelingen"] {
             #expect(r.stdout.contains(reason), "\(reason) not in the audit:\n\(r.stdout)")
         }
+        for label in ["koppeling activeren", "school verwijderen"] {
+            #expect(r.stdout.contains(label), "\(label) not in the audit:\n\(r.stdout)")
+        }
+        #expect(!r.stdout.contains("koppeling.activate") && !r.stdout.contains("agreement_required"), "\(r.stdout)")
         let audit = try Self.ctl(ctl, ["audit", "--json"])
         let entries = try #require(audit.json?["entries"] as? [[String: Any]])
         let refused = entries.filter { $0["outcome"] as? String == "refused" }
