@@ -16,12 +16,18 @@ import Glibc
 struct KoppelingenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "koppelingen",
-        abstract: "Toon de beschikbare en geactiveerde koppelingen van een school."
+        abstract: "Toon de beschikbare en geactiveerde koppelingen van een school, of van alle scholen.",
+        discussion:
+            "Zonder --school: voor elke school in één tabel de actieve koppelingen, een ECKiD-import die nog wacht, verouderde voorwaarden en wat binnen 30 dagen eindigt (het overzicht van een bestuur)."
     )
     @OptionGroup var global: GlobalOptions
-    @Option(name: .long, help: "BRIN6 van de school.") var school: String
+    @Option(name: .long, help: "BRIN6 van de school (zonder: alle scholen).") var school: String?
 
     func run() throws {
+        guard let school else {
+            try BoardOverview.show(try Session(global), json: global.json)
+            return
+        }
         guard let r = try Session(global).call(.koppelingOverview, Brin6Params(brin6: school), as: OverviewResult.self)
         else { return }
         print("Koppelingen van \(r.school.brin6) \(r.school.name)\n")

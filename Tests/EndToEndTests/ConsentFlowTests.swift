@@ -252,6 +252,16 @@ struct ConsentFlowTests {
         r = try FlowTests.ctl(ctl, ["register", "export", "--json"])
         #expect((r.json?["rows"] as? [Any])?.count == 3)
 
+        // The bestuur's view: every school in one table.
+        r = try FlowTests.ctl(ctl, ["koppelingen"])
+        for needle in ["OBS De Regenboog", "CBS Het Anker; Noord", "TOP dossier", "3 scholen, 3 actieve koppelingen."] {
+            #expect(r.stdout.contains(needle), "\(needle) in\n\(r.stdout)")
+        }
+        r = try FlowTests.ctl(ctl, ["koppelingen", "--json"])
+        let board = try #require(r.json?["schools"] as? [[String: Any]], "\(r.stdout)")
+        #expect(board.map { $0["brin6"] as? String } == ["21QW00", "21QW01", "21QW02"])
+        #expect(board.allSatisfy { ($0["koppelingen"] as? [String]) == ["TOP dossier"] })
+
         // Each school's audit holds the board's activation.
         for school in ["21QW00", "21QW01", "21QW02"] {
             r = try FlowTests.ctl(ctl, ["audit", "--json", "--school", school])
