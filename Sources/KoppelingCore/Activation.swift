@@ -232,7 +232,8 @@ public enum ActivationRules {
                         Violation(
                             field: "end_date",
                             reason: .endDateBeforeStart,
-                            message: "De einddatum \(d) ligt voor de startdatum \(startDate); kies \(startDate) of later."
+                            message:
+                                "De einddatum \(d) ligt voor de startdatum \(startDate); kies \(startDate) of later."
                         )
                     )
                 }

@@ -63,7 +63,8 @@ extension Register {
     /// The SHA-256 of a koppeling's terms text of `version`, if that
     /// version was ever loaded.
     public func termsDigest(_ id: String, version: String) throws -> String? {
-        try db.queryOne("SELECT sha256 FROM terms WHERE koppeling_id = ? AND version = ?", [.text(id), .text(version)]) {
+        try db.queryOne("SELECT sha256 FROM terms WHERE koppeling_id = ? AND version = ?", [.text(id), .text(version)])
+        {
             $0.text(0)
         }
     }
@@ -162,7 +163,10 @@ extension Register {
                     INSERT INTO terms (koppeling_id, version, text, sha256, first_loaded_at) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT (koppeling_id, version) DO NOTHING
                     """,
-                    [.text(e.id), .text(version), .text(e.termsText), .text(TermsDigest.sha256Hex(e.termsText)), .text(now)]
+                    [
+                        .text(e.id), .text(version), .text(e.termsText), .text(TermsDigest.sha256Hex(e.termsText)),
+                        .text(now),
+                    ]
                 )
                 outdated +=
                     try db.queryOne(

@@ -93,7 +93,8 @@ struct ActivationDialog {
         print("Samenvatting")
         Output.fields([
             ("Koppeling", "\(e.name) (\(e.id))"), ("School", school.uppercased()), ("Uw naam", name),
-            ("Gebruiker", Session.userName()), ("Startdatum", startDate ?? status.today), ("Einddatum", endDate ?? "geen"),
+            ("Gebruiker", Session.userName()), ("Startdatum", startDate ?? status.today),
+            ("Einddatum", endDate ?? "geen"),
             ("Voorwaarden", "versie \(entry.terms.version), akkoord"),
             ("Verificatiecode", "\(String(code.prefix(6)))… (\(code.unicodeScalars.count) tekens)"),
         ])

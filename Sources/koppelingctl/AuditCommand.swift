@@ -39,7 +39,8 @@ struct AuditCommand: ParsableCommand {
                 r.entries.map {
                     [
                         $0.at, "\($0.user) (\($0.uid))", Method.dutchLabel(of: $0.method), $0.school ?? "—",
-                        $0.koppeling ?? "—", outcome($0.outcome), $0.reasons.map(Reason.dutchLabel(of:)).joined(separator: ", "),
+                        $0.koppeling ?? "—", outcome($0.outcome),
+                        $0.reasons.map(Reason.dutchLabel(of:)).joined(separator: ", "),
                     ]
                 }
             )

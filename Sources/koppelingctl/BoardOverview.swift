@@ -70,7 +70,10 @@ enum BoardOverview {
             return
         }
         Output.table(
-            ["School", "Naam", "Actieve koppelingen", "ECKiD-import", "Verouderde voorwaarden", "Eindigt binnen 30 dagen"],
+            [
+                "School", "Naam", "Actieve koppelingen", "ECKiD-import", "Verouderde voorwaarden",
+                "Eindigt binnen 30 dagen",
+            ],
             rows.map {
                 [
                     $0.brin6, $0.name, $0.koppelingen.isEmpty ? "—" : $0.koppelingen.joined(separator: ", "),

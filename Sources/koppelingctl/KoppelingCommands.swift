@@ -317,7 +317,8 @@ struct ReacceptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reaccept",
         abstract: "Ga akkoord met nieuwe gebruikersvoorwaarden van een actieve koppeling (de code blijft).",
-        discussion: "U gaat akkoord met de versie die koppelingctl toont; lees de tekst met 'koppelingctl catalog terms ID'."
+        discussion:
+            "U gaat akkoord met de versie die koppelingctl toont; lees de tekst met 'koppelingctl catalog terms ID'."
     )
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: "BRIN6 van de school.") var school: String

@@ -43,7 +43,9 @@ enum Output {
     static func withFileLines(_ error: RPCError, _ lines: [Int]) -> RPCError {
         guard !lines.isEmpty, var data = error.data, let violations = data.violations else { return error }
         data.violations = violations.map { v in
-            guard let row = v.row, lines.indices.contains(row - 1), v.message.hasPrefix("Rij \(row): ") else { return v }
+            guard let row = v.row, lines.indices.contains(row - 1), v.message.hasPrefix("Rij \(row): ") else {
+                return v
+            }
             let message = "Regel \(lines[row - 1]): " + v.message.dropFirst("Rij \(row): ".count)
             return Violation(field: v.field, reason: v.reason, message: message, row: v.row)
         }

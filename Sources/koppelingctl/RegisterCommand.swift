@@ -21,7 +21,8 @@ struct RegisterCommand: ParsableCommand {
 
         static let configuration = CommandConfiguration(
             commandName: "export",
-            abstract: "Exporteer het verwerkingsregister: per activering welke gegevens naar wie gaan, waarvoor en onder welke voorwaarden.",
+            abstract:
+                "Exporteer het verwerkingsregister: per activering welke gegevens naar wie gaan, waarvoor en onder welke voorwaarden.",
             discussion:
                 "CSV opent als kolommen in Nederlandse spreadsheetprogramma's (scheidingsteken ';', UTF-8 met BOM). Tijden zijn in UTC."
         )
@@ -101,7 +102,8 @@ enum ProcessingRegisterFormat {
 
     static func markdown(_ result: RegisterExportResult) -> String {
         var out = "# Verwerkingsregister koppelingen\n\n"
-        out += "Geëxporteerd op \(result.exportedAt) (UTC); datums in \(result.timeZone). \(result.rows.count) activering(en).\n"
+        out +=
+            "Geëxporteerd op \(result.exportedAt) (UTC); datums in \(result.timeZone). \(result.rows.count) activering(en).\n"
         var school: String?
         for r in result.rows {
             if r.brin6 != school {
@@ -113,8 +115,9 @@ enum ProcessingRegisterFormat {
                 ("Categorie", r.category), ("Leverancier", r.supplier), ("Doel", r.purpose),
                 (
                     "Gegevensset",
-                    r.dataSet.profile + (r.dataSet.fields.isEmpty
-                        ? "" : ": " + r.dataSet.fields.map(\.name).joined(separator: ", "))
+                    r.dataSet.profile
+                        + (r.dataSet.fields.isEmpty
+                            ? "" : ": " + r.dataSet.fields.map(\.name).joined(separator: ", "))
                 ),
                 ("Verwerkersovereenkomst", r.processorAgreement.map { "\($0.name), versie \($0.version)" } ?? "geen"),
                 ("Geactiveerd", "\(r.activatedAt) door \(r.activatedByName) (gebruiker \(r.activatedBy))"),
@@ -126,7 +129,9 @@ enum ProcessingRegisterFormat {
                 ),
             ]
             if let endedAt = r.endedAt {
-                lines.append(("Beëindigd", "\(endedAt) door \(r.endedBy ?? "?")" + (r.endReason.map { " (\($0))" } ?? "")))
+                lines.append(
+                    ("Beëindigd", "\(endedAt) door \(r.endedBy ?? "?")" + (r.endReason.map { " (\($0))" } ?? ""))
+                )
             }
             for (label, value) in lines { out += "- **\(label):** \(value)\n" }
         }

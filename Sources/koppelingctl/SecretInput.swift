@@ -52,7 +52,16 @@ enum SecretInput {
             )
             return argv
         }
-        if stdin { return firstLine(Data(StandardStreams.readAllInput())) }
+        if stdin {
+            // `--code-stdin < code.txt`: the same warning as for --code-file.
+            var info = stat()
+            if fstat(STDIN_FILENO, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_mode & 0o077 != 0 {
+                Output.warning(
+                    "de \(what) komt uit een bestand dat ook voor anderen leesbaar is (modus \(String(info.st_mode & 0o777, radix: 8))). Verwijder het na gebruik, of maak het alleen voor u leesbaar (chmod 600)."
+                )
+            }
+            return firstLine(Data(StandardStreams.readAllInput()))
+        }
         if let file {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw ValidationError("Kan het bestand '\(file)' niet lezen.")

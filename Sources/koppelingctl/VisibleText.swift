@@ -16,7 +16,9 @@ enum VisibleText {
         for s in text.unicodeScalars {
             if needsEscape(s) {
                 let hex = String(s.value, radix: 16, uppercase: true)
-                out.append(contentsOf: "<U+\(String(repeating: "0", count: max(0, 4 - hex.count)) + hex)>".unicodeScalars)
+                out.append(
+                    contentsOf: "<U+\(String(repeating: "0", count: max(0, 4 - hex.count)) + hex)>".unicodeScalars
+                )
             } else {
                 out.append(s)
             }

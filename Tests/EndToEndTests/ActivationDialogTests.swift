@@ -61,7 +61,10 @@ struct ActivationDialogTests {
         #expect(t.finish() == 1)
         #expect(t.transcript.contains("Zonder akkoord wordt de koppeling niet geactiveerd."), "\(t.transcript)")
         #expect(!t.transcript.contains("Verificatiecode"), "\(t.transcript)")
-        let overview = try FlowTests.ctl(Ctl(socketPath: daemon.socketPath), ["koppelingen", "--school", "21QW00", "--json"])
+        let overview = try FlowTests.ctl(
+            Ctl(socketPath: daemon.socketPath),
+            ["koppelingen", "--school", "21QW00", "--json"]
+        )
         #expect(E2E.activatedMarks(overview.json ?? [:]).values.allSatisfy { !$0 })
     }
 

@@ -46,7 +46,8 @@ struct ConsentFlowTests {
 
         // What a school must know before it agrees.
         var r = try FlowTests.ctl(ctl, ["catalog", "show", "topdossier-eckid"])
-        for needle in ["UWLR Leerlinggegevens – Smalle set", "eck_id", "leerlingnummer", "Privacyconvenant", "SHA-256"] {
+        for needle in ["UWLR Leerlinggegevens – Smalle set", "eck_id", "leerlingnummer", "Privacyconvenant", "SHA-256"]
+        {
             #expect(r.stdout.contains(needle), "\(needle):\n\(r.stdout)")
         }
         r = try FlowTests.ctl(ctl, ["koppelingen", "--school", "21QW00"])
@@ -83,7 +84,9 @@ struct ConsentFlowTests {
             )
         )
         #expect(E2E.errorCode(reply) == -32003 && E2E.errorReason(reply) == "terms_changed", "\(reply)")
-        #expect(((reply["error"] as? [String: Any])?["data"] as? [String: Any])?["current_version"] as? String == "2025.1")
+        #expect(
+            ((reply["error"] as? [String: Any])?["data"] as? [String: Any])?["current_version"] as? String == "2025.1"
+        )
         #expect(!(try JSONSerialization.data(withJSONObject: reply)).containsText(code))
 
         // koppelingctl sends the version it showed; an end date before the start is refused.
@@ -133,7 +136,10 @@ struct ConsentFlowTests {
         #expect((r.json?["ending_soon"] as? [Any])?.isEmpty == true)
         r = try FlowTests.ctl(ctl, ["koppelingen", "--school", "21QW00"])
         #expect(r.stdout.contains("verouderd"), "\(r.stdout)")
-        r = try FlowTests.ctl(ctl, ["reaccept", "--school", "21QW00", "--koppeling", "topdossier", "--name", "Piet", "--agree"])
+        r = try FlowTests.ctl(
+            ctl,
+            ["reaccept", "--school", "21QW00", "--koppeling", "topdossier", "--name", "Piet", "--agree"]
+        )
         #expect(r.stdout.contains("versie 2026.1"), "\(r.transcript)")
         r = try FlowTests.ctl(
             ctl,
@@ -141,7 +147,11 @@ struct ConsentFlowTests {
             expect: 1
         )
         #expect(r.stderr.contains("[terms_already_accepted]"), "\(r.transcript)")
-        r = try FlowTests.ctl(ctl, ["reaccept", "--school", "21QW00", "--koppeling", "topdossier", "--name", "Piet"], expect: 1)
+        r = try FlowTests.ctl(
+            ctl,
+            ["reaccept", "--school", "21QW00", "--koppeling", "topdossier", "--name", "Piet"],
+            expect: 1
+        )
         #expect(r.stderr.contains("[agreement_required]"), "\(r.transcript)")
         reply = try daemon.rawCall(try Self.request("status", [:]))
         #expect(((reply["result"] as? [String: Any])?["counts"] as? [String: Any])?["terms_outdated"] as? Int == 0)
@@ -164,9 +174,14 @@ struct ConsentFlowTests {
             daemon.databasePath,
             "UPDATE catalog_entry SET terms_text = 'Voorwaarden' || char(27) || '[2J' || char(13) || 'GELUKT' WHERE id = 'topdossier'; UPDATE school SET name = 'OBS ' || char(27) || '[31mRood' WHERE brin6 = '21QW00';"
         )
-        for arguments in [["catalog", "terms", "topdossier"], ["school", "list"], ["koppelingen", "--school", "21QW00"]] {
+        for arguments in [
+            ["catalog", "terms", "topdossier"], ["school", "list"], ["koppelingen", "--school", "21QW00"],
+        ] {
             r = try FlowTests.ctl(ctl, arguments)
-            #expect(!r.stdout.contains("\u{1B}") && !r.stdout.contains("\r"), "\(arguments): \(r.stdout.debugDescription)")
+            #expect(
+                !r.stdout.contains("\u{1B}") && !r.stdout.contains("\r"),
+                "\(arguments): \(r.stdout.debugDescription)"
+            )
         }
         r = try FlowTests.ctl(ctl, ["catalog", "terms", "topdossier"])
         #expect(r.stdout.contains("Voorwaarden<U+001B>[2J<U+000D>GELUKT"), "\(r.stdout.debugDescription)")
@@ -178,7 +193,9 @@ struct ConsentFlowTests {
     func boardAndRegister() throws {
         let daemon = try DaemonProcess()
         let ctl = Ctl(socketPath: daemon.socketPath)
-        for (school, name) in [("21QW00", "OBS De Regenboog"), ("21QW01", "=HYPERLINK(\"x\")"), ("21QW02", "CBS Het Anker; Noord")] {
+        for (school, name) in [
+            ("21QW00", "OBS De Regenboog"), ("21QW01", "=HYPERLINK(\"x\")"), ("21QW02", "CBS Het Anker; Noord"),
+        ] {
             try FlowTests.ctl(ctl, ["school", "add", school, name])
         }
         func count() throws -> Int {
@@ -199,8 +216,15 @@ struct ConsentFlowTests {
         )
         // Every bad row at once: a row's own rules and the register's.
         // Lines of the file, as the administrator sees it: the header is line 1.
-        #expect(r.stderr.contains("Regel 3: 21QW00 staat al eerder in de lijst") && r.stderr.contains("[duplicate_in_batch]"), "\(r.transcript)")
-        #expect(r.stderr.contains("Regel 4: school 99ZZ99") && r.stderr.contains("[school_not_found]"), "\(r.transcript)")
+        #expect(
+            r.stderr.contains("Regel 3: 21QW00 staat al eerder in de lijst")
+                && r.stderr.contains("[duplicate_in_batch]"),
+            "\(r.transcript)"
+        )
+        #expect(
+            r.stderr.contains("Regel 4: school 99ZZ99") && r.stderr.contains("[school_not_found]"),
+            "\(r.transcript)"
+        )
         #expect(!r.stderr.contains("Rij "), "\(r.transcript)")
         #expect(try count() == 0)
         #expect(!FileManager.default.fileExists(atPath: codes), "unused codes are removed")
@@ -229,7 +253,10 @@ struct ConsentFlowTests {
         // Once is once: the same list again is refused whole.
         r = try FlowTests.ctl(
             ctl,
-            ["activate", "--koppeling", "topdossier", "--name", "Bestuurder", "--agree", "--schools-file", list, "--generate-codes", codes + ".2"],
+            [
+                "activate", "--koppeling", "topdossier", "--name", "Bestuurder", "--agree", "--schools-file", list,
+                "--generate-codes", codes + ".2",
+            ],
             expect: 1
         )
         #expect(r.stderr.contains("[already_active]"), "\(r.transcript)")
@@ -239,7 +266,9 @@ struct ConsentFlowTests {
         r = try FlowTests.ctl(ctl, ["register", "export", "--format", "csv", "--output", csv])
         let bytes = try Data(contentsOf: URL(fileURLWithPath: csv))
         #expect(bytes.prefix(3) == Data([0xEF, 0xBB, 0xBF]))
-        let lines = String(decoding: bytes.dropFirst(3), as: UTF8.self).components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        let lines = String(decoding: bytes.dropFirst(3), as: UTF8.self).components(separatedBy: "\r\n").filter {
+            !$0.isEmpty
+        }
         #expect(lines.count == 4)
         #expect(lines.first?.hasPrefix("BRIN6;School;") == true)
         #expect(lines[2].hasPrefix("21QW01;'=HYPERLINK(\"\"x\"\")\";") == false)
@@ -247,7 +276,10 @@ struct ConsentFlowTests {
         #expect(lines[3].hasPrefix("21QW02;\"CBS Het Anker; Noord\";"), "\(lines[3])")
         #expect(lines[1].contains("2099-07-31") && lines[1].contains("UWLR Leerlinggegevens – Smalle set"))
         r = try FlowTests.ctl(ctl, ["register", "export", "--format", "markdown", "--school", "21QW00"])
-        #expect(r.stdout.contains("# Verwerkingsregister") && r.stdout.contains("## 21QW00 OBS De Regenboog"), "\(r.stdout)")
+        #expect(
+            r.stdout.contains("# Verwerkingsregister") && r.stdout.contains("## 21QW00 OBS De Regenboog"),
+            "\(r.stdout)"
+        )
         #expect(!r.stdout.contains("21QW01"))
         r = try FlowTests.ctl(ctl, ["register", "export", "--json"])
         #expect((r.json?["rows"] as? [Any])?.count == 3)

@@ -184,7 +184,10 @@ enum CrashOp: CustomStringConvertible {
         case .add(let s): ["brin6": s, "name": "School \(s)"]
         case .importRows(let rows): ["schools": rows.map { ["brin6": $0, "name": "Geïmporteerde school \($0)"] }]
         case .activate(let s, let k, let code):
-            ["brin6": s, "koppeling": k, "name": "Crash Test", "agree": true, "terms_version": "2024.1", "verification_code": code]
+            [
+                "brin6": s, "koppeling": k, "name": "Crash Test", "agree": true, "terms_version": "2024.1",
+                "verification_code": code,
+            ]
         case .deactivate(let s, let k): ["brin6": s, "koppeling": k, "reason": "crash harness"]
         case .setKey(let s, let key): ["brin6": s, "key": key]
         }
@@ -556,7 +559,9 @@ struct CrashCheck {
             for school in rows {
                 let audit = auditApplied(AuditKey(method: op.method, school: school, koppeling: ""))
                 if audit != applied {
-                    problems.append("half-applied \(op): rows \(applied), audit row of \(school) \(String(describing: audit))")
+                    problems.append(
+                        "half-applied \(op): rows \(applied), audit row of \(school) \(String(describing: audit))"
+                    )
                 }
             }
         case .activate(let school, let koppeling, _):

@@ -38,7 +38,10 @@ struct DutchUsageTests {
 
     @Test func versionOfBothPrograms() throws {
         let ctl = try Ctl(socketPath: "/nonexistent/k.sock").run(["--version"])
-        #expect(ctl.status == 0 && ctl.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+        #expect(
+            ctl.status == 0
+                && ctl.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3
+        )
         let daemon = Process()
         daemon.executableURL = BuiltProducts.koppelingd
         daemon.arguments = ["--version"]
@@ -48,6 +51,9 @@ struct DutchUsageTests {
         daemon.waitUntilExit()
         let version = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(daemon.terminationStatus == 0)
-        #expect(version.trimmingCharacters(in: .whitespacesAndNewlines) == ctl.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(
+            version.trimmingCharacters(in: .whitespacesAndNewlines)
+                == ctl.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        )
     }
 }

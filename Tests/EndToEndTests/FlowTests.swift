@@ -146,7 +146,10 @@ struct FlowTests {
         let unticked = try daemon.rawCall(
             #"{"jsonrpc":"2.0","id":1,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier","name":"Jan","agree":false,"terms_version":"2024.1","verification_code":"21QW00abc"}}"#
         )
-        #expect(Set(E2E.violationReasons(unticked)) == ["agreement_required", "verification_code_length"], "\(unticked)")
+        #expect(
+            Set(E2E.violationReasons(unticked)) == ["agreement_required", "verification_code_length"],
+            "\(unticked)"
+        )
         r = try Self.ctl(
             ctl,
             [
@@ -244,7 +247,9 @@ struct FlowTests {
         r = try Self.ctl(ctl, ["audit", "--school", "21QW00"])
         #expect(r.stdout.contains("geweigerd"), "\(r.transcript)")
         // In Dutch words; --json keeps the codes.
-        for reason in ["geen akkoord", "verificatiecode al gebruikt", "al geactiveerd", "school heeft actieve koppelingen"] {
+        for reason in [
+            "geen akkoord", "verificatiecode al gebruikt", "al geactiveerd", "school heeft actieve koppelingen",
+        ] {
             #expect(r.stdout.contains(reason), "\(reason) not in the audit:\n\(r.stdout)")
         }
         for label in ["koppeling activeren", "school verwijderen"] {

@@ -51,7 +51,8 @@ struct ManPageTests {
         }
         #expect(
             (subs["activate"]?["abstract"] as? String)?.hasPrefix("Activeer een koppeling voor een school (stap 3–4)")
-                == true)
+                == true
+        )
         #expect(subs["deactivate"]?["abstract"] as? String == "Beëindig een geactiveerde koppeling.")
         // man-pages.sh swaps raw non-ASCII characters in this JSON for
         // placeholders (the generator drops them); a \u escape would slip

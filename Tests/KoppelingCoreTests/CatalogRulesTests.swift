@@ -24,7 +24,10 @@ struct CatalogRulesTests {
             ]
         ),
         purpose: String = "Toetsresultaten aan de juiste leerling koppelen.",
-        processorAgreement: ProcessorAgreement? = ProcessorAgreement(name: "Model Verwerkersovereenkomst", version: "4.0")
+        processorAgreement: ProcessorAgreement? = ProcessorAgreement(
+            name: "Model Verwerkersovereenkomst",
+            version: "4.0"
+        )
     ) -> CatalogEntry {
         CatalogEntry(
             id: id,

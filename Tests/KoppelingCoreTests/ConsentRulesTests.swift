@@ -47,16 +47,22 @@ struct ConsentRulesTests {
 
     @Test func theTermsVersionShownIsRequired() throws {
         #expect(reasons(input(termsVersion: "  ")) == [.termsVersionRequired])
-        #expect(ActivationRules.validate(input(termsVersion: " 2024.1 "), today: today).successValue?.termsVersion == "2024.1")
+        #expect(
+            ActivationRules.validate(input(termsVersion: " 2024.1 "), today: today).successValue?.termsVersion
+                == "2024.1"
+        )
     }
 
-    @Test("a weak code: fewer than 8 distinct characters after the prefix", arguments: [
-        ("21QW00aaaaaaaaaaaaaaaaaa", true),
-        ("21QW00abcdefgabcdefgabcd", true),  // 7 distinct
-        ("21QW00abcdefghabcdefghab", false),  // 8 distinct
-        ("21QW00Xk3mP9qR7sT2vW5yZ8", false),
-        ("21QW0012121212121212121212", true),
-    ])
+    @Test(
+        "a weak code: fewer than 8 distinct characters after the prefix",
+        arguments: [
+            ("21QW00aaaaaaaaaaaaaaaaaa", true),
+            ("21QW00abcdefgabcdefgabcd", true),  // 7 distinct
+            ("21QW00abcdefghabcdefghab", false),  // 8 distinct
+            ("21QW00Xk3mP9qR7sT2vW5yZ8", false),
+            ("21QW0012121212121212121212", true),
+        ]
+    )
     func weakCodes(code: String, weak: Bool) {
         #expect(VerificationCode(plainText: code).isWeak == weak)
         // Weak is a warning, never a refusal.
@@ -89,7 +95,10 @@ struct ConsentRulesTests {
 
     @Test(
         "a character that acts on a terminal is refused in the terms",
-        arguments: ["\u{1B}[2J\u{1B}[1;1HGELUKT", "tekst\rGELUKT", "a\u{07}b", "a\u{7F}", "a\u{9B}2J", "a\u{202E}b", "a\u{2028}b", "\u{0}"]
+        arguments: [
+            "\u{1B}[2J\u{1B}[1;1HGELUKT", "tekst\rGELUKT", "a\u{07}b", "a\u{7F}", "a\u{9B}2J", "a\u{202E}b",
+            "a\u{2028}b", "\u{0}",
+        ]
     )
     func controlCharactersInTheTerms(text: String) {
         var e = Self.entry
@@ -139,7 +148,10 @@ struct ConsentRulesTests {
             ]
         )
         e = Self.entry
-        e.dataSet.fields = [.init(name: "eck_id", description: "a"), .init(name: "eck_id", description: "b"), .init(name: "", description: "")]
+        e.dataSet.fields = [
+            .init(name: "eck_id", description: "a"), .init(name: "eck_id", description: "b"),
+            .init(name: "", description: ""),
+        ]
         #expect(
             fields(e) == [
                 "entries[0].data_set.fields[1].name", "entries[0].data_set.fields[2].name",

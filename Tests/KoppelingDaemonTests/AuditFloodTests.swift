@@ -42,7 +42,10 @@ struct AuditFloodTests {
         // Another reader in the same minute is audited one by one.
         for i in 0..<5 { Self.refusedAdd(t, i, as: Self.otherReader) }
         // An administrator's changes are never summarized.
-        #expect(t.call(#"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"A"}}"#)["result"] != nil)
+        #expect(
+            t.call(#"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"A"}}"#)["result"]
+                != nil
+        )
         t.clock.advance(seconds: 60)
         for i in 0..<70 { Self.refusedAdd(t, i, as: Self.flooder) }
 

@@ -31,7 +31,9 @@ struct EndDateTests {
         _ = t.call(#"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Test"}}"#)
         #expect(activate(t, "topdossier-eckid", code: Self.code, endDate: "2026-03-11")["result"] != nil)
         #expect(activate(t, "topdossier", code: "21QW00Xk3mP9qR7sT2vW5yZ8", endDate: "2026-04-10")["result"] != nil)
-        _ = t.call(#"{"jsonrpc":"2.0","id":3,"method":"eckid.set_key","params":{"brin6":"21QW00","key":"\#(Self.code)"}}"#)
+        _ = t.call(
+            #"{"jsonrpc":"2.0","id":3,"method":"eckid.set_key","params":{"brin6":"21QW00","key":"\#(Self.code)"}}"#
+        )
         // Today + 30 days is the last day listed: 2026-04-10 is 31 days off.
         #expect(endingSoon(t) == ["topdossier-eckid"])
         t.clock.set(utc("2026-03-10T22:59:00Z"))  // 23:59 local: still the 10th

@@ -47,7 +47,9 @@ import Testing
             }
             #expect(try register.count("activation") == 0)
             #expect(try register.count("used_code") == 0, "the code of a refused activation is not burnt")
-            #expect(try register.activate("21QW00", "topdossier", code: "21QW00Xk3mP9qR7sT2vW5yZ8").termsVersion == "2025.1")
+            #expect(
+                try register.activate("21QW00", "topdossier", code: "21QW00Xk3mP9qR7sT2vW5yZ8").termsVersion == "2025.1"
+            )
         }
     }
 
@@ -116,10 +118,15 @@ import Testing
             #expect(!reaccepted.termsOutdated && reaccepted.termsVersion == "2025.1")
             #expect(reaccepted.termsSha256 == TermsDigest.sha256Hex(Self.newVersion(of: entry, "2025.1").termsText))
             #expect(reaccepted.id == outdated.id && reaccepted.verificationCode == outdated.verificationCode)
-            #expect(reaccepted.acceptedByName == "J. de Vries", "who activated stays; the new acceptance is its own row")
+            #expect(
+                reaccepted.acceptedByName == "J. de Vries",
+                "who activated stays; the new acceptance is its own row"
+            )
             #expect(try register.count("terms_acceptance") == 3)
             #expect(try register.counts().termsOutdated == 0)
-            let row = try #require(try register.processingRegister(school: try brin("21QW00"), includeEnded: false).first)
+            let row = try #require(
+                try register.processingRegister(school: try brin("21QW00"), includeEnded: false).first
+            )
             #expect(row.termsAcceptedByName == "P. Jansen" && row.termsAcceptedAt == "2026-03-12T10:00:00Z")
 
             expectRefusal(.conflict, [.termsAlreadyAccepted]) {
@@ -159,7 +166,9 @@ import Testing
             try register.activate("21QW01", "topdossier", code: "21QW01Zx9Vq3Lm7Tp2Kd8Rw", endDate: "2026-03-20")
 
             #expect(
-                try register.activationsEnding(from: Fixture.today, through: Fixture.today.adding(days: 30)).map(\.school)
+                try register.activationsEnding(from: Fixture.today, through: Fixture.today.adding(days: 30)).map(
+                    \.school
+                )
                     == ["21QW00", "21QW01"]
             )
             #expect(try register.activationsEnding(from: Fixture.today, through: day("2026-03-11")).isEmpty)
@@ -312,10 +321,14 @@ import Testing
             #expect(eckid.termsOutdated)
             #expect(try register.count("terms_acceptance") == 2)
             #expect(try register.catalogEntry("topdossier")?.dataSet.fields.count == 12)
-            #expect(try register.catalogEntry("topdossier-eckid")?.dataSet.fields.map(\.name).suffix(2) == [
-                "leerlingnummer", "eck_id",
-            ])
-            #expect(try register.catalogEntry("topdossier")?.processorAgreement?.name.contains("Privacyconvenant") == true)
+            #expect(
+                try register.catalogEntry("topdossier-eckid")?.dataSet.fields.map(\.name).suffix(2) == [
+                    "leerlingnummer", "eck_id",
+                ]
+            )
+            #expect(
+                try register.catalogEntry("topdossier")?.processorAgreement?.name.contains("Privacyconvenant") == true
+            )
         }
     }
 }

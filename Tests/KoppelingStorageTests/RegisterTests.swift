@@ -374,9 +374,12 @@ import Testing
             let register = try dir.openRegister()
             defer { register.close() }
             let result = try register.write {
-                try register.loadCatalog([
-                    CatalogTests.entry("plus", prerequisite: "basis"), CatalogTests.entry("basis"),
-                ], now: Fixture.now)
+                try register.loadCatalog(
+                    [
+                        CatalogTests.entry("plus", prerequisite: "basis"), CatalogTests.entry("basis"),
+                    ],
+                    now: Fixture.now
+                )
             }
             #expect(result.added == 2 && result.updated == 0)
         }

@@ -77,7 +77,9 @@ struct SchoolHistoryTests {
             #expect(try Self.snapshot(register.db) == rows)
             #expect(try register.db.pragma("foreign_keys") == "1")
             #expect(try register.db.query("PRAGMA foreign_key_check") { $0.text(0) } == [])
-            let tables = try register.db.query("SELECT sql FROM sqlite_schema WHERE name IN ('activation', 'eckid_import')") {
+            let tables = try register.db.query(
+                "SELECT sql FROM sqlite_schema WHERE name IN ('activation', 'eckid_import')"
+            ) {
                 $0.text(0)
             }
             #expect(tables.count == 2 && tables.allSatisfy { !$0.contains("CASCADE") && !$0.contains("school(") })
@@ -87,9 +89,10 @@ struct SchoolHistoryTests {
     static func snapshot(_ db: SQLiteConnection) throws -> [String] {
         try db.query("SELECT id, school_brin6, koppeling_id, deactivated_at FROM activation ORDER BY id") {
             "\($0.int(0)) \($0.text(1)) \($0.text(2)) \($0.optionalText(3) ?? "-")"
-        } + db.query("SELECT school_brin6, activation_id, state FROM eckid_import ORDER BY school_brin6") {
-            "\($0.text(0)) \($0.int(1)) \($0.text(2))"
         }
+            + db.query("SELECT school_brin6, activation_id, state FROM eckid_import ORDER BY school_brin6") {
+                "\($0.text(0)) \($0.int(1)) \($0.text(2))"
+            }
     }
 
     /// The two tables as migration 0001 made them (with the cascade), and

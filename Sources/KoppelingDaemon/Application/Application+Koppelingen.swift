@@ -160,7 +160,8 @@ extension Application {
                         Violation(
                             field: "schools[\(i)].verification_code",
                             reason: .duplicateInBatch,
-                            message: "Rij \(i + 1): dezelfde verificatiecode staat al eerder in de lijst; elke school krijgt een eigen code.",
+                            message:
+                                "Rij \(i + 1): dezelfde verificatiecode staat al eerder in de lijst; elke school krijgt een eigen code.",
                             row: i + 1
                         )
                     )
@@ -197,8 +198,10 @@ extension Application {
             if let entry = try register.catalogEntry(p.koppeling.trimmingWhitespace().lowercased()) {
                 violations += try register.activationClashes(validated, entry: entry)
             }
-            violations = violations.enumerated().sorted { ($0.element.row ?? 0, $0.offset) < ($1.element.row ?? 0, $1.offset) }
-                .map(\.element)
+            violations = violations.enumerated().sorted {
+                ($0.element.row ?? 0, $0.offset) < ($1.element.row ?? 0, $1.offset)
+            }
+            .map(\.element)
             throw KoppelingError.rules(violations)
         }
         let rows = validated.map(\.activation)

@@ -52,13 +52,17 @@ extension Application {
             switch Brin6.parse(row.brin6, field: "\(prefix).brin6") {
             case .success(let b): brin6 = b
             case .failure(let v):
-                violations.append(Violation(field: v.field, reason: v.reason, message: "Rij \(i + 1): " + v.message, row: i + 1))
+                violations.append(
+                    Violation(field: v.field, reason: v.reason, message: "Rij \(i + 1): " + v.message, row: i + 1)
+                )
             }
             var name: String?
             switch TextRules.schoolName(row.name, field: "\(prefix).name") {
             case .success(let n): name = n
             case .failure(let v):
-                violations.append(Violation(field: v.field, reason: v.reason, message: "Rij \(i + 1): " + v.message, row: i + 1))
+                violations.append(
+                    Violation(field: v.field, reason: v.reason, message: "Rij \(i + 1): " + v.message, row: i + 1)
+                )
             }
             if let b = brin6 {
                 if !seen.insert(b).inserted {

@@ -21,7 +21,8 @@ enum Routes {
         .make(.catalogGet) { (app, p: CatalogGetParams, _) in try app.getCatalogEntry(p) },
         .make(.catalogLoad) { (app, p: CatalogLoadParams, _) in try app.loadCatalog(p) },
         .make(.koppelingOverview) { (app, p: Brin6Params, _) in try app.overview(p) },
-        .make(.koppelingActivate, subject: { (p: ActivationInput) in .init(school: p.school, koppeling: p.koppeling) }) {
+        .make(.koppelingActivate, subject: { (p: ActivationInput) in .init(school: p.school, koppeling: p.koppeling) })
+        {
             (app, p, caller) in try app.activate(p, caller: caller)
         },
         .make(
