@@ -30,7 +30,11 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// Days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).
-    public var dayNumber: Int {
+    public var dayNumber: Int { LocalDate.dayNumber(year: year, month: month, day: day) }
+
+    /// The same count for any year, month 1–12 and day (a day past the
+    /// month's end runs on into the next month), without building a value.
+    static func dayNumber(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
