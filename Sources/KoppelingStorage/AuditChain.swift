@@ -19,6 +19,9 @@ import Foundation
 // SymmetricKey is an immutable value; sharing it across threads is safe.
 struct AuditChain: @unchecked Sendable {
     static let genesis = [UInt8](repeating: 0, count: 32)
+    /// The schema version whose migration (0007_audit_chain.sql) added the
+    /// chain: rows of a register opened below it are chained at that open.
+    static let firstChainedSchemaVersion = 7
 
     let key: SymmetricKey
 

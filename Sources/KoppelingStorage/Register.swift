@@ -28,7 +28,9 @@ public final class Register: @unchecked Sendable {
         try InstallSecret.refuseIfExposed(path: secretPath)
         try refuseMissingRegister(path: path, secretPath: secretPath)
         var secret: InstallSecret?
+        var versionBefore = 0
         let db = try DatabaseSetup.openWriter(path: path) { db, version in
+            versionBefore = version
             secret = try InstallSecret.resolve(
                 path: secretPath,
                 database: path,
@@ -51,7 +53,13 @@ public final class Register: @unchecked Sendable {
                     "INSERT INTO install_check (id, secret_check) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
                     [.blob(secret.checkValue)]
                 )
-                register.auditRowsChainedAtOpen = try register.chainEarlierAuditRows()
+                // Only in the open that brought the register to the chained
+                // trail: a head made unchained later (by someone without the
+                // secret, to have edited rows chained as they are) is a
+                // break that audit.verify reports, never a reason to chain.
+                if versionBefore < AuditChain.firstChainedSchemaVersion {
+                    register.auditRowsChainedAtOpen = try register.chainEarlierAuditRows()
+                }
             }
         } catch {
             db.close()

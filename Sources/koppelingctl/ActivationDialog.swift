@@ -112,8 +112,10 @@ struct ActivationDialog {
         guard let choice = try ask("[e] zelf invoeren, [g] laten maken: ") else { return nil }
         if choice.lowercased() == "g", case .success(let brin6) = Brin6.parse(school) {
             let code = CodeGenerator.generate(for: brin6, length: 32)
-            print("Uw verificatiecode: \(code)")
-            print("Schrijf hem nu op: hij wordt niet bewaard en niet meer getoond.")
+            // On the terminal only (stderr, like the prompts), never on a
+            // standard output that may go to a file or a log.
+            StandardStreams.writeError("Uw verificatiecode: \(code)\n")
+            StandardStreams.writeError("Schrijf hem nu op: hij wordt niet bewaard en niet meer getoond.\n")
             guard let saved = try yesNo("Opgeschreven?"), saved else { return nil }
             return code
         }

@@ -29,7 +29,9 @@ struct AuditCommand: ParsableCommand {
 
         func run() throws {
             let params = AuditListParams(brin6: school, since: since, limit: limit)
-            guard let r = try Session(global).call(.auditList, params, as: AuditListResult.self) else { return }
+            let session = try Session(global)
+            guard let r = try session.call(.auditList, params, as: AuditListResult.self) else { return }
+            let times = try LocalTimes(session)
             if r.entries.isEmpty {
                 print("Geen regels gevonden.")
                 return
@@ -38,7 +40,7 @@ struct AuditCommand: ParsableCommand {
                 ["Tijdstip", "Gebruiker", "Handeling", "School", "Koppeling", "Uitkomst", "Reden"],
                 r.entries.map {
                     [
-                        $0.at, "\($0.user) (\($0.uid))", Method.dutchLabel(of: $0.method), $0.school ?? "—",
+                        times.format($0.at), "\($0.user) (\($0.uid))", Method.dutchLabel(of: $0.method), $0.school ?? "—",
                         $0.koppeling ?? "—", outcome($0.outcome),
                         $0.reasons.map(Reason.dutchLabel(of:)).joined(separator: ", "),
                     ]

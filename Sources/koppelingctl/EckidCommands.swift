@@ -57,8 +57,9 @@ struct EckidCommand: ParsableCommand {
         @Option(name: .long, help: "BRIN6 van de school (standaard: alle).") var school: String?
 
         func run() throws {
+            let session = try Session(global)
             guard
-                let r = try Session(global).call(
+                let r = try session.call(
                     .eckidStatus,
                     EckidStatusParams(brin6: school),
                     as: EckidStatusResult.self
@@ -68,12 +69,14 @@ struct EckidCommand: ParsableCommand {
                 print("Er is geen ECKiD-import ingesteld.")
                 return
             }
+            let times = try LocalTimes(session)
             Output.table(
                 ["School", "Status", "Actief vanaf", "Sleutel ingevoerd", "Actief geworden", "Gestopt", "Reden"],
                 r.imports.map {
                     [
-                        $0.school, Output.importState($0.state), $0.activeFrom, "\($0.keySetAt) (\($0.keySetBy))",
-                        $0.activatedAt ?? "—", $0.disabledAt ?? "—", reasonText($0.disabledReason),
+                        $0.school, Output.importState($0.state), $0.activeFrom,
+                        "\(times.format($0.keySetAt)) (\($0.keySetBy))", times.format($0.activatedAt) ?? "—",
+                        times.format($0.disabledAt) ?? "—", reasonText($0.disabledReason),
                     ]
                 }
             )
@@ -113,16 +116,18 @@ struct TimerCommand: ParsableCommand {
         subcommands: [Status.self, Run.self]
     )
 
-    static func timerLines(_ t: TimerStatusResult) -> [(String, String)] {
+    static func timerLines(_ t: TimerStatusResult, _ times: LocalTimes) -> [(String, String)] {
         func describe(_ run: TimerRunRecord?) -> String {
             guard let run else { return "nog niet" }
             let kind = run.kind == .manual ? "handmatig" : "gepland"
-            return "\(run.localDay) (\(kind), \(run.finishedAt)): \(run.enabled) aangezet, \(run.stopped) gestopt"
+            let ended = run.ended > 0 ? ", \(run.ended) beëindigd (einddatum)" : ""
+            return
+                "\(run.localDay) (\(kind), \(times.format(run.finishedAt))): \(run.enabled) aangezet, \(run.stopped) gestopt\(ended)"
         }
         return [
             ("Dagelijkse run", "\(t.runAt) \(t.timeZone)"), ("Laatste run", describe(t.lastRun)),
             ("Laatste geplande run", describe(t.lastScheduledRun)),
-            ("Volgende run", "\(t.nextRunLocal) = \(t.nextRun)"),
+            ("Volgende run", t.nextRunLocal),
         ]
     }
 
@@ -135,7 +140,7 @@ struct TimerCommand: ParsableCommand {
 
         func run() throws {
             guard let t = try Session(global).call(.timerStatus, as: TimerStatusResult.self) else { return }
-            Output.fields(TimerCommand.timerLines(t))
+            Output.fields(TimerCommand.timerLines(t, LocalTimes(zone: t.timeZone)))
         }
     }
 

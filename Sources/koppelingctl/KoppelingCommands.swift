@@ -124,7 +124,7 @@ struct ActivateCommand: ParsableCommand {
             if koppeling == nil { missing.append("--koppeling ID") }
             if name == nil { missing.append("--name NAAM") }
             if !agree { missing.append("--agree") }
-            if schoolsFile == nil && !codeGiven && isatty(STDIN_FILENO) != 1 {
+            if schoolsFile == nil && !codeGiven && (isatty(STDIN_FILENO) != 1 || global.json) {
                 missing.append("--code-stdin of --code-file BESTAND")
             }
             if !missing.isEmpty {
@@ -249,6 +249,7 @@ struct ActivateCommand: ParsableCommand {
         }
         var rows: [ActivateManyParams.Row] = []
         var lines: [Int] = []
+        var carriesCodes = false
         var generated: [(brin6: String, code: String)] = []
         for (index, record) in try CSV.records(String(decoding: data, as: UTF8.self)).enumerated() {
             let fields = record.fields.map { String($0.trimmedSpaces) }
@@ -259,6 +260,7 @@ struct ActivateCommand: ParsableCommand {
                 )
             }
             var code = fields.count == 2 ? fields[1] : ""
+            if !code.isEmpty { carriesCodes = true }
             if code.isEmpty {
                 guard generatedCodesFile != nil else {
                     throw ValidationError(
@@ -274,6 +276,7 @@ struct ActivateCommand: ParsableCommand {
             rows.append(.init(brin6: fields[0], verificationCode: code))
             lines.append(record.line)
         }
+        if carriesCodes { SecretInput.warnIfOthersMayRead(schoolsFile, what: "verificatiecodes") }
         // Generated codes are written before the request, to a new file
         // only this user may read: once saved, the daemon keeps only their
         // hashes, so a code not written down first would be lost.
@@ -293,9 +296,18 @@ struct ActivateCommand: ParsableCommand {
         let result: ActivateManyResult?
         do {
             result = try session.call(.koppelingActivateMany, params, as: ActivateManyResult.self, fileLines: lines)
-        } catch {
-            // Nothing was saved: the codes in the file were never used.
+        } catch let exit as ExitCode where exit.rawValue == CtlExit.refused {
+            // Refused: nothing was saved, the codes in the file were never used.
             if let file = generatedCodesFile, !generated.isEmpty { unlink(file) }
+            throw exit
+        } catch {
+            // The connection broke or the reply was unreadable: the request
+            // may have been saved, and then these codes exist only here.
+            if let file = generatedCodesFile, !generated.isEmpty {
+                Output.error(
+                    "of de scholen geactiveerd zijn is niet bekend; de gemaakte codes staan nog in \(file). Kijk met 'koppelingctl koppelingen' en bewaar het bestand tot dat duidelijk is."
+                )
+            }
             throw error
         }
         guard let r = result else { return }

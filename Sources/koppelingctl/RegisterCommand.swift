@@ -94,7 +94,8 @@ enum ProcessingRegisterFormat {
     static func csvCell(_ value: String) -> String {
         var v = value
         if let first = v.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) { v = "'" + v }
-        guard v.contains(where: { $0 == ";" || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "," }) else {
+        // By scalar: in Swift "\r\n" is one Character, equal to neither.
+        guard v.unicodeScalars.contains(where: { ";\",\n\r".unicodeScalars.contains($0) }) else {
             return v
         }
         return "\"" + v.replacing("\"", with: "\"\"") + "\""

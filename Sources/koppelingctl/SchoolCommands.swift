@@ -47,12 +47,17 @@ struct SchoolCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            guard let r = try Session(global).call(.schoolList, as: SchoolListResult.self) else { return }
+            let session = try Session(global)
+            guard let r = try session.call(.schoolList, as: SchoolListResult.self) else { return }
             if r.schools.isEmpty {
                 print("Er zijn nog geen scholen geregistreerd. Gebruik 'koppelingctl school add'.")
                 return
             }
-            Output.table(["BRIN6", "Naam", "Geregistreerd"], r.schools.map { [$0.brin6, $0.name, $0.createdAt] })
+            let times = try LocalTimes(session)
+            Output.table(
+                ["BRIN6", "Naam", "Geregistreerd"],
+                r.schools.map { [$0.brin6, $0.name, times.format($0.createdAt)] }
+            )
         }
     }
 
@@ -65,9 +70,13 @@ struct SchoolCommand: ParsableCommand {
         @Argument(help: "BRIN6 van de school.") var brin6: String
 
         func run() throws {
-            guard let r = try Session(global).call(.schoolGet, Brin6Params(brin6: brin6), as: SchoolDetailResult.self)
+            let session = try Session(global)
+            guard let r = try session.call(.schoolGet, Brin6Params(brin6: brin6), as: SchoolDetailResult.self)
             else { return }
-            Output.fields([("School", "\(r.school.brin6) \(r.school.name)"), ("Geregistreerd", r.school.createdAt)])
+            let times = try LocalTimes(session)
+            Output.fields([
+                ("School", "\(r.school.brin6) \(r.school.name)"), ("Geregistreerd", times.format(r.school.createdAt)),
+            ])
             print("")
             if r.activations.isEmpty {
                 print("Geen koppelingen geactiveerd.")
@@ -79,7 +88,7 @@ struct SchoolCommand: ParsableCommand {
                     ],
                     r.activations.map {
                         [
-                            $0.koppelingName, $0.active ? "actief" : "beëindigd \($0.deactivatedAt ?? "")",
+                            $0.koppelingName, $0.active ? "actief" : "beëindigd \(times.format($0.deactivatedAt) ?? "")",
                             $0.startDate, $0.endDate ?? "—", $0.active ? Output.terms($0) : "versie \($0.termsVersion)",
                             $0.acceptedByName, $0.user, $0.verificationCode,
                         ]

@@ -7,10 +7,11 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         guard let s = try Session(global).call(.status, as: StatusResult.self) else { return }
+        let times = LocalTimes(zone: s.timeZone)
         Output.fields(
             [
                 ("Daemon", "\(s.daemon) \(s.version)"),
-                ("Actief sinds", "\(s.startedAt) (\(s.uptimeSeconds) s)"),
+                ("Actief sinds", "\(times.format(s.startedAt)) (\(s.uptimeSeconds) s)"),
                 ("Database", "\(s.database) (schemaversie \(s.schemaVersion))"),
                 (
                     "Opslag",
@@ -18,7 +19,7 @@ struct StatusCommand: ParsableCommand {
                         ? "in orde"
                         : "HET REGISTERBESTAND IS VERWIJDERD OF VERVANGEN: wijzigingen worden geweigerd; herstel het en start koppelingd opnieuw"
                 ),
-                ("Audit-log", auditChain(s.auditChain)),
+                ("Audit-log", auditChain(s.auditChain, times)),
                 ("Tijdzone", "\(s.timeZone), vandaag \(s.today)"),
                 ("Scholen", "\(s.counts.schools)"),
                 ("Catalogus", "\(s.counts.catalogEntries) koppelingen"),
@@ -30,7 +31,7 @@ struct StatusCommand: ParsableCommand {
                         : "\(s.counts.termsOutdated) koppeling(en) met verouderde voorwaarden ('koppelingctl reaccept')"
                 ),
                 ("ECKiD-imports", "\(s.counts.pendingImports) in afwachting, \(s.counts.activeImports) actief"),
-            ] + TimerCommand.timerLines(s.timer)
+            ] + TimerCommand.timerLines(s.timer, times)
         )
         if !s.endingSoon.isEmpty {
             print("")
@@ -42,10 +43,11 @@ struct StatusCommand: ParsableCommand {
         }
     }
 
-    func auditChain(_ c: AuditChainStatus?) -> String {
+    func auditChain(_ c: AuditChainStatus?, _ times: LocalTimes) -> String {
         guard let c else { return "nog niet gecontroleerd (dat gebeurt na elke dagelijkse run)" }
-        if c.ok { return "intact bij de controle van \(c.checkedAt) (\(c.rows) regels)" }
+        let checked = times.format(c.checkedAt)
+        if c.ok { return "intact bij de controle van \(checked) (\(c.rows) regels)" }
         let row = c.firstBrokenId.map { "vanaf regel \($0)" } ?? ""
-        return "GEWIJZIGD BUITEN KOPPELINGD OM \(row) (controle van \(c.checkedAt)); zie 'koppelingctl audit verify'"
+        return "GEWIJZIGD BUITEN KOPPELINGD OM \(row) (controle van \(checked)); zie 'koppelingctl audit verify'"
     }
 }

@@ -11,10 +11,16 @@ import Glibc
 /// program.
 enum VisibleText {
     static func escape(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        let scalars = Array(text.unicodeScalars)
+        // A carriage return right before a line feed is a Windows line end
+        // (an exported CSV): it moves to a new line and overwrites nothing.
+        func escaped(_ i: Int) -> Bool {
+            needsEscape(scalars[i]) && !(scalars[i] == "\r" && i + 1 < scalars.count && scalars[i + 1] == "\n")
+        }
+        guard scalars.indices.contains(where: escaped) else { return text }
         var out = String.UnicodeScalarView()
-        for s in text.unicodeScalars {
-            if needsEscape(s) {
+        for (i, s) in scalars.enumerated() {
+            if escaped(i) {
                 let hex = String(s.value, radix: 16, uppercase: true)
                 out.append(
                     contentsOf: "<U+\(String(repeating: "0", count: max(0, 4 - hex.count)) + hex)>".unicodeScalars

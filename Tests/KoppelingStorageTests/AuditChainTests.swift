@@ -107,6 +107,26 @@ struct AuditChainTests {
         }
     }
 
+    /// Someone without the secret edits a row and clears the head, so that a
+    /// restart would chain the trail as it is now: the trail is chained only
+    /// in the open that upgrades the register, so this stays a break.
+    @Test func anUnchainedHeadAfterTheUpgradeIsABreakNotAReasonToChain() throws {
+        try withTemporaryDirectory { dir in
+            do {
+                let register = try dir.openRegister()
+                try Self.append(register, 4)
+                register.close()
+            }
+            let raw = try SQLiteConnection(path: dir.databasePath)
+            try raw.execute("UPDATE audit SET detail = 'vervalst' WHERE id = 2; UPDATE audit_head SET chain = NULL;")
+            raw.close()
+            let reopened = try dir.openRegister()
+            defer { reopened.close() }
+            #expect(reopened.auditRowsChainedAtOpen == 0)
+            #expect(try Self.verdict(reopened).0 == false)
+        }
+    }
+
     /// The next row is chained onto the head, not onto what is left: the
     /// removal stays visible after the daemon writes on (and the removed
     /// row's id, used again, is where the chain breaks).
