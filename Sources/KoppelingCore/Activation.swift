@@ -69,6 +69,37 @@ public struct ActivationInput: Sendable, Codable, CustomStringConvertible, Custo
 
 /// An activation request that passed every rule that needs no stored state.
 public struct ValidatedActivation: Sendable {
+    /// One school's activation under a consent already checked.
+    public init(consent: ActivationRules.Consent, school: Brin6, code: VerificationCode) {
+        self.init(
+            school: school,
+            koppeling: consent.koppeling,
+            acceptedByName: consent.name,
+            termsVersion: consent.termsVersion,
+            startDate: consent.startDate,
+            endDate: consent.endDate,
+            code: code
+        )
+    }
+
+    init(
+        school: Brin6,
+        koppeling: String,
+        acceptedByName: String,
+        termsVersion: String,
+        startDate: LocalDate,
+        endDate: LocalDate?,
+        code: VerificationCode
+    ) {
+        self.school = school
+        self.koppeling = koppeling
+        self.acceptedByName = acceptedByName
+        self.termsVersion = termsVersion
+        self.startDate = startDate
+        self.endDate = endDate
+        self.code = code
+    }
+
     public let school: Brin6
     public let koppeling: String
     public let acceptedByName: String
@@ -139,6 +170,26 @@ public enum ActivationRules {
                 code: code
             )
         )
+    }
+
+    /// One row of a board's activation: its school and its code, with
+    /// every rule that fails (the code's prefix judged only against a
+    /// well-formed school). The fields are `brin6` and `verification_code`.
+    public static func validateRow(
+        brin6 rawSchool: String,
+        verificationCode rawCode: String
+    ) -> Result<(Brin6, VerificationCode), KoppelingError> {
+        switch Brin6.parse(rawSchool) {
+        case .success(let school):
+            return VerificationCode.validate(rawCode, for: school).map { (school, $0) }
+        case .failure(let v):
+            let placeholder = Brin6(unchecked: String(rawCode.prefix(6)).uppercased())
+            var violations = [v]
+            if case .failure(let e) = VerificationCode.validate(rawCode, for: placeholder) {
+                violations += e.violations.filter { $0.reason != .verificationCodePrefix }
+            }
+            return .failure(.rules(violations))
+        }
     }
 
     /// What one person agrees to, for one school or many: the koppeling,

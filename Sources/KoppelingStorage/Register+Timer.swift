@@ -1,6 +1,13 @@
 import KoppelingCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension Register {
+    /// Who the audit names for what the daemon does by itself.
+    static let daemonCaller = Caller(user: "koppelingd", uid: Int(getuid()), mayChange: true)
+
     static func timerRun(_ r: Row) -> TimerRunRecord {
         TimerRunRecord(
             kind: TimerRunRecord.Kind(rawValue: r.text(0)) ?? .manual,
@@ -60,14 +67,30 @@ extension Register {
                 return nil
             }
             let stamp = now()
-            // The end date is the last day active: ended on the day after.
-            let ended = try db.run(
+            // The end date is the last day active: ended on the day after,
+            // each with an audit row of its own in this transaction (a
+            // change to a school's koppelingen, made by the daemon).
+            let endedRows = try db.query(
                 """
                 UPDATE activation SET deactivated_at = ?, deactivated_by = 'timer', deactivation_reason = 'end_date_reached'
                 WHERE deactivated_at IS NULL AND end_date IS NOT NULL AND end_date < ?
+                RETURNING school_brin6, koppeling_id, end_date
                 """,
                 [.text(stamp), .text(today.description)]
-            )
+            ) { ($0.text(0), $0.text(1), $0.text(2)) }
+            for (school, koppeling, endDate) in endedRows.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
+                try appendAudit(
+                    at: stamp,
+                    caller: Register.daemonCaller,
+                    method: "timer.run",
+                    school: school,
+                    koppeling: koppeling,
+                    outcome: .ok,
+                    reasons: [.endDateReached],
+                    detail: "einddatum \(endDate) voorbij"
+                )
+            }
+            let ended = endedRows.count
             let enabled = try db.run(
                 """
                 UPDATE eckid_import SET state = 'active', activated_at = ?

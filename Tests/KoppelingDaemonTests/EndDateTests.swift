@@ -59,5 +59,37 @@ struct EndDateTests {
         #expect(ended["deactivation_reason"] as? String == "end_date_reached")
         #expect((result["eckid_import"] as? [String: Any])?["state"] as? String == "disabled")
         #expect(endingSoon(t) == ["topdossier"], "an ended activation is no longer listed")
+        // The daemon's own change is in the school's audit.
+        let audit = t.call(#"{"jsonrpc":"2.0","id":5,"method":"audit.list","params":{"brin6":"21QW00"}}"#)
+        let rows = ((audit["result"] as? [String: Any])?["entries"] as? [[String: Any]] ?? []).filter {
+            $0["method"] as? String == "timer.run" && $0["koppeling"] as? String == "topdossier-eckid"
+        }
+        #expect(rows.count == 1, "\(audit)")
+        #expect(rows.first?["reasons"] as? [String] == ["end_date_reached"] && rows.first?["user"] as? String == "koppelingd")
+    }
+}
+
+/// A board's list with a bad consent still reports every row.
+@Suite("A board's activation reports every bad row")
+struct ActivateManyRowsTests {
+    @Test func aBadConsentDoesNotHideTheRows() throws {
+        let t = try TestRegister(start: utc("2026-03-10T13:00:00Z"))
+        _ = t.call(#"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"OBS De Test"}}"#)
+        let reply = t.call(
+            #"{"jsonrpc":"2.0","id":2,"method":"koppeling.activate_many","params":{"koppeling":"topdossier","name":"","agree":false,"terms_version":"2024.1","schools":[{"brin6":"21QW00","verification_code":"21QW00Ab3dEf5gH7jK9mN2"},{"brin6":"21qw00","verification_code":"21QW00Zz9yX8wV7uT6sR5"},{"brin6":"99ZZ99","verification_code":"99ZZ99Ab3dEf5gH7jK9mN2"},{"brin6":"21QW0","verification_code":"kort"}]}}"#
+        )
+        let violations = try #require(
+            ((reply["error"] as? [String: Any])?["data"] as? [String: Any])?["violations"] as? [[String: Any]],
+            "\(reply)"
+        )
+        let pairs = violations.map { "\($0["row"] as? Int ?? 0):\($0["reason"] as? String ?? "")" }
+        #expect(
+            Set(pairs).isSuperset(of: [
+                "0:name_required", "0:agreement_required", "2:duplicate_in_batch", "3:school_not_found",
+                "4:brin6_format", "4:verification_code_length",
+            ]),
+            "\(pairs)"
+        )
+        #expect(pairs.first?.hasPrefix("0:") == true, "the consent's own faults come first: \(pairs)")
     }
 }

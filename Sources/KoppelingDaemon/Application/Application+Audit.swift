@@ -7,7 +7,7 @@ import Logging
 
 extension Application {
     /// `audit.verify`: every row of the trail and its head, in one snapshot
-    /// (on the loop's read connection, like every read).
+    /// (a scan: on a thread and a read connection of its own, `Scans`).
     func verifyAudit() throws -> AuditVerifyResult {
         let verdict = try register.verifyAuditChain()
         return AuditVerifyResult(ok: verdict.ok, rows: verdict.rows, firstBrokenId: verdict.firstBrokenID)

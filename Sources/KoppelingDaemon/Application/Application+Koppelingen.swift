@@ -129,60 +129,10 @@ extension Application {
                 )
             )
         }
-        var validated: [(row: Int, activation: ValidatedActivation)] = []
-        var seenSchools: Set<Brin6> = []
-        var seenCodes: Set<String> = []
-        for (i, row) in p.schools.prefix(Self.maxSchoolsPerActivation).enumerated() {
-            let input = ActivationInput(
-                school: row.brin6,
-                koppeling: p.koppeling,
-                name: p.name,
-                agree: p.agree,
-                termsVersion: p.termsVersion,
-                verificationCode: row.verificationCode,
-                startDate: p.startDate,
-                endDate: p.endDate
-            )
-            switch ActivationRules.validate(input, today: today) {
-            case .success(let v):
-                if !seenSchools.insert(v.school).inserted {
-                    violations.append(
-                        Violation(
-                            field: "schools[\(i)].brin6",
-                            reason: .duplicateInBatch,
-                            message: "Rij \(i + 1): \(v.school) staat al eerder in de lijst.",
-                            row: i + 1
-                        )
-                    )
-                }
-                if !seenCodes.insert(v.code.canonical).inserted {
-                    violations.append(
-                        Violation(
-                            field: "schools[\(i)].verification_code",
-                            reason: .duplicateInBatch,
-                            message:
-                                "Rij \(i + 1): dezelfde verificatiecode staat al eerder in de lijst; elke school krijgt een eigen code.",
-                            row: i + 1
-                        )
-                    )
-                }
-                validated.append((i + 1, v))
-            case .failure(let error):
-                for v in error.violations {
-                    // The consent's own fields are reported once, below.
-                    guard v.field == "brin6" || v.field == "verification_code" else { continue }
-                    violations.append(
-                        Violation(
-                            field: "schools[\(i)].\(v.field)",
-                            reason: v.reason,
-                            message: "Rij \(i + 1): " + v.message,
-                            row: i + 1
-                        )
-                    )
-                }
-            }
-        }
-        _ = ActivationRules.validateConsent(
+        // The consent once; each row only its school and code, so a bad
+        // consent still lets every row's own faults and the register's
+        // objections be reported together.
+        let consent = ActivationRules.validateConsent(
             koppeling: p.koppeling,
             name: p.name,
             agree: p.agree,
@@ -192,6 +142,44 @@ extension Application {
             today: today,
             into: &violations
         )
+        var validated: [(row: Int, activation: ValidatedActivation)] = []
+        var seenSchools: Set<Brin6> = []
+        var seenCodes: Set<String> = []
+        for (i, row) in p.schools.prefix(Self.maxSchoolsPerActivation).enumerated() {
+            func report(_ v: Violation) {
+                violations.append(
+                    Violation(
+                        field: "schools[\(i)].\(v.field)",
+                        reason: v.reason,
+                        message: "Rij \(i + 1): " + v.message,
+                        row: i + 1
+                    )
+                )
+            }
+            let school: Brin6
+            let code: VerificationCode
+            switch ActivationRules.validateRow(brin6: row.brin6, verificationCode: row.verificationCode) {
+            case .success(let valid): (school, code) = valid
+            case .failure(let e):
+                e.violations.forEach(report)
+                continue
+            }
+            if !seenSchools.insert(school).inserted {
+                report(
+                    Violation(field: "brin6", reason: .duplicateInBatch, message: "\(school) staat al eerder in de lijst.")
+                )
+            }
+            if !seenCodes.insert(code.canonical).inserted {
+                report(
+                    Violation(
+                        field: "verification_code",
+                        reason: .duplicateInBatch,
+                        message: "dezelfde verificatiecode staat al eerder in de lijst; elke school krijgt een eigen code."
+                    )
+                )
+            }
+            validated.append((i + 1, ValidatedActivation(consent: consent, school: school, code: code)))
+        }
         if !violations.isEmpty {
             // Every bad row at once: the register's objections to the rows
             // that passed their own rules too, in row order.
@@ -262,6 +250,10 @@ extension Application {
             throw KoppelingError.rules([
                 Violation(field: "reason", reason: .tooLong, message: "De reden mag hoogstens 500 tekens lang zijn.")
             ])
+        }
+        // It is shown in listings and the processing register's CSV.
+        if let r = reason, let message = CatalogRules.controlCharacterMessage(r, field: "reason", lineBreaksAllowed: false) {
+            throw KoppelingError.rules([Violation(field: "reason", reason: .controlCharacter, message: message)])
         }
         let (record, stopped) = try register.deactivate(
             school: b,

@@ -37,6 +37,8 @@ extension Application {
     }
 
     /// All or nothing: every bad row is reported, with its row number.
+    static let maxSchoolsPerImport = 10_000
+
     func importSchools(_ p: SchoolImportParams) throws -> SchoolImportResult {
         var violations: [Violation] = []
         var rows: [(Brin6, String)] = []
@@ -44,6 +46,17 @@ extension Application {
         if p.schools.isEmpty {
             throw KoppelingError.rules([
                 Violation(field: "schools", reason: .required, message: "De lijst met scholen is leeg.")
+            ])
+        }
+        // Each school imported is an audit row of its own; a bestuur has
+        // hundreds of vestigingen, not tens of thousands.
+        if p.schools.count > Self.maxSchoolsPerImport {
+            throw KoppelingError.rules([
+                Violation(
+                    field: "schools",
+                    reason: .tooLong,
+                    message: "Hoogstens \(Self.maxSchoolsPerImport) scholen per keer; splits het bestand."
+                )
             ])
         }
         for (i, row) in p.schools.enumerated() {
