@@ -137,7 +137,7 @@ struct SchoolCommand: ParsableCommand {
                 }
                 data = d
             }
-            let rows = try CSV.schoolRows(String(decoding: data, as: UTF8.self))
+            let rows = try CSV.schoolRows(try CSV.text(data, file: file))
             guard
                 let r = try Session(global).call(
                     .schoolImport,
@@ -156,6 +156,18 @@ struct SchoolCommand: ParsableCommand {
 /// or `,`, detected from the first line; optional double quotes (with ""
 /// for a quote); a UTF-8 byte order mark and Windows line ends ignored.
 enum CSV {
+    /// The file as text. Dutch Excel's plain "CSV" is Windows-1252, which
+    /// read as UTF-8 would put U+FFFD in school names: refused, saying how
+    /// to save it.
+    static func text(_ data: Data, file: String) throws -> String {
+        guard let text = String(validating: Array(data), as: UTF8.self) else {
+            throw ValidationError(
+                "'\(file)' is geen UTF-8-tekst. Sla het in Excel op als 'CSV UTF-8 (door komma's gescheiden)' en probeer het opnieuw."
+            )
+        }
+        return text
+    }
+
     /// The non-empty lines, each with its line number in the file.
     static func records(_ text: String) throws -> [(line: Int, fields: [String])] {
         var text = Substring(text)

@@ -62,3 +62,17 @@ struct SpreadsheetFileTests {
         #expect(!again.stderr.contains("leesbaar"), "a 0600 file gets no warning: \(again.transcript)")
     }
 }
+
+extension SpreadsheetFileTests {
+    /// Dutch Excel's plain "CSV" is Windows-1252: refused, saying how to save it.
+    @Test func aFileThatIsNotUTF8IsRefusedWithTheWayOut() throws {
+        let daemon = try DaemonProcess()
+        let file = daemon.directory.path + "/scholen.csv"
+        // "Één" in Windows-1252.
+        try Data("brin6;naam\r\n21QW00;OBS \u{0}".utf8.dropLast() + [0xC9, 0xE9, 0x6E, 0x0D, 0x0A]).write(
+            to: URL(fileURLWithPath: file)
+        )
+        let r = try FlowTests.ctl(Ctl(socketPath: daemon.socketPath), ["school", "import", file], expect: 2)
+        #expect(r.stderr.contains("geen UTF-8") && r.stderr.contains("CSV UTF-8"), "\(r.transcript)")
+    }
+}
