@@ -68,6 +68,8 @@ public enum Reason: String, Sendable, Codable, CaseIterable {
     case tooManyConnections = "too_many_connections"
     case storageFailure = "storage_failure"
     case storageGone = "storage_gone"
+    /// The full check of the register file found damage: changes refused.
+    case storageDamaged = "storage_damaged"
     case internalError = "internal_error"
 }
 

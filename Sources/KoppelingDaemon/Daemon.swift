@@ -133,6 +133,7 @@ public struct Daemon: Sendable {
                     logger.error("daily backup failed", metadata: ["error": "\(error)"])
                 }
             }
+            await StorageCheck.run(register: register, health: health, logger: logger)
             await AuditChainCheck.run(register: register, health: health, clock: clock, logger: logger)
         }
         var services: [any Service] = [
@@ -144,7 +145,16 @@ public struct Daemon: Sendable {
             services.append(WatchdogService(interval: interval, executor: executor, group: group, notifier: notifier))
         }
         services.append(
-            SocketService(listener: listener, registry: registry, config: config, notifier: notifier, logger: logger)
+            SocketService(
+                listener: listener,
+                registry: registry,
+                config: config,
+                notifier: notifier,
+                logger: logger,
+                afterReady: { [register, health = app.health, logger] in
+                    await StorageCheck.run(register: register, health: health, logger: logger)
+                }
+            )
         )
         // A service that ends by itself (an error) ends the daemon cleanly.
         return services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) }

@@ -83,8 +83,10 @@ public struct StatusResult: Codable, Sendable {
     /// Active activations whose end date is within the next 30 days
     /// (today included), soonest first.
     public var endingSoon: [ActivationRecord]
-    /// `ok`, or `gone` once the register file was deleted or replaced under
-    /// the running daemon (changes are then refused with `storage_gone`).
+    /// `ok`; `gone` once the register file was deleted or replaced under
+    /// the running daemon (changes are then refused with `storage_gone`);
+    /// `damaged` once its full check (after start-up, after each daily
+    /// backup) found damage (changes refused with `storage_damaged`).
     public var storage: String
     /// The last check of the audit chain (after each daily run); null
     /// before the first.

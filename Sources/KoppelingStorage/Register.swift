@@ -68,6 +68,14 @@ public final class Register: @unchecked Sendable {
         return register
     }
 
+    /// The full check of the file (`PRAGMA quick_check`), on a read-only
+    /// connection of its own: what it finds wrong, empty when nothing.
+    public func quickCheck() throws -> [String] {
+        let reader = try DatabaseSetup.openReader(path: path)
+        defer { reader.close() }
+        return try DatabaseSetup.quickCheck(reader)
+    }
+
     /// What a database at `schemaVersion` says about its secret.
     public static func secretState(
         _ db: SQLiteConnection,

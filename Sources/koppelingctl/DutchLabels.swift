@@ -101,6 +101,7 @@ extension Reason {
         case .tooManyConnections: "te veel verbindingen"
         case .storageFailure: "opslag faalt"
         case .storageGone: "registerbestand weg"
+        case .storageDamaged: "registerbestand beschadigd"
         case .internalError: "interne fout"
         }
     }

@@ -15,9 +15,13 @@ struct StatusCommand: ParsableCommand {
                 ("Database", "\(s.database) (schemaversie \(s.schemaVersion))"),
                 (
                     "Opslag",
-                    s.storage == "ok"
-                        ? "in orde"
-                        : "HET REGISTERBESTAND IS VERWIJDERD OF VERVANGEN: wijzigingen worden geweigerd; herstel het en start koppelingd opnieuw"
+                    switch s.storage {
+                    case "ok": "in orde"
+                    case "damaged":
+                        "HET REGISTERBESTAND IS BESCHADIGD: wijzigingen worden geweigerd, lezen kan nog; herstel een back-up (koppelingd restore)"
+                    default:
+                        "HET REGISTERBESTAND IS VERWIJDERD OF VERVANGEN: wijzigingen worden geweigerd; herstel het en start koppelingd opnieuw"
+                    }
                 ),
                 ("Audit-log", auditChain(s.auditChain, times)),
                 ("Tijdzone", "\(s.timeZone), vandaag \(s.today)"),

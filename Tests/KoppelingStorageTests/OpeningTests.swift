@@ -167,8 +167,14 @@ private func migrationFilesOnDisk() throws -> [String] {
     /// the schema) intact.
     enum Damage: CaseIterable { case everyPageAfterTheFirst, lastPageOnly }
 
+    /// Opening reads the header, the schema and what start-up needs, not
+    /// every page (DESIGN §4: the full check runs after the daemon is
+    /// ready). So a file damaged past the header is either refused at
+    /// open — the damage is in what start-up reads — and left as it was,
+    /// or it opens and its full check names the damage; never used as if
+    /// whole.
     @Test(arguments: Damage.allCases)
-    func damagedDatabaseIsRefusedAndLeftUntouched(damage: Damage) throws {
+    func damagedDatabaseIsRefusedOrItsCheckFindsIt(damage: Damage) throws {
         try withTemporaryDirectory { dir in
             let register = try dir.openRegister(
                 schools: (0..<60).map { String(format: "%02dQW%02d", $0 % 100, $0 % 7) }
@@ -189,15 +195,28 @@ private func migrationFilesOnDisk() throws -> [String] {
             }
             try bytes.write(to: url)
 
-            let error = openRefusal(dir.databasePath)
-            switch error {
-            case .damaged(let path, _)?, .notADatabase(let path)?:
-                #expect(path == dir.databasePath)
-            default:
-                Issue.record("expected damaged or notADatabase, got \(String(describing: error))")
+            do {
+                let opened = try Register.open(path: dir.databasePath)
+                defer { opened.close() }
+                #expect(!(try opened.quickCheck()).isEmpty, "a damaged file opened and its check found nothing")
+            } catch let error as StorageOpenError {
+                switch error {
+                case .damaged(let path, _), .notADatabase(let path):
+                    #expect(path == dir.databasePath)
+                default:
+                    Issue.record("expected damaged or notADatabase, got \(error)")
+                }
+                #expect(try Data(contentsOf: url) == bytes)
+                #expect(try dir.fileNames().filter { $0.hasPrefix("koppelingd.db") } == ["koppelingd.db"])
             }
-            #expect(try Data(contentsOf: url) == bytes)
-            #expect(try dir.fileNames().filter { $0.hasPrefix("koppelingd.db") } == ["koppelingd.db"])
+        }
+    }
+
+    @Test func aWholeFileChecksClean() throws {
+        try withTemporaryDirectory { dir in
+            let register = try dir.openRegister(schools: ["21QW00"])
+            defer { register.close() }
+            #expect(try register.quickCheck() == [])
         }
     }
 

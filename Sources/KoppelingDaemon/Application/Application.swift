@@ -97,7 +97,7 @@ public final class Application: @unchecked Sendable {
             ),
             timer: try timerStatus(),
             endingSoon: try register.activationsEnding(from: today, through: today.adding(days: Self.endingSoonDays)),
-            storage: health.isGone ? "gone" : "ok",
+            storage: health.isGone ? "gone" : health.damage != nil ? "damaged" : "ok",
             auditChain: health.auditChainCheck
         )
     }

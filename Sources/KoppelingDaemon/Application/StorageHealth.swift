@@ -10,6 +10,7 @@ final class StorageHealth: Sendable {
     let database: String
     private let identity: (device: UInt64, inode: UInt64)?
     private let gone = NIOLockedValueBox(false)
+    private let damaged = NIOLockedValueBox<String?>(nil)
     private let auditChain = NIOLockedValueBox<AuditChainStatus?>(nil)
 
     init(database: String) {
@@ -18,6 +19,13 @@ final class StorageHealth: Sendable {
     }
 
     var isGone: Bool { gone.withLockedValue { $0 } }
+
+    /// What the last full check of the file found wrong; nil while none
+    /// found anything. Once set it stays: damage does not heal.
+    var damage: String? {
+        get { damaged.withLockedValue { $0 } }
+        set { damaged.withLockedValue { if $0 == nil { $0 = newValue } } }
+    }
 
     /// The last check of the audit chain (`AuditChainCheck`), shown in
     /// `status`; nil before the first.

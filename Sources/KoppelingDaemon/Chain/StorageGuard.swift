@@ -2,10 +2,14 @@ import KoppelingCore
 
 /// A register file deleted or replaced under the running daemon takes no
 /// change: nothing may be written to a file nobody will find again, not
-/// even an audit row. Reads go on.
+/// even an audit row. Nor does one whose full check found damage: a write
+/// to a damaged b-tree can spread it. Reads go on.
 struct StorageGuard: Middleware {
     func handle(_ request: Request, context: RequestContext, next: (Request, RequestContext) -> Response) -> Response {
-        if request.method.changesState, context.app.health.isGone { return .failure(.storageGone) }
+        if request.method.changesState {
+            if context.app.health.isGone { return .failure(.storageGone) }
+            if context.app.health.damage != nil { return .failure(.storageDamaged) }
+        }
         return next(request, context)
     }
 }

@@ -191,6 +191,12 @@ extension KoppelingError {
             "Het registerbestand is verwijderd of vervangen terwijl koppelingd draaide; wijzigingen worden geweigerd. Herstel het register (koppelingd restore) en start koppelingd opnieuw."
     )
 
+    static let storageDamaged = KoppelingError.unavailable(
+        .storageDamaged,
+        message:
+            "Het registerbestand is beschadigd (de volledige controle vond fouten); wijzigingen worden geweigerd, lezen kan nog. Herstel een back-up met 'koppelingd restore' en start koppelingd opnieuw."
+    )
+
     /// A change that ran but whose transaction SQLite rolled back.
     static let changeNotSaved = KoppelingError.unavailable(
         .storageFailure,

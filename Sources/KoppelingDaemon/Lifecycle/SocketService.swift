@@ -14,6 +14,8 @@ struct SocketService: Service {
     let config: DaemonConfig
     let notifier: Notifier
     let logger: Logger
+    /// Runs once the daemon is ready (the file's full check), beside serving.
+    var afterReady: @Sendable () async -> Void = {}
 
     func run() async throws {
         let socketDescription = listener.ownsPath ? config.socketPath : "systemd socket"
@@ -25,6 +27,7 @@ struct SocketService: Service {
             ]
         )
         notifier.send("READY=1\nSTATUS=Serving on \(socketDescription)\nMAINPID=\(getpid())")
+        async let afterReady: Void = afterReady()
         try? await gracefulShutdown()
         logger.info("stopping: finishing requests in flight")
         notifier.send("STOPPING=1\nSTATUS=Stopping")
@@ -35,5 +38,6 @@ struct SocketService: Service {
         for channel in open { try? await channel.eventLoop.submit {}.get() }
         for channel in open { try? await channel.close() }
         if listener.ownsPath { unlink(config.socketPath) }
+        await afterReady
     }
 }

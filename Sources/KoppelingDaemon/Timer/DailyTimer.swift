@@ -48,6 +48,7 @@ struct DailyTimer: Sendable {
     static func check(_ app: Application) throws -> (run: TimerRunRecord?, wait: Double) {
         // The pass is a change: none goes to a register file that is gone.
         if app.health.isGone { throw KoppelingError.storageGone }
+        if app.health.damage != nil { throw KoppelingError.storageDamaged }
         let last = try app.register.lastScheduledRunDay()
         let run = try app.runScheduledIfDue(lastRunDay: .some(last))
         let now = app.clock.now()

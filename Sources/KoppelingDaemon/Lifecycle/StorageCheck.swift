@@ -1,0 +1,34 @@
+import Foundation
+import KoppelingStorage
+import Logging
+
+/// The full check of the register file (`PRAGMA quick_check`), right after
+/// the daemon is ready and after each daily backup (DESIGN §4): it reads
+/// every page, which a large register need not wait for before it serves.
+/// On a read-only connection of its own, off the database thread and the
+/// event loop. Damage found turns changes off (`storage_damaged`), keeps
+/// reads going, is logged as critical and shown in `status`.
+enum StorageCheck {
+    static func run(register: Register, health: StorageHealth, logger: Logger) async {
+        let outcome: Result<[String], any Error> = await withCheckedContinuation { done in
+            DispatchQueue.global(qos: .utility).async {
+                done.resume(returning: Result { try register.quickCheck() })
+            }
+        }
+        let problems: [String]
+        switch outcome {
+        case .success(let found): problems = found
+        // A file that cannot even be read through is damaged too.
+        case .failure(let error): problems = ["\(error)"]
+        }
+        guard !problems.isEmpty else {
+            logger.info("register file checked: no damage found", metadata: ["database": "\(health.database)"])
+            return
+        }
+        health.damage = problems.prefix(3).joined(separator: "; ")
+        logger.critical(
+            "the register file is damaged: changes are refused from now on, reads go on; restore a backup with 'koppelingd restore' (docs/install.md, Restoring)",
+            metadata: ["database": "\(health.database)", "problems": "\(problems.prefix(3).joined(separator: "; "))"]
+        )
+    }
+}
