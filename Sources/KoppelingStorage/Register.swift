@@ -61,6 +61,11 @@ public final class Register: @unchecked Sendable {
                     register.auditRowsChainedAtOpen = try register.chainEarlierAuditRows()
                 }
             }
+        } catch let error as SQLiteError where error.isCorrupt {
+            // Damage in what start-up reads or writes is a refusal that
+            // names the file, like damage found while opening it.
+            db.close()
+            throw StorageOpenError.damaged(path: path, detail: error.message)
         } catch {
             db.close()
             throw error

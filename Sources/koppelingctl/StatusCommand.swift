@@ -13,16 +13,7 @@ struct StatusCommand: ParsableCommand {
                 ("Daemon", "\(s.daemon) \(s.version)"),
                 ("Actief sinds", "\(times.format(s.startedAt)) (\(s.uptimeSeconds) s)"),
                 ("Database", "\(s.database) (schemaversie \(s.schemaVersion))"),
-                (
-                    "Opslag",
-                    switch s.storage {
-                    case "ok": "in orde"
-                    case "damaged":
-                        "HET REGISTERBESTAND IS BESCHADIGD: wijzigingen worden geweigerd, lezen kan nog; herstel een back-up (koppelingd restore)"
-                    default:
-                        "HET REGISTERBESTAND IS VERWIJDERD OF VERVANGEN: wijzigingen worden geweigerd; herstel het en start koppelingd opnieuw"
-                    }
-                ),
+                ("Opslag", Self.storage(s.storage)),
                 ("Audit-log", auditChain(s.auditChain, times)),
                 ("Tijdzone", "\(s.timeZone), vandaag \(s.today)"),
                 ("Scholen", "\(s.counts.schools)"),
@@ -44,6 +35,16 @@ struct StatusCommand: ParsableCommand {
                 ["Einddatum", "School", "Koppeling"],
                 s.endingSoon.map { [$0.endDate ?? "", $0.school, $0.koppelingName] }
             )
+        }
+    }
+
+    static func storage(_ state: String) -> String {
+        switch state {
+        case "ok": "in orde"
+        case "damaged":
+            "HET REGISTERBESTAND IS BESCHADIGD: wijzigingen worden geweigerd, lezen kan nog; herstel een back-up (koppelingd restore)"
+        default:
+            "HET REGISTERBESTAND IS VERWIJDERD OF VERVANGEN: wijzigingen worden geweigerd; herstel het en start koppelingd opnieuw"
         }
     }
 
