@@ -34,17 +34,20 @@ struct Koppelingctl: ParsableCommand {
     /// says it in Dutch.
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        if let unknown = UsageErrors.unknownSubcommand(arguments, root: Self.self) {
-            Output.error(UsageErrors.subcommandMessage(unknown.word, of: unknown.command, path: unknown.path))
-            StandardStreams.writeError("Zie '\(unknown.path.joined(separator: " ")) --help'.\n")
-            Glibc.exit(CtlExit.usage)
-        }
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
+                // A mistyped subcommand is the error, not an option after it
+                // (which ArgumentParser blames); looked for only once the
+                // line failed, so an option's value is never taken for one.
+                if let unknown = UsageErrors.unknownSubcommand(arguments, root: Self.self) {
+                    Output.error(UsageErrors.subcommandMessage(unknown.word, of: unknown.command, path: unknown.path))
+                    StandardStreams.writeError("Zie '\(unknown.path.joined(separator: " ")) --help'.\n")
+                    Glibc.exit(CtlExit.usage)
+                }
                 Output.error(UsageErrors.dutch(message(for: error)))
                 let path = UsageErrors.commandPath(arguments, root: Self.self)
                 StandardStreams.writeError("Zie '\(path.joined(separator: " ")) --help'.\n")

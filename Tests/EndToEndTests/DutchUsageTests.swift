@@ -36,6 +36,13 @@ struct DutchUsageTests {
         #expect(r.stderr.contains("--help'."), "points at the help: \(r.transcript)")
     }
 
+    /// A valid line is never taken for a mistyped subcommand: an option's
+    /// value (`bash`) is not a subcommand (the package makes completions so).
+    @Test func aValidLineWithAnOptionValueRuns() throws {
+        let r = try Ctl(socketPath: "/nonexistent/k.sock").run(["--generate-completion-script", "bash"])
+        #expect(r.status == 0 && r.stdout.contains("koppelingctl") && r.stderr.isEmpty, "\(r.transcript)")
+    }
+
     @Test func versionOfBothPrograms() throws {
         let ctl = try Ctl(socketPath: "/nonexistent/k.sock").run(["--version"])
         #expect(
