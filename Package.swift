@@ -21,7 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // The system SQLite library (Debian: libsqlite3-dev).
@@ -32,9 +32,9 @@ let package = Package(
         ),
         // Domain rules, types and errors: no I/O.
         .target(name: "KoppelingCore"),
-        // The daemon's time: the injected clock, the IANA zone (tzdata
-        // through Foundation) and the daily schedule. Kept out of the core
-        // so koppelingctl does not load Foundation's ICU at every start.
+        // The daemon's time: the injected clock, the IANA zone (the
+        // system's TZif files, read by the core's reader) and the daily
+        // schedule.
         .target(name: "KoppelingTime", dependencies: ["KoppelingCore"]),
         // SQLite wrapper, migrations (embedded from migrations/), queries.
         .target(

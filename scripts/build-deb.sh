@@ -42,6 +42,17 @@ while read -r lib; do
         || die "$lib belongs to no Debian package; was the build made with --static-swift-stdlib?"
     depends+=("${owner%%:*}")
 done < <(ldd "$pkg/usr/bin/koppelingd" "$pkg/usr/bin/koppelingctl" | awk '$3 ~ /^\// { print $3 }' | sort -u)
+# Neither program carries Foundation proper or ICU (only FoundationEssentials;
+# time zones come from the system's TZif files): their names stay in a
+# static binary's type metadata even when stripped (`10Foundation` is the
+# mangled module name, not part of `20FoundationEssentials`).
+for b in koppelingd koppelingctl; do
+    for marker in FoundationInternationalization _FoundationICU 10Foundation libFoundation.so; do
+        if grep -qaF "$marker" "$pkg/usr/bin/$b"; then
+            die "$b links Foundation or ICU ('$marker' is in the binary)"
+        fi
+    done
+done
 # Packed relative relocations (scripts/release-build.sh) need glibc 2.36.
 if readelf -d "$pkg/usr/bin/koppelingd" | grep -q RELR; then
     for i in "${!depends[@]}"; do [[ ${depends[$i]} == libc6 ]] && depends[$i]="libc6 (>= 2.36)"; done

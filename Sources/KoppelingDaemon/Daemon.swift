@@ -1,4 +1,3 @@
-import Foundation
 import KoppelingCore
 import KoppelingProtocol
 import KoppelingStorage
@@ -7,6 +6,15 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The daemon: one `ServiceGroup`, which handles SIGTERM and SIGINT from
 /// before anything is opened. Its first service, `RegisterService`, opens

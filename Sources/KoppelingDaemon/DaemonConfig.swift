@@ -1,7 +1,15 @@
-import Foundation
 import KoppelingCore
 import KoppelingProtocol
 import KoppelingTime
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where the daemon keeps its state and how it runs. Built from flags and
 /// environment variables by the executable; defaults depend on who runs it.
@@ -70,5 +78,5 @@ public struct DaemonConfig: Sendable {
         self.shutdownGraceSeconds = shutdownGraceSeconds
     }
 
-    public var stateDirectory: String { (databasePath as NSString).deletingLastPathComponent }
+    public var stateDirectory: String { PathText.directory(of: databasePath) }
 }

@@ -1,5 +1,13 @@
 import Crypto
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The audit trail's hash chain: each row's `chain` is
 /// HMAC-SHA-256(key, previous row's chain ‖ the row's content), the first

@@ -1,5 +1,13 @@
 import CSQLite
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// All connection setup in one place: checks before SQLite may write,
 /// pragmas, integrity check, migrations.
@@ -67,11 +75,8 @@ public enum DatabaseSetup {
     /// A file that exists and is not empty must start with SQLite's magic
     /// header; otherwise SQLite is never given the chance to write to it.
     static func refuseForeignFile(path: String) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return }
-        defer { try? handle.close() }
-        let header = (try? handle.read(upToCount: 16)) ?? Data()
-        if header.isEmpty { return }
-        if header != Data("SQLite format 3\0".utf8) { throw StorageOpenError.notADatabase(path: path) }
+        guard let header = FileHeader.read(path), !header.isEmpty else { return }
+        if header != FileHeader.sqlite { throw StorageOpenError.notADatabase(path: path) }
     }
 
     /// What `PRAGMA quick_check` finds wrong (empty: nothing). Not part of

@@ -1,6 +1,14 @@
 import Crypto
-import Foundation
 import KoppelingCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The per-install key under which verification codes are hashed
 /// (HMAC-SHA-256). Kept in a 0600 file beside the database; a file readable

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The one owner of transactions. Every query of the register runs inside
 /// one of these scopes; the queries themselves never begin, commit or roll

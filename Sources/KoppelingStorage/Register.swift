@@ -1,5 +1,13 @@
-import Foundation
 import KoppelingCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The register's queries over the single writing connection. Confined to
 /// the daemon's database thread; every method runs there.
@@ -115,13 +123,13 @@ public final class Register: @unchecked Sendable {
 
     /// Where backups of the register at `path` are kept.
     public static func backupDirectory(forDatabase path: String) -> String {
-        ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("backups")
+        PathText.join(PathText.directory(of: path), "backups")
     }
 
     public static func secretPath(forDatabase path: String) -> String {
         // appendingPathComponent, not "/" + name: a bare file name has an
         // empty directory, which must mean here, not the root.
-        ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("koppelingd.secret")
+        PathText.join(PathText.directory(of: path), "koppelingd.secret")
     }
 
     public func close() { db.close() }

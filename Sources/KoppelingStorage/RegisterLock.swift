@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One daemon per register: an exclusive `flock` on a file beside the
 /// database, held for the daemon's whole life. SQLite before 3.51.3 can
@@ -46,7 +53,7 @@ public final class RegisterLock: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: 4096)
         let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
         guard n > 0 else { return nil }
-        let text = String(decoding: buffer.prefix(n), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = String(decoding: buffer.prefix(n), as: UTF8.self).trimmingWhitespace()
         return text.isEmpty ? nil : String(text.prefix(1000))
     }
 

@@ -1,5 +1,14 @@
 import CSQLite
+import KoppelingCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `koppelingd restore BACKUP`: puts a backup in the register's place with
 /// every step a hand restore gets wrong done for the administrator. Run
@@ -76,7 +85,7 @@ public enum RegisterRestore {
         if isListening(socket) { throw Refusal.socketListens(path: socket) }
 
         let checked = try check(backup: backup, secret: Register.secretPath(forDatabase: database))
-        let directory = (database as NSString).deletingLastPathComponent
+        let directory = PathText.directory(of: database)
         var info = stat()
         guard stat(directory, &info) == 0 else { throw Refusal.fileOperation(path: directory, detail: errnoText()) }
         let (uid, gid) = (info.st_uid, info.st_gid)
@@ -137,12 +146,10 @@ public enum RegisterRestore {
     /// Integrity, schema and the secret's check value, on a read-only
     /// connection to the backup.
     static func check(backup: String, secret secretPath: String) throws -> Checked {
-        guard let handle = FileHandle(forReadingAtPath: backup) else {
+        guard let header = FileHeader.read(backup) else {
             throw Refusal.backupUnreadable(path: backup, detail: errnoText())
         }
-        let header = (try? handle.read(upToCount: 16)) ?? Data()
-        try? handle.close()
-        guard header == Data("SQLite format 3\0".utf8) else { throw Refusal.backupNotOurs(path: backup) }
+        guard header == FileHeader.sqlite else { throw Refusal.backupNotOurs(path: backup) }
         let db: SQLiteConnection
         do { db = try SQLiteConnection(path: backup, readOnly: true) } catch {
             throw Refusal.backupUnreadable(path: backup, detail: "\(error)")
@@ -252,19 +259,9 @@ public enum RegisterRestore {
         _ = fsync(fd)
     }
 
+    /// `20261201T183300Z`: the UTC instant without separators.
     static func stamp(_ date: Date) -> String {
-        var t = time_t(date.timeIntervalSince1970)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        return String(
-            format: "%04d%02d%02dT%02d%02d%02dZ",
-            parts.tm_year + 1900,
-            parts.tm_mon + 1,
-            parts.tm_mday,
-            parts.tm_hour,
-            parts.tm_min,
-            parts.tm_sec
-        )
+        Instant.rfc3339(date).filter { $0 != "-" && $0 != ":" }
     }
 
     static func errnoText() -> String { String(cString: strerror(errno)) }

@@ -9,7 +9,8 @@ public enum TermsDigest {
         hex(Array(SHA256.hash(data: Array(text.utf8))))
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
+    /// Lower-case hex of any bytes (also the audit chain's values in logs).
+    public static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 2)

@@ -1,5 +1,13 @@
-import Foundation
 import KoppelingCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where all time comes from. The daemon uses `SystemClock`; tests drive a
 /// manual clock through days, DST changes and downtime without waiting.

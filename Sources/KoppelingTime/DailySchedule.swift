@@ -1,5 +1,13 @@
-import Foundation
 import KoppelingCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// When the daily ECKiD run is due. Pure: the scheduler asks it with the
 /// wall-clock time it reads, so a clock jump forward or back is only a

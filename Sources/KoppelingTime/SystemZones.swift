@@ -1,5 +1,13 @@
-import Foundation
 import KoppelingCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Why a system zone could not be loaded.
 public enum SystemZoneError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -48,13 +56,19 @@ public enum SystemZones {
 
     /// The bytes of a file, at most `maximumFileSize` of them.
     static func read(_ path: String) throws(SystemZoneError) -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw .unreadable(path: path) }
-        defer { try? handle.close() }
-        let data: Data?
-        do { data = try handle.read(upToCount: maximumFileSize + 1) } catch { throw .unreadable(path: path) }
-        let bytes = [UInt8](data ?? Data())
-        guard bytes.count <= maximumFileSize else { throw .tooLarge(path: path) }
-        return bytes
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .unreadable(path: path) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16_384)
+        while bytes.count <= maximumFileSize {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw .unreadable(path: path) }
+            if n == 0 { return bytes }
+            bytes += chunk[..<n]
+        }
+        throw .tooLarge(path: path)
     }
 
     static func load(_ path: String) throws(SystemZoneError) -> TimeZoneRules {
@@ -66,7 +80,7 @@ public enum SystemZones {
     /// `/usr/share/zoneinfo/<name>`), if it is such a link.
     public static func localIdentifier(path: String = localtimePath) -> String? {
         guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path),
-            let range = target.range(of: "zoneinfo/", options: .backwards)
+            let range = target.ranges(of: "zoneinfo/").last
         else { return nil }
         let name = String(target[range.upperBound...])
         return isValidIdentifier(name) ? name : nil

@@ -1,28 +1,34 @@
-import Foundation
 import KoppelingCore
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The daemon's IANA time zone, and the two conversions everything needs:
-/// instant → local day, and (local day, time of day) → instant.
+/// instant → local day, and (local day, time of day) → instant. The rules
+/// are the system's TZif file (`/usr/share/zoneinfo/<identifier>`), read
+/// by the core's reader, so the daemon loads no ICU.
 public struct Zone: Sendable, CustomStringConvertible {
     public let identifier: String
-    private let timeZone: TimeZone
+    public let rules: TimeZoneRules
 
-    public init?(identifier: String) {
-        guard let tz = TimeZone(identifier: identifier) else { return nil }
+    public init?(identifier: String, directory: String = SystemZones.zoneinfoDirectory) {
+        guard let rules = try? TimeZoneRules.system(identifier: identifier, directory: directory) else { return nil }
         self.identifier = identifier
-        self.timeZone = tz
+        self.rules = rules
     }
 
     public var description: String { identifier }
 
-    public func offset(at t: Int) -> Int {
-        timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(t)))
-    }
+    public func offset(at t: Int) -> Int { rules.offset(at: Int64(t)) }
 
     public func localDate(at date: Date) -> LocalDate {
-        let t = Int(date.timeIntervalSince1970.rounded(.down))
-        let local = t + offset(at: t)
-        return LocalDate(dayNumber: local >= 0 ? local / 86400 : (local - 86399) / 86400)
+        rules.localDateTime(at: Int64(date.timeIntervalSince1970.rounded(.down))).date
     }
 
     /// The first instant at or after `time` on `day`, local time: a doubled
@@ -30,18 +36,6 @@ public struct Zone: Sendable, CustomStringConvertible {
     /// does not exist (DST starts, also at midnight) gives the moment the
     /// clocks jump past it.
     public func firstInstant(of day: LocalDate, at time: LocalTime) -> Date {
-        let target = day.dayNumber * 86400 + time.secondsIntoDay
-        let offsets = Set([-172_800, -86_400, 0, 86_400, 172_800].map { offset(at: target + $0) })
-        let valid = offsets.map { target - $0 }.filter { target - offset(at: $0) == $0 }
-        if let first = valid.min() { return Date(timeIntervalSince1970: Double(first)) }
-        // In a gap the local clock is monotone between these bounds: find
-        // the first instant whose local time is at or past the target.
-        var lo = target - (offsets.max() ?? 0)
-        var hi = target - (offsets.min() ?? 0)
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2
-            if mid + offset(at: mid) >= target { hi = mid } else { lo = mid + 1 }
-        }
-        return Date(timeIntervalSince1970: Double(lo))
+        Date(timeIntervalSince1970: Double(rules.firstInstant(of: day, at: time)))
     }
 }

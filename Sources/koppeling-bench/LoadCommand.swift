@@ -14,7 +14,7 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "The daemon's socket (default: as koppelingctl finds it).") var socket: String?
     @Option(help: "Connections, one OS thread each.") var connections = 16
     @Option(help: "Requests each connection keeps in flight (pipelining), 1…64.") var depth = 1
-    @Option(help: "read, write or mixed.") var mix: Mix = .read
+    @Option(help: "read, write, mixed, get (school.get alone) or add (school.add alone).") var mix: Mix = .read
     @Option(help: "Requests to measure, shared over the connections.") var requests: Int?
     @Option(help: "Seconds to measure (default 10 when --requests is not given).") var duration: Double?
     @Option(help: "Seconds of load before measuring starts.") var warmup: Double = 0
@@ -45,7 +45,7 @@ struct LoadCommand: ParsableCommand {
     func run() throws {
         let path = socket ?? DefaultPaths.clientSocket()
         let schools = ReadSchools.brin6s(count: readSchools)
-        if mix != .write { try ReadSchools.ensure(schools, socket: path) }
+        if mix != .write, mix != .add { try ReadSchools.ensure(schools, socket: path) }
 
         let block = schoolBlock ?? Int.random(in: 11...99)
         let runTag = CodeFactory.randomTag()

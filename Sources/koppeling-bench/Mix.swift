@@ -10,6 +10,12 @@ enum Mix: String, ExpressibleByArgument, CaseIterable, Sendable {
     case write
     /// Three reads, then the next step of the write cycle.
     case mixed
+    /// `school.get` alone, on the schools the set-up phase registered: the
+    /// read compared with redis GET.
+    case get
+    /// `school.add` alone, each a fresh school: the durable write compared
+    /// with a raw one-row SQLite commit.
+    case add
 }
 
 /// The methods the mixes send, as indices into per-method counters.

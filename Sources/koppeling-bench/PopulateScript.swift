@@ -40,7 +40,7 @@ struct PopulateScript: RequestSource {
                 method: .activate,
                 id: id,
                 params:
-                    #"{"brin6":"\#(school)","koppeling":"\#(koppeling)","name":"Bench Beheerder","agree":true,"verification_code":"\#(code)"}"#
+                    #"{"brin6":"\#(school)","koppeling":"\#(koppeling)","name":"Bench Beheerder","agree":true,"terms_version":"2024.1","verification_code":"\#(code)"}"#
             )
         }
         return Request(method: .deactivate, id: id, params: #"{"brin6":"\#(school)","koppeling":"\#(koppeling)"}"#)

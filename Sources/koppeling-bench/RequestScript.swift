@@ -39,7 +39,23 @@ struct RequestScript: RequestSource {
         case .read: return nextRead()
         case .write: return nextWrite()
         case .mixed: return step % 4 == 0 ? nextWrite() : nextRead()
+        case .get: return nextGet()
+        case .add: return nextAdd()
         }
+    }
+
+    private mutating func nextGet() -> Request {
+        let school = readSchools[readStep % readSchools.count]
+        readStep += 1
+        return line(.schoolGet, #"{"brin6":"\#(school)"}"#)
+    }
+
+    /// The schools of one connection are `firstWriteSchool + connection +
+    /// k × connections`, as in the write cycle.
+    private mutating func nextAdd() -> Request {
+        let brin6 = Brin6Space.brin6(firstWriteSchool + connection + writeStep * connections)
+        writeStep += 1
+        return line(.schoolAdd, #"{"brin6":"\#(brin6)","name":"Benchschool \#(brin6)"}"#)
     }
 
     private mutating func nextRead() -> Request {
@@ -77,7 +93,7 @@ struct RequestScript: RequestSource {
         let code = codes.next(for: writeBrin6)
         return line(
             .activate,
-            #"{"brin6":"\#(writeBrin6)","koppeling":"\#(koppeling)","name":"Bench Beheerder","agree":true,"verification_code":"\#(code)"}"#
+            #"{"brin6":"\#(writeBrin6)","koppeling":"\#(koppeling)","name":"Bench Beheerder","agree":true,"terms_version":"2024.1","verification_code":"\#(code)"}"#
         )
     }
 

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import KoppelingCore
 import KoppelingDaemon
 import KoppelingProtocol
@@ -7,6 +6,15 @@ import KoppelingStorage
 import KoppelingTime
 import Logging
 import ServiceLifecycle
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct Koppelingd: AsyncParsableCommand {

@@ -1,7 +1,15 @@
 import ArgumentParser
-import Foundation
 import KoppelingProtocol
 import KoppelingStorage
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `koppelingd restore BACKUP`: one command for what a hand restore gets
 /// wrong (stale WAL files, root-owned copies, a backup of another install).
@@ -49,11 +57,17 @@ struct Restore: ParsableCommand {
             }
             print("Start koppelingd weer: sudo systemctl start koppelingd.socket koppelingd.service")
         } catch let refusal as RegisterRestore.Refusal {
-            FileHandle.standardError.write(Data("koppelingd restore: \(refusal)\n".utf8))
+            standardError("koppelingd restore: \(refusal)")
             throw ExitCode(1)
         } catch let error as StorageOpenError {
-            FileHandle.standardError.write(Data("koppelingd restore: \(error)\n".utf8))
+            standardError("koppelingd restore: \(error)")
             throw ExitCode(1)
         }
     }
+}
+
+/// One line to stderr, unbuffered (the restore ends right after it).
+private func standardError(_ line: String) {
+    var text = line + "\n"
+    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }

@@ -1,9 +1,18 @@
-import Foundation
+import Dispatch
 import KoppelingCore
 import KoppelingProtocol
 import KoppelingStorage
 import KoppelingTime
 import Logging
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Application {
     /// `audit.verify`: every row of the trail and its head, in one snapshot
@@ -65,7 +74,7 @@ enum AuditChainCheck {
                     "audit chain verified",
                     metadata: [
                         "rows": "\(verdict.rows)", "last_id": "\(verdict.lastID)",
-                        "last_chain": "\(verdict.lastChain.map { String(format: "%02x", $0) }.joined())",
+                        "last_chain": "\(TermsDigest.hex(verdict.lastChain))",
                     ]
                 )
             }

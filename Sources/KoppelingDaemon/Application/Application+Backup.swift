@@ -1,7 +1,15 @@
-import Foundation
 import KoppelingCore
 import KoppelingProtocol
 import KoppelingStorage
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Application {
     var backupDirectory: String { Register.backupDirectory(forDatabase: config.databasePath) }
@@ -11,7 +19,7 @@ extension Application {
     func createBackup() throws -> BackupResult {
         let now = clock.now()
         try FileManager.default.createDirectory(atPath: backupDirectory, withIntermediateDirectories: true)
-        let stamp = Instant.rfc3339(now).replacingOccurrences(of: ":", with: "")
+        let stamp = Instant.rfc3339(now).filter { $0 != ":" }
         var name = "koppelingd-\(stamp).db"
         var suffix = 1
         while FileManager.default.fileExists(atPath: backupDirectory + "/" + name) {

@@ -1,6 +1,14 @@
-import Foundation
 import KoppelingCore
 import KoppelingProtocol
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Application {
     /// Step 6: the authorisation key for the school's ECKiD import.

@@ -1,9 +1,17 @@
-import Foundation
 import KoppelingCore
 import KoppelingProtocol
 import KoppelingStorage
 import KoppelingTime
 import Logging
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The register as the protocol sees it: one function per method, on top
 /// of the storage and the domain rules. Runs only on the database thread.

@@ -1,6 +1,14 @@
-import Foundation
 import KoppelingProtocol
 import NIOConcurrencyHelpers
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Whether the register file the daemon has open is still the one its path
 /// names. A file deleted or replaced under a running daemon would take every

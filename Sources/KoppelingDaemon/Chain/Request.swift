@@ -1,6 +1,14 @@
-import Foundation
 import KoppelingCore
 import KoppelingProtocol
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A request line whose envelope and params were read: what the chain of
 /// concerns works on.

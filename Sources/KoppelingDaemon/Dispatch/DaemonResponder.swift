@@ -1,7 +1,15 @@
-import Foundation
 import KoppelingCore
 import KoppelingProtocol
 import NIOCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The daemon's responder: parses the line, then runs the request where its
 /// `Method.execution` says — a read on the loop's own read-only connection,

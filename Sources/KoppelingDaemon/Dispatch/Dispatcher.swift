@@ -1,7 +1,15 @@
-import Foundation
 import KoppelingCore
 import KoppelingProtocol
 import KoppelingStorage
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A request line after its envelope was read: either a reply that needs
 /// no database (malformed line, unknown method, bad params of a read) or a

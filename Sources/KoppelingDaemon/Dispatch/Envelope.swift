@@ -1,6 +1,14 @@
-import Foundation
 import KoppelingCore
 import KoppelingProtocol
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A JSON-RPC 2.0 request object, decoded in one pass: the envelope by
 /// hand, so every defect gets its own answer, and `params` straight into

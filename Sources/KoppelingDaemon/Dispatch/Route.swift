@@ -1,6 +1,14 @@
-import Foundation
 import KoppelingCore
 import KoppelingProtocol
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What the audit trail records a request is about. A request about many
 /// schools (`school.import`, `koppeling.activate_many`) names them all: a

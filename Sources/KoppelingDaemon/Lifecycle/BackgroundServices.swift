@@ -1,8 +1,17 @@
-import Foundation
+import Dispatch
 import KoppelingCore
 import Logging
 import NIOCore
 import ServiceLifecycle
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The daily ECKiD run (and the daily backup after it), until shutdown.
 struct TimerService: Service {

@@ -1,7 +1,15 @@
-import Foundation
 import Logging
 import NIOCore
 import ServiceLifecycle
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The listening socket. It reports the daemon ready once the group runs
 /// (its signal handlers are in place: a SIGTERM right after READY=1 is a

@@ -1,6 +1,15 @@
-import Foundation
+import Dispatch
 import KoppelingStorage
 import Logging
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The full check of the register file (`PRAGMA quick_check`), right after
 /// the daemon is ready and after each daily backup (DESIGN §4): it reads

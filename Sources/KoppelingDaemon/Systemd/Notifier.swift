@@ -1,5 +1,13 @@
-import Foundation
 import KoppelingProtocol
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// sd_notify(3) without libsystemd: one datagram to `$NOTIFY_SOCKET`
 /// (`@` at the start means an abstract socket). Does nothing without it.

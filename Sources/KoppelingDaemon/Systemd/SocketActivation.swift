@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A listening socket passed by systemd (`LISTEN_FDS`, `LISTEN_PID`).
 struct SocketActivation: Sendable {

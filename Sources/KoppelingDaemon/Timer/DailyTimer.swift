@@ -1,7 +1,15 @@
-import Foundation
 import KoppelingCore
 import KoppelingTime
 import Logging
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The daily ECKiD run inside the daemon (no cron). It wakes at least once
 /// a minute and asks the schedule with the wall-clock time it reads, so a

@@ -1,8 +1,16 @@
-import Foundation
 import KoppelingCore
 import KoppelingProtocol
 import Logging
 import NIOCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One client connection: reads lines, hands each to the responder with its
 /// caller, and writes the replies in request order (clients may pipeline).

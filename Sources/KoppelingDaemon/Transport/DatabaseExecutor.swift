@@ -1,8 +1,17 @@
-import Foundation
 import KoppelingCore
 import KoppelingProtocol
 import KoppelingStorage
+import NIOConcurrencyHelpers
 import NIOCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The one thread that owns the database connection.
 ///
@@ -20,21 +29,19 @@ final class DatabaseExecutor: @unchecked Sendable {
     }
 
     private let app: Application
-    private let condition = NSCondition()
+    /// Guards `queue` and `stopping`; its value is whether the thread has
+    /// something to do (a job, or the order to stop).
+    private let condition = ConditionLock(value: false)
     /// A ring buffer: under a load that never lets it drain, the storage
     /// of jobs already taken is reused, not kept.
     private var queue = CircularBuffer<Job>()
     private var stopping = false
-    private var thread: Thread?
     /// Commits that served more than one request (for tests and status).
     private(set) var groupCommits = 0
 
     init(app: Application) {
         self.app = app
-        let thread = Thread { [unowned self] in self.loop() }
-        thread.name = "koppelingd-database"
-        self.thread = thread
-        thread.start()
+        DetachedThread.start(name: "koppelingd-db") { [unowned self] in self.loop() }
     }
 
     /// Runs one protocol request; the future holds its reply line.
@@ -64,8 +71,7 @@ final class DatabaseExecutor: @unchecked Sendable {
             return
         }
         queue.append(job)
-        condition.signal()
-        condition.unlock()
+        condition.unlock(withValue: true)
     }
 
     /// Lets queued work finish, then closes the database on its own thread.
@@ -78,16 +84,14 @@ final class DatabaseExecutor: @unchecked Sendable {
     private func stopAccepting() {
         condition.lock()
         stopping = true
-        condition.broadcast()
-        condition.unlock()
+        condition.unlock(withValue: true)
     }
 
     private func loop() {
         while true {
-            condition.lock()
-            while queue.isEmpty, !stopping { condition.wait() }
+            condition.lock(whenValue: true)
             if queue.isEmpty {
-                condition.unlock()
+                condition.unlock(withValue: true)
                 return
             }
             var batch: [(Parsed, Caller, EventLoopPromise<Data?>)] = []
@@ -104,7 +108,7 @@ final class DatabaseExecutor: @unchecked Sendable {
                     if p.execution == .exclusive { break }
                 }
             }
-            condition.unlock()
+            condition.unlock(withValue: stopping || !queue.isEmpty)
             if let task { task() } else { run(batch) }
         }
     }

@@ -1,7 +1,15 @@
-import Foundation
 import KoppelingCore
 import NIOCore
 import NIOPosix
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Glibc does not export `struct ucred`; this matches its layout.
 struct UCred: Sendable {

@@ -1,6 +1,14 @@
-import Foundation
 import KoppelingCore
 import NIOCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What the transport hands every request line to, with who sent it.
 ///

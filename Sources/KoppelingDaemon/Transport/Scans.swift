@@ -1,8 +1,16 @@
-import Foundation
 import KoppelingCore
 import KoppelingProtocol
 import NIOCore
 import NIOPosix
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs the requests that read a whole table that grows without bound
 /// (`Execution.scan`: `audit.verify`). Seconds on a large register: on the

@@ -1,8 +1,17 @@
-import Foundation
+import KoppelingCore
 import KoppelingProtocol
 import Logging
 import NIOCore
 import NIOPosix
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Why the socket could not be set up.
 public enum SocketSetupError: Error, CustomStringConvertible {
@@ -49,7 +58,7 @@ enum SocketServer {
         }
         let path = config.socketPath
         guard path.utf8.count < 108 else { throw SocketSetupError.pathTooLong(path: path) }
-        try createDirectory((path as NSString).deletingLastPathComponent)
+        try createDirectory(PathText.directory(of: path))
         try removeStaleSocket(at: path, logger: logger)
         let channel = try await bootstrap.bind(unixDomainSocketPath: path).get()
         chmod(path, 0o660)
@@ -63,7 +72,7 @@ enum SocketServer {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw SocketSetupError.system("cannot create \(path): \(error.localizedDescription)")
+            throw SocketSetupError.system("cannot create \(path): \(error)")
         }
     }
 
