@@ -32,5 +32,9 @@ enum EmbeddedMigrations {
             name: "0007_audit_chain.sql",
             sql: String(decoding: PackageResources._007_audit_chain_sql, as: UTF8.self)
         ),
+        File(
+            name: "0008_terms_index.sql",
+            sql: String(decoding: PackageResources._008_terms_index_sql, as: UTF8.self)
+        ),
     ]
 }

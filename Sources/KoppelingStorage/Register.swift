@@ -142,22 +142,28 @@ public final class Register: @unchecked Sendable {
         public var activeActivations = 0
         public var pendingImports = 0
         public var activeImports = 0
-        /// Active activations whose accepted terms are not the current ones.
+        /// Active activations whose accepted terms are not the current ones:
+        /// counted as the versions below and above the current one, two
+        /// ranges of `activation_terms` that hold only the outdated entries
+        /// (`<>` would walk every active one); CROSS JOIN keeps the catalogue
+        /// the outer loop, so each range is a search. Tested equal to `<>`.
         public var termsOutdated = 0
     }
 
+    static let countsQuery = """
+        SELECT (SELECT count(*) FROM school),
+               (SELECT count(*) FROM catalog_entry),
+               (SELECT count(*) FROM activation WHERE deactivated_at IS NULL),
+               (SELECT count(*) FROM eckid_import WHERE state = 'pending'),
+               (SELECT count(*) FROM eckid_import WHERE state = 'active'),
+               (SELECT count(*) FROM catalog_entry c CROSS JOIN activation a INDEXED BY activation_terms
+                ON a.koppeling_id = c.id AND a.deactivated_at IS NULL AND a.terms_version < c.terms_version)
+             + (SELECT count(*) FROM catalog_entry c CROSS JOIN activation a INDEXED BY activation_terms
+                ON a.koppeling_id = c.id AND a.deactivated_at IS NULL AND a.terms_version > c.terms_version)
+        """
+
     public func counts() throws -> Counts {
-        try db.queryOne(
-            """
-            SELECT (SELECT count(*) FROM school),
-                   (SELECT count(*) FROM catalog_entry),
-                   (SELECT count(*) FROM activation WHERE deactivated_at IS NULL),
-                   (SELECT count(*) FROM eckid_import WHERE state = 'pending'),
-                   (SELECT count(*) FROM eckid_import WHERE state = 'active'),
-                   (SELECT count(*) FROM activation a JOIN catalog_entry c ON c.id = a.koppeling_id
-                    WHERE a.deactivated_at IS NULL AND a.terms_version <> c.terms_version)
-            """
-        ) { r in
+        try db.queryOne(Register.countsQuery) { r in
             Counts(
                 schools: r.int(0),
                 catalogEntries: r.int(1),
