@@ -57,7 +57,8 @@ done
 if readelf -d "$pkg/usr/bin/koppelingd" | grep -q RELR; then
     for i in "${!depends[@]}"; do [[ ${depends[$i]} == libc6 ]] && depends[$i]="libc6 (>= 2.36)"; done
 fi
-depends+=(libsqlite3-0 "systemd (>= 247)")
+# tzdata: the daemon reads its time zone from /usr/share/zoneinfo.
+depends+=(libsqlite3-0 tzdata "systemd (>= 247)")
 depends_line=$(printf '%s\n' "${depends[@]}" | sort -u | paste -sd, - | sed 's/,/, /g')
 
 mkdir -p "$pkg/DEBIAN"
