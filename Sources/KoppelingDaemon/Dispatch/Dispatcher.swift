@@ -38,9 +38,30 @@ enum Parsed: Sendable {
 /// Reads JSON-RPC 2.0 envelopes (`parse`, pure, any thread) and hands the
 /// requests to the chain of concerns (`respond`, where the register is).
 enum Dispatcher {
-    /// One pass of the JSON decoder over the line: the envelope is read by
-    /// hand and the params straight into the method's own type.
-    static func parse(_ line: Data) -> Parsed {
+    /// How the checked line becomes an `Envelope`: the tree of the line and
+    /// `TreeDecoder` (the daemon's), or Foundation's `JSONDecoder`, the slow
+    /// twin `TreeDecoderTests` hold every line's outcome against.
+    enum Decoding {
+        case tree
+        case foundation
+
+        /// Not JSON at all: the caller's `parseError`.
+        struct NotJSON: Error {}
+
+        func envelope(_ line: Data) throws -> Envelope {
+            switch self {
+            case .tree:
+                guard let tree = line.withUnsafeBytes(JSONTree.parse) else { throw NotJSON() }
+                return try Envelope(from: TreeDecoder(tree))
+            case .foundation:
+                return try JSONDecoder().decode(Envelope.self, from: line)
+            }
+        }
+    }
+
+    /// One pass of the decoder over the line: the envelope is read by hand
+    /// and the params straight into the method's own type.
+    static func parse(_ line: Data, decoding: Decoding = .tree) -> Parsed {
         let parseError = Parsed.reply(parseErrorReply)
         // The decoder reads strings and numbers lazily, only those it
         // decodes: check the whole line up front.
@@ -52,7 +73,7 @@ enum Dispatcher {
         }
         let envelope: Envelope
         do {
-            envelope = try JSONDecoder().decode(Envelope.self, from: line)
+            envelope = try decoding.envelope(line)
         } catch DecodingError.typeMismatch, DecodingError.valueNotFound {
             return invalidRequest(id: .null, "Een verzoek moet een JSON-object zijn (batches worden niet ondersteund).")
         } catch {

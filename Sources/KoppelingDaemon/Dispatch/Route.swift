@@ -23,6 +23,8 @@ struct AuditSubject: Sendable {
 /// A decoded request, ready to run on the database thread.
 struct PreparedCall: Sendable {
     let subject: AuditSubject
+    /// The decoded params (the decoder twins in TreeDecoderTests compare them).
+    let params: any Encodable & Sendable
     /// Runs the method and encodes its success reply for `id`.
     let run: @Sendable (Application, Caller, RPCID) throws -> Data
 }
@@ -50,7 +52,7 @@ struct Route: Sendable {
                 )
             }
             let params = try ParamsDecoding.decode(P.self, from: given?.decoder)
-            return PreparedCall(subject: subject(params)) { app, caller, id in
+            return PreparedCall(subject: subject(params), params: params) { app, caller, id in
                 try ReplyEncoding.success(id: id, result: try body(app, params, caller))
             }
         }
@@ -60,14 +62,9 @@ struct Route: Sendable {
 /// Typed params from the request line: `params` omitted or `null` is an
 /// empty object, so a method without parameters accepts all three forms.
 enum ParamsDecoding {
-    /// `params` omitted or `null` is an empty object, so a method without
-    /// parameters accepts all three forms.
-    static let emptyObject = Data("{}".utf8)
-
     static func decode<P: Decodable>(_ type: P.Type, from decoder: (any Decoder)?) throws(KoppelingError) -> P {
         do {
-            if let decoder { return try P(from: decoder) }
-            return try JSONDecoder().decode(P.self, from: emptyObject)
+            return try P(from: decoder ?? TreeDecoder(.object([])))
         } catch let error as DecodingError {
             throw invalidParams(error)
         } catch {
