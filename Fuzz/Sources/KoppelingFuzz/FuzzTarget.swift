@@ -129,6 +129,26 @@ enum LineSplitting {
 enum Parsing {
     static let methodNames = Set(Method.allCases.map(\.rawValue))
 
+    /// What a line became, in words that can be compared.
+    static func outcome(_ parsed: Parsed) -> String {
+        switch parsed {
+        case .reply(let data):
+            return "reply " + String(decoding: data, as: UTF8.self)
+        case .request(let r):
+            let head = "request \(String(describing: r.id)) \(r.method.rawValue) \(r.subject.school ?? "-")"
+                + " \(r.subject.koppeling ?? "-") \(r.subject.schools)"
+            switch r.call {
+            case .success(let call):
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                let params = (try? encoder.encode(call.params)).map { String(decoding: $0, as: UTF8.self) } ?? "?"
+                return head + " params " + params
+            case .failure(let error):
+                return head + " refused \(error)"
+            }
+        }
+    }
+
     static func check(_ line: Data) {
         let bytes = [UInt8](line)
         // RFC 8259 by an independent recursive reader (nil: nested too deep
@@ -147,6 +167,11 @@ enum Parsing {
             if verdict != expected { fatalError("JSONSyntax says \(verdict), the grammar \(expected)") }
         }
         let parsed = Dispatcher.parse(line)
+        // The daemon's decoder against JSONDecoder, its twin: the same reply,
+        // or the same request with the same params or the same refusal.
+        let ours = outcome(parsed)
+        let foundation = outcome(Dispatcher.parse(line, decoding: .foundation))
+        if ours != foundation { fatalError("the decoder says \(ours), JSONDecoder \(foundation)") }
         if case .duplicateMember = verdict, isUTF8 {
             // Nothing runs: -32600 with a null id.
             guard case .reply(let data) = parsed, code(of: data) == RPCErrorCode.invalidRequest,
