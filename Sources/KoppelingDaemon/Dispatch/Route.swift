@@ -68,8 +68,9 @@ enum ParamsDecoding {
         } catch let error as DecodingError {
             throw invalidParams(error)
         } catch {
-            // A number too large for its type comes from Foundation's decoder
-            // without the member's name; find the member that holds it.
+            // A number too large for its type comes without the member's name
+            // (`TreeDecoder.NumberNotRepresentable`, as from Foundation's
+            // decoder, its twin); find the member that holds it.
             let fields = decoder.map(unrepresentableNumbers) ?? []
             guard let field = fields.first else {
                 throw .invalidParams(.invalidParams, message: "Ongeldige parameters.", fields: [])
