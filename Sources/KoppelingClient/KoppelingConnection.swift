@@ -40,10 +40,10 @@ public final class KoppelingConnection {
     private var chunk = [UInt8](repeating: 0, count: 65536)
     private var nextID: Int64 = 1
 
-    public init(path: String) throws {
+    public init(path: String) throws(ClientError) {
         self.path = path
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw ClientError.notReachable(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw ClientError.notReachable(path: path, reason: Self.dutch(errno: errno)) }
         guard let address = UnixSocketAddress(path: path) else {
             close(fd)
             throw ClientError.notReachable(path: path, reason: path.isEmpty ? "geen pad" : "pad te lang")
@@ -55,9 +55,24 @@ public final class KoppelingConnection {
             if code == EACCES || code == EPERM {
                 throw ClientError.noAccess(path: path, group: Self.groupName(of: path))
             }
-            throw ClientError.notReachable(path: path, reason: String(cString: strerror(code)))
+            throw ClientError.notReachable(path: path, reason: Self.dutch(errno: code))
         }
         self.fd = fd
+    }
+
+    /// Why connect() failed, in the Dutch of koppelingctl's messages (the C
+    /// library's `strerror` is English); the number for the rare others.
+    static func dutch(errno code: Int32) -> String {
+        switch code {
+        case ENOENT: "de socket bestaat niet"
+        case ECONNREFUSED: "niemand luistert op de socket"
+        case ENOTDIR: "een deel van het pad is geen map"
+        case ENOTSOCK: "het pad is geen socket"
+        case EAGAIN: "de daemon neemt nu geen verbindingen aan"
+        case ETIMEDOUT: "de verbinding kwam niet tot stand"
+        case EMFILE, ENFILE: "te veel open bestanden"
+        default: "systeemfout \(code)"
+        }
     }
 
     deinit { close(fd) }
@@ -142,7 +157,10 @@ public final class KoppelingConnection {
             throw ClientError.malformedReply(String(decoding: reply.prefix(200), as: UTF8.self))
         }
         if object["error"] != nil {
-            let failure = try JSONDecoder().decode(RPCFailure.self, from: reply)
+            let failure: RPCFailure
+            do { failure = try JSONDecoder().decode(RPCFailure.self, from: reply) } catch {
+                throw ClientError.malformedReply("\(error)")
+            }
             throw failure.error
         }
         let pretty = JSONEncoder()

@@ -32,19 +32,33 @@ struct ActivateCommand: ParsableCommand {
             """
     )
     @OptionGroup var global: GlobalOptions
-    @Option(name: .long, help: "BRIN6 van de school.") var school: String?
-    @Option(name: .long, help: "Id van de koppeling, bijv. topdossier-eckid.") var koppeling: String?
-    @Option(name: .long, help: "Uw naam: de gemandateerde persoon die akkoord gaat met de voorwaarden.") var name:
-        String?
+    @Option(name: .long, help: ArgumentHelp("BRIN6 van de school.", valueName: "brin6")) var school: String?
+    @Option(name: .long, help: ArgumentHelp("Id van de koppeling, bijv. topdossier-eckid.", valueName: "id"))
+    var koppeling: String?
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Uw naam: de gemandateerde persoon die akkoord gaat met de voorwaarden.", valueName: "naam")
+    ) var name: String?
     @Flag(name: .long, help: "Voor akkoord: u gaat akkoord met de gebruikersvoorwaarden.") var agree = false
-    @Option(name: .customLong("start-date"), help: "Startdatum JJJJ-MM-DD (standaard vandaag).") var startDate: String?
-    @Option(name: .customLong("end-date"), help: "Einddatum JJJJ-MM-DD: de laatste dag (optioneel).") var endDate:
-        String?
-    @Option(name: .customLong("schools-file"), help: "CSV-bestand 'brin6;verificatiecode' voor veel scholen.")
+    @Option(
+        name: .customLong("start-date"),
+        help: ArgumentHelp("Startdatum JJJJ-MM-DD (standaard vandaag).", valueName: "datum")
+    ) var startDate: String?
+    @Option(
+        name: .customLong("end-date"),
+        help: ArgumentHelp("Einddatum JJJJ-MM-DD: de laatste dag (optioneel).", valueName: "datum")
+    ) var endDate: String?
+    @Option(
+        name: .customLong("schools-file"),
+        help: ArgumentHelp("CSV-bestand 'brin6;verificatiecode' voor veel scholen.", valueName: "bestand")
+    )
     var schoolsFile: String?
     @Option(
         name: .customLong("generate-codes"),
-        help: "Maak codes voor de scholen zonder code en schrijf ze naar dit nieuwe bestand (0600)."
+        help: ArgumentHelp(
+            "Maak codes voor de scholen zonder code en schrijf ze naar dit nieuwe bestand (0600).",
+            valueName: "bestand"
+        )
     )
     var generatedCodesFile: String?
     @OptionGroup var code: SecretSource

@@ -23,9 +23,13 @@ struct AuditCommand: ParsableCommand {
             abstract: "Toon het logboek van wijzigingen en weigeringen (nieuwste eerst)."
         )
         @OptionGroup var global: GlobalOptions
-        @Option(name: .long, help: "Alleen deze school (BRIN6).") var school: String?
-        @Option(name: .long, help: "Vanaf deze datum (JJJJ-MM-DD) of dit tijdstip (RFC 3339, UTC).") var since: String?
-        @Option(name: .long, help: "Hoogstens zoveel regels (standaard 100).") var limit: Int?
+        @Option(name: .long, help: ArgumentHelp("Alleen deze school (BRIN6).", valueName: "brin6")) var school: String?
+        @Option(
+            name: .long,
+            help: ArgumentHelp("Vanaf deze datum (JJJJ-MM-DD) of dit tijdstip (RFC 3339, UTC).", valueName: "datum")
+        ) var since: String?
+        @Option(name: .long, help: ArgumentHelp("Hoogstens zoveel regels (standaard 100).", valueName: "aantal"))
+        var limit: Int?
 
         func run() throws {
             let params = AuditListParams(brin6: school, since: since, limit: limit)
@@ -40,7 +44,8 @@ struct AuditCommand: ParsableCommand {
                 ["Tijdstip", "Gebruiker", "Handeling", "School", "Koppeling", "Uitkomst", "Reden"],
                 r.entries.map {
                     [
-                        times.format($0.at), "\($0.user) (\($0.uid))", Method.dutchLabel(of: $0.method), $0.school ?? "—",
+                        times.format($0.at), "\($0.user) (\($0.uid))", Method.dutchLabel(of: $0.method),
+                        $0.school ?? "—",
                         $0.koppeling ?? "—", outcome($0.outcome),
                         $0.reasons.map(Reason.dutchLabel(of:)).joined(separator: ", "),
                     ]

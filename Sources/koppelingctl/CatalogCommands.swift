@@ -68,7 +68,13 @@ struct CatalogCommand: ParsableCommand {
         )
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Id van de koppeling.") var id: String
-        @Option(name: .long, help: "Sla de voorwaarden op in dit bestand (gebruikersvoorwaarden downloaden).")
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Sla de voorwaarden op in dit bestand (gebruikersvoorwaarden downloaden).",
+                valueName: "bestand"
+            )
+        )
         var output: String?
 
         func run() throws {
@@ -96,7 +102,7 @@ struct CatalogCommand: ParsableCommand {
                 "Het bestand bevat een lijst van objecten, of {\"entries\": [...]}, met de velden id, category, name, description, supplier, price_cents (of null), terms_text, terms_version, recommended_prerequisite (of null), carries_eckid_import, data_set ({profile, fields: [{name, description}]}), purpose en processor_agreement ({name, version} of null). Een nieuwe tekst van de voorwaarden krijgt een nieuwe versie."
         )
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "JSON-bestand.") var file: String
+        @Argument(help: ArgumentHelp("JSON-bestand.", valueName: "bestand")) var file: String
 
         func run() throws {
             guard let data = FileManager.default.contents(atPath: file) else {

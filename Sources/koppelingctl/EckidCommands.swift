@@ -17,7 +17,7 @@ struct EckidCommand: ParsableCommand {
                 "Zonder --key-stdin of --key-file vraagt koppelingctl de sleutel zonder weergave. De import is actief vanaf de volgende dag."
         )
         @OptionGroup var global: GlobalOptions
-        @Option(name: .long, help: "BRIN6 van de school.") var school: String
+        @Option(name: .long, help: ArgumentHelp("BRIN6 van de school.", valueName: "brin6")) var school: String
         @OptionGroup var key: KeySource
 
         func run() throws {
@@ -54,7 +54,8 @@ struct EckidCommand: ParsableCommand {
             abstract: "Toon de ECKiD-import van één school of van alle scholen."
         )
         @OptionGroup var global: GlobalOptions
-        @Option(name: .long, help: "BRIN6 van de school (standaard: alle).") var school: String?
+        @Option(name: .long, help: ArgumentHelp("BRIN6 van de school (standaard: alle).", valueName: "brin6"))
+        var school: String?
 
         func run() throws {
             let session = try Session(global)
@@ -98,7 +99,7 @@ struct EckidCommand: ParsableCommand {
             abstract: "Zet de ECKiD-import van een school uit."
         )
         @OptionGroup var global: GlobalOptions
-        @Option(name: .long, help: "BRIN6 van de school.") var school: String
+        @Option(name: .long, help: ArgumentHelp("BRIN6 van de school.", valueName: "brin6")) var school: String
 
         func run() throws {
             guard

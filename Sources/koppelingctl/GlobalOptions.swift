@@ -13,7 +13,10 @@ import Glibc
 
 /// `--socket` and `--json`, accepted before or after the subcommand.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: "Pad van de socket van koppelingd (of KOPPELING_SOCKET).")
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Pad van de socket van koppelingd (of KOPPELING_SOCKET).", valueName: "pad")
+    )
     var socket: String?
 
     @Flag(name: .long, help: "Druk het ruwe JSON-resultaat af, voor scripts.")
@@ -31,20 +34,18 @@ struct Session {
         let path = options.socket ?? DefaultPaths.clientSocket()
         do {
             connection = try KoppelingConnection(path: path)
-        } catch ClientError.noAccess(let path, let group) {
-            Output.error("\(ClientError.noAccess(path: path, group: group))")
-            let group = group ?? "koppelingbeheer"
-            Output.error(
-                "Een beheerder voegt u toe met: sudo usermod -aG \(group) \(Self.userName());"
-                    + " daarna logt u opnieuw in (of start u een nieuwe shell met 'newgrp \(group)')."
-            )
-            throw ExitCode(CtlExit.unreachable)
         } catch {
-            Output.error("\(error)")
-            Output.error(
-                "Draait koppelingd? Controleer 'systemctl status koppelingd' (of 'systemctl status koppelingd.socket'), of geef de socket op met --socket of KOPPELING_SOCKET."
-            )
-            throw ExitCode(CtlExit.unreachable)
+            let hint: String
+            if case .noAccess(_, let group) = error {
+                let group = group ?? "koppelingbeheer"
+                hint =
+                    "Een beheerder voegt u toe met: sudo usermod -aG \(group) \(Self.userName());"
+                    + " daarna logt u opnieuw in (of start u een nieuwe shell met 'newgrp \(group)')."
+            } else {
+                let explicit = options.socket != nil || SocketChoice.fromEnvironment != nil
+                hint = SocketChoice.unreachableHint(path: path, explicit: explicit)
+            }
+            throw Output.noAnswer(error, hint: hint, json: options.json)
         }
     }
 
@@ -70,8 +71,7 @@ struct Session {
             Output.refusal(options.json ? error : Output.withFileLines(error, fileLines), json: options.json)
             throw ExitCode(CtlExit.refused)
         } catch let error as ClientError {
-            Output.error("\(error)")
-            throw ExitCode(CtlExit.unreachable)
+            throw Output.noAnswer(error, hint: nil, json: options.json)
         }
     }
 
@@ -84,8 +84,7 @@ struct Session {
             Output.refusal(error, json: options.json)
             throw ExitCode(CtlExit.refused)
         } catch let error as ClientError {
-            Output.error("\(error)")
-            throw ExitCode(CtlExit.unreachable)
+            throw Output.noAnswer(error, hint: nil, json: options.json)
         }
     }
 
@@ -105,8 +104,7 @@ struct Session {
             Output.refusal(error, json: options.json)
             throw ExitCode(CtlExit.refused)
         } catch let error as ClientError {
-            Output.error("\(error)")
-            throw ExitCode(CtlExit.unreachable)
+            throw Output.noAnswer(error, hint: nil, json: options.json)
         }
     }
 

@@ -21,7 +21,8 @@ struct KoppelingenCommand: ParsableCommand {
             "Zonder --school: voor elke school in één tabel de actieve koppelingen, een ECKiD-import die nog wacht, verouderde voorwaarden en wat binnen 30 dagen eindigt (het overzicht van een bestuur)."
     )
     @OptionGroup var global: GlobalOptions
-    @Option(name: .long, help: "BRIN6 van de school (zonder: alle scholen).") var school: String?
+    @Option(name: .long, help: ArgumentHelp("BRIN6 van de school (zonder: alle scholen).", valueName: "brin6"))
+    var school: String?
 
     func run() throws {
         guard let school else {
@@ -73,10 +74,12 @@ struct ReacceptCommand: ParsableCommand {
             "U gaat akkoord met de versie die koppelingctl toont; lees de tekst met 'koppelingctl catalog terms ID'."
     )
     @OptionGroup var global: GlobalOptions
-    @Option(name: .long, help: "BRIN6 van de school.") var school: String
-    @Option(name: .long, help: "Id van de koppeling.") var koppeling: String
-    @Option(name: .long, help: "Uw naam: de gemandateerde persoon die akkoord gaat met de voorwaarden.") var name:
-        String
+    @Option(name: .long, help: ArgumentHelp("BRIN6 van de school.", valueName: "brin6")) var school: String
+    @Option(name: .long, help: ArgumentHelp("Id van de koppeling.", valueName: "id")) var koppeling: String
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Uw naam: de gemandateerde persoon die akkoord gaat met de voorwaarden.", valueName: "naam")
+    ) var name: String
     @Flag(name: .long, help: "Voor akkoord: u gaat akkoord met de nieuwe gebruikersvoorwaarden.") var agree = false
 
     func run() throws {
@@ -105,9 +108,9 @@ struct DeactivateCommand: ParsableCommand {
         abstract: "Beëindig een geactiveerde koppeling."
     )
     @OptionGroup var global: GlobalOptions
-    @Option(name: .long, help: "BRIN6 van de school.") var school: String
-    @Option(name: .long, help: "Id van de koppeling.") var koppeling: String
-    @Option(name: .long, help: "Reden (optioneel).") var reason: String?
+    @Option(name: .long, help: ArgumentHelp("BRIN6 van de school.", valueName: "brin6")) var school: String
+    @Option(name: .long, help: ArgumentHelp("Id van de koppeling.", valueName: "id")) var koppeling: String
+    @Option(name: .long, help: ArgumentHelp("Reden (optioneel).", valueName: "reden")) var reason: String?
 
     func run() throws {
         let params = DeactivateParams(brin6: school, koppeling: koppeling, reason: reason)
@@ -129,11 +132,18 @@ struct VerificationCodeCommand: ParsableCommand {
             commandName: "generate",
             abstract: "Maak een geldige, willekeurige verificatiecode voor een school (eenmalig getoond)."
         )
-        @Option(name: .long, help: "BRIN6 van de school.") var school: String
-        @Option(name: .long, help: "Lengte, 20 tot 50 (standaard 32).") var length = 32
+        @Option(name: .long, help: ArgumentHelp("BRIN6 van de school.", valueName: "brin6")) var school: String
+        // Optional, not `= 32`: ArgumentParser would add an English "(default: 32)".
+        @Option(name: .long, help: ArgumentHelp("Lengte, 20 tot 50 (standaard 32).", valueName: "lengte"))
+        var length: Int?
+        // For --json, before or after the subcommand (it asks no daemon, so
+        // --socket goes unused).
+        @OptionGroup var global: GlobalOptions
+
+        private var codeLength: Int { length ?? 32 }
 
         func validate() throws {
-            guard (VerificationCode.minLength...VerificationCode.maxLength).contains(length) else {
+            guard (VerificationCode.minLength...VerificationCode.maxLength).contains(codeLength) else {
                 throw ValidationError(
                     "--length moet tussen \(VerificationCode.minLength) en \(VerificationCode.maxLength) liggen."
                 )
@@ -146,7 +156,14 @@ struct VerificationCodeCommand: ParsableCommand {
             case .success(let b): brin6 = b
             case .failure(let v): throw ValidationError(v.message)
             }
-            print(CodeGenerator.generate(for: brin6, length: length))
+            let code = CodeGenerator.generate(for: brin6, length: codeLength)
+            guard global.json else {
+                print(code)
+                return
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(["verification_code": code]), as: UTF8.self))
         }
     }
 }

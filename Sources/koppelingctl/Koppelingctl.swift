@@ -17,7 +17,8 @@ struct Koppelingctl: ParsableCommand {
         abstract: "Beheer de koppelingen van uw scholen (ESIS ↔ TOP dossier ECKiD) via koppelingd.",
         discussion: """
             Exitcodes: 0 gelukt, 1 geweigerd door de daemon, 2 verkeerd gebruik, 3 daemon niet bereikbaar.
-            Socket: --socket PAD of KOPPELING_SOCKET (standaard /run/koppelingd/koppelingd.sock).
+            Met --json staat op standaarduitvoer altijd één JSON-waarde, ook bij een fout: {"error": {"code", "reason", "message"}}.
+            \(SocketChoice.helpLine)
             """,
         version: ProtocolInfo.daemonVersion,
         subcommands: [
@@ -31,30 +32,55 @@ struct Koppelingctl: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     /// ArgumentParser exits 64 on a usage error; this tool promises 2, and
-    /// says it in Dutch.
+    /// says it in Dutch, or with `--json` as the JSON error object: the
+    /// line did not parse, so `--json` is looked for in the words.
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        let json = arguments.prefix { $0 != "--" }.contains("--json")
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
             let code = exitCode(for: error)
-            if code == .validationFailure {
-                // A mistyped subcommand is the error, not an option after it
-                // (which ArgumentParser blames); looked for only once the
-                // line failed, so an option's value is never taken for one.
-                if let unknown = UsageErrors.unknownSubcommand(arguments, root: Self.self) {
-                    Output.error(UsageErrors.subcommandMessage(unknown.word, of: unknown.command, path: unknown.path))
-                    StandardStreams.writeError("Zie '\(unknown.path.joined(separator: " ")) --help'.\n")
-                    Glibc.exit(CtlExit.usage)
-                }
-                Output.error(UsageErrors.dutch(message(for: error)))
-                let path = UsageErrors.commandPath(arguments, root: Self.self)
-                StandardStreams.writeError("Zie '\(path.joined(separator: " ")) --help'.\n")
-                Glibc.exit(CtlExit.usage)
+            if error is ExitCode {
+                // The command said why already.
+                Glibc.exit(code.rawValue)
             }
-            exit(withError: error)
+            if code == .success {
+                // --help, --version, the man page's dump, completions.
+                Swift.print(DutchHelp.translate(fullMessage(for: error, columns: DutchHelp.columns)))
+                Glibc.exit(CtlExit.ok)
+            }
+            if code == .validationFailure {
+                usageError(error, arguments: arguments, json: json)
+            }
+            let message = "interne fout: \(error)"
+            if json { JSONError.report(.internalError, message: message) } else { Output.error(message) }
+            Glibc.exit(code.rawValue)
         }
+    }
+
+    /// A mistyped subcommand is the error, not an option after it (which
+    /// ArgumentParser blames); looked for only once the line failed, so an
+    /// option's value is never taken for one.
+    static func usageError(_ error: Error, arguments: [String], json: Bool) -> Never {
+        let message: String
+        let path: [String]
+        if let unknown = UsageErrors.unknownSubcommand(arguments, root: Self.self) {
+            message = UsageErrors.subcommandMessage(unknown.word, of: unknown.command, path: unknown.path)
+            path = unknown.path
+        } else {
+            message = UsageErrors.dutch(self.message(for: error))
+            path = UsageErrors.commandPath(arguments, root: Self.self)
+        }
+        let help = "Zie '\(path.joined(separator: " ")) --help'."
+        if json {
+            JSONError.report(.usage, message: message + " " + help)
+        } else {
+            Output.error(message)
+            StandardStreams.writeError(help + "\n")
+        }
+        Glibc.exit(CtlExit.usage)
     }
 }
 

@@ -1,3 +1,5 @@
+import ArgumentParser
+import KoppelingClient
 import KoppelingCore
 import KoppelingProtocol
 
@@ -20,12 +22,10 @@ enum Output {
     }
 
     /// A refusal: the Dutch message and each violated rule with its reason
-    /// code, or the raw error object with `--json`.
+    /// code, or with `--json` the error object with the daemon's code.
     static func refusal(_ error: RPCError, json: Bool) {
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            if let data = try? encoder.encode(error) { print(String(decoding: data, as: UTF8.self)) }
+            JSONError.report(refusal: error)
             return
         }
         if let violations = error.data?.violations, violations.count > 1 {
@@ -37,6 +37,21 @@ enum Output {
             let reason = error.data.map { " [\($0.reason)]" } ?? ""
             self.error("geweigerd: \(error.message)\(reason)")
         }
+    }
+
+    /// No answer from the daemon (exit 3): what happened and what to do,
+    /// or with `--json` both as the error object's message.
+    static func noAnswer(_ failure: ClientError, hint: String?, json: Bool) -> ExitCode {
+        if json {
+            JSONError.report(
+                failure.jsonReason,
+                message: [failure.description, hint].compactMap { $0 }.joined(separator: " ")
+            )
+        } else {
+            error(failure.description)
+            if let hint { error(hint) }
+        }
+        return ExitCode(CtlExit.unreachable)
     }
 
     /// The refusal with each row's "Rij N: " said as the file's "Regel L: ".

@@ -27,10 +27,14 @@ struct RegisterCommand: ParsableCommand {
                 "CSV opent als kolommen in Nederlandse spreadsheetprogramma's (scheidingsteken ';', UTF-8 met BOM). Tijden zijn in UTC."
         )
         @OptionGroup var global: GlobalOptions
-        @Option(name: .long, help: "Alleen deze school (BRIN6).") var school: String?
+        @Option(name: .long, help: ArgumentHelp("Alleen deze school (BRIN6).", valueName: "brin6")) var school: String?
         @Flag(name: .customLong("include-ended"), help: "Ook beëindigde koppelingen.") var includeEnded = false
-        @Option(name: .long, help: "csv, json of markdown (standaard csv).") var format: Format = .csv
-        @Option(name: .long, help: "Schrijf naar dit bestand in plaats van naar het scherm.") var output: String?
+        @Option(name: .long, help: ArgumentHelp("Het formaat van de export.", valueName: "formaat")) var format:
+            Format = .csv
+        @Option(
+            name: .long,
+            help: ArgumentHelp("Schrijf naar dit bestand in plaats van naar het scherm.", valueName: "bestand")
+        ) var output: String?
 
         func run() throws {
             let params = RegisterExportParams(brin6: school, includeEnded: includeEnded)

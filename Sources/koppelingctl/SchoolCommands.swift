@@ -25,7 +25,7 @@ struct SchoolCommand: ParsableCommand {
         )
         @OptionGroup var global: GlobalOptions
         @Argument(help: "BRIN + vestigingsnummer, bijv. 21QW00.") var brin6: String
-        @Argument(help: "Naam van de school.") var name: String
+        @Argument(help: ArgumentHelp("Naam van de school.", valueName: "naam")) var name: String
 
         func run() throws {
             guard
@@ -88,7 +88,8 @@ struct SchoolCommand: ParsableCommand {
                     ],
                     r.activations.map {
                         [
-                            $0.koppelingName, $0.active ? "actief" : "beëindigd \(times.format($0.deactivatedAt) ?? "")",
+                            $0.koppelingName,
+                            $0.active ? "actief" : "beëindigd \(times.format($0.deactivatedAt) ?? "")",
                             $0.startDate, $0.endDate ?? "—", $0.active ? Output.terms($0) : "versie \($0.termsVersion)",
                             $0.acceptedByName, $0.user, $0.verificationCode,
                         ]
@@ -125,7 +126,7 @@ struct SchoolCommand: ParsableCommand {
                 "Een kopregel 'brin6,name' of 'brin6,naam' wordt overgeslagen. Een naam met een komma staat tussen dubbele aanhalingstekens."
         )
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "CSV-bestand, of - voor standaardinvoer.") var file: String
+        @Argument(help: ArgumentHelp("CSV-bestand, of - voor standaardinvoer.", valueName: "bestand")) var file: String
 
         func run() throws {
             let data: Data

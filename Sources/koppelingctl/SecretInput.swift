@@ -15,7 +15,10 @@ import Glibc
 struct SecretSource: ParsableArguments {
     @Flag(name: .customLong("code-stdin"), help: "Lees de code van standaardinvoer (eerste regel).")
     var fromStdin = false
-    @Option(name: .customLong("code-file"), help: "Lees de code uit dit bestand (eerste regel).")
+    @Option(
+        name: .customLong("code-file"),
+        help: ArgumentHelp("Lees de code uit dit bestand (eerste regel).", valueName: "bestand")
+    )
     var file: String?
     @Option(
         name: .customLong("code"),
@@ -30,12 +33,16 @@ struct SecretSource: ParsableArguments {
 struct KeySource: ParsableArguments {
     @Flag(name: .customLong("key-stdin"), help: "Lees de sleutel van standaardinvoer (eerste regel).")
     var fromStdin = false
-    @Option(name: .customLong("key-file"), help: "Lees de sleutel uit dit bestand (eerste regel).")
+    @Option(
+        name: .customLong("key-file"),
+        help: ArgumentHelp("Lees de sleutel uit dit bestand (eerste regel).", valueName: "bestand")
+    )
     var file: String?
     @Option(
         name: .customLong("key"),
         help: ArgumentHelp(
             "Laatste redmiddel: de sleutel op de opdrachtregel (zichtbaar voor andere gebruikers via /proc).",
+            valueName: "sleutel",
             visibility: .hidden
         )
     )

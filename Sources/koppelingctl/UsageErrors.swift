@@ -56,7 +56,8 @@ enum UsageErrors {
     static func subcommandMessage(_ word: String, of command: ParsableCommand.Type, path: [String]) -> String {
         let names = command.configuration.subcommands.compactMap { $0.configuration.commandName }
         var message = "onbekend commando '\(word)' voor '\(path.joined(separator: " "))'"
-        if let near = closest(word, among: names) { message += "; bedoelde u '\(near)'?" }
+        // The question ends its own sentence; without one, the full stop does.
+        message += closest(word, among: names).map { "; bedoelde u '\($0)'?" } ?? "."
         return message + " Kies uit: " + names.joined(separator: ", ") + "."
     }
 
