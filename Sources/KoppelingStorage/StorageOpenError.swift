@@ -44,7 +44,8 @@ public enum StorageOpenError: Error, CustomStringConvertible, Equatable {
                 + "(koppelingd restore BACKUP): see 'Restoring' in docs/install.md"
         case .registerInUse(let db, let holder):
             return "another koppelingd (\(holder)) serves the register \(db); refusing to start a second daemon on it. "
-                + "Use that daemon's socket, or stop it first (systemctl stop koppelingd.service koppelingd.socket)"
+                + "Use that daemon's socket, or stop it first: with Ctrl-C or 'kill' and its pid if it was started by hand, "
+                + "with 'systemctl stop koppelingd.service koppelingd.socket' if systemd runs it"
         case .registerMissing(let p, let leftovers):
             return "the register \(p) is missing, but \(leftovers.joined(separator: " and ")) of an earlier register "
                 + (leftovers.count == 1 ? "is" : "are") + " there; refusing to start a new empty register. "
