@@ -15,7 +15,9 @@ public enum Instant {
     }
 
     public static func parse(_ s: String) -> Date? {
-        // Accepts what rfc3339 writes, and a plain date meaning its UTC midnight.
+        // Accepts what rfc3339 writes, and a plain date meaning its UTC
+        // midnight. No second 60: the register's clock never writes a leap
+        // second, and `:60` would silently mean the next minute's `:00`.
         if let d = LocalDate(iso: s) { return Date(timeIntervalSince1970: Double(d.dayNumber) * 86400) }
         let u = Array(s.utf8)
         // Int("+1") and Int("-1") parse: insist on digits.
@@ -25,7 +27,7 @@ public enum Instant {
             let day = LocalDate(iso: String(decoding: u[0..<10], as: UTF8.self)),
             let h = Int(String(decoding: u[11..<13], as: UTF8.self)), h < 24,
             let m = Int(String(decoding: u[14..<16], as: UTF8.self)), m < 60,
-            let sec = Int(String(decoding: u[17..<19], as: UTF8.self)), sec < 61
+            let sec = Int(String(decoding: u[17..<19], as: UTF8.self)), sec < 60
         else { return nil }
         return Date(timeIntervalSince1970: Double(day.dayNumber * 86400 + h * 3600 + m * 60 + sec))
     }
