@@ -141,6 +141,7 @@ public enum ActivationRules {
             termsVersion: input.termsVersion,
             startDate: input.startDate,
             endDate: input.endDate,
+            codes: [input.verificationCode],
             today: today,
             into: &violations
         )
@@ -153,7 +154,7 @@ public enum ActivationRules {
         } else {
             // Without a valid school the prefix cannot be judged; the
             // other rules on the code still are.
-            let placeholder = Brin6(unchecked: String(input.verificationCode.prefix(6)).uppercased())
+            let placeholder = Brin6(unchecked: String(input.verificationCode.prefix(6)).asciiUppercased)
             if case .failure(let e) = VerificationCode.validate(input.verificationCode, for: placeholder) {
                 violations += e.violations.filter { $0.reason != .verificationCodePrefix }
             }
@@ -183,7 +184,7 @@ public enum ActivationRules {
         case .success(let school):
             return VerificationCode.validate(rawCode, for: school).map { (school, $0) }
         case .failure(let v):
-            let placeholder = Brin6(unchecked: String(rawCode.prefix(6)).uppercased())
+            let placeholder = Brin6(unchecked: String(rawCode.prefix(6)).asciiUppercased)
             var violations = [v]
             if case .failure(let e) = VerificationCode.validate(rawCode, for: placeholder) {
                 violations += e.violations.filter { $0.reason != .verificationCodePrefix }
@@ -203,6 +204,8 @@ public enum ActivationRules {
     }
 
     /// Checks the consent's rules, appending every failure to `violations`.
+    /// `codes` are the verification codes of the request, which *Uw naam*
+    /// may not hold.
     public static func validateConsent(
         koppeling rawKoppeling: String,
         name rawName: String,
@@ -210,15 +213,16 @@ public enum ActivationRules {
         termsVersion rawTermsVersion: String,
         startDate rawStartDate: String?,
         endDate rawEndDate: String?,
+        codes: [String] = [],
         today: LocalDate,
         into violations: inout [Violation]
     ) -> Consent {
-        let koppeling = rawKoppeling.trimmingWhitespace().lowercased()
+        let koppeling = CatalogRules.normalisedId(rawKoppeling)
         if koppeling.isEmpty {
             violations.append(Violation(field: "koppeling", reason: .required, message: "Kies een koppeling."))
         }
         var name = ""
-        switch TextRules.personName(rawName) {
+        switch TextRules.personName(rawName, codes: codes) {
         case .success(let n): name = n
         case .failure(let v): violations.append(v)
         }

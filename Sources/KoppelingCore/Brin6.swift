@@ -67,6 +67,12 @@ extension String {
         String(decoding: utf8.map { $0.isASCIILower ? $0 - 0x20 : $0 }, as: UTF8.self)
     }
 
+    /// Lower-cases `A`-`Z` only, for the same reason: the Kelvin sign
+    /// (U+212A) is not a `k`.
+    var asciiLowercased: String {
+        String(decoding: utf8.map { $0.isASCIIUpper ? $0 + 0x20 : $0 }, as: UTF8.self)
+    }
+
     /// A short, single-line excerpt safe to echo back in a message: no
     /// control character, and no bidirectional control or line separator
     /// (one would turn the rest of the message around on a terminal).

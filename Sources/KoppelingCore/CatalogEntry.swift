@@ -71,6 +71,14 @@ public enum Price {
 }
 
 public enum CatalogRules {
+    /// A koppeling id as a request names it: trimmed, and `A`-`Z` folded
+    /// to `a`-`z` only. Unicode case mapping would let the Kelvin sign
+    /// (U+212A) stand for `k` and find `topdossier-eckid` under another
+    /// spelling than the one the audit and the register show.
+    public static func normalisedId(_ raw: String) -> String {
+        raw.trimmingWhitespace().asciiLowercased
+    }
+
     /// A slug: lower-case letters, digits and single hyphens, 2–64 long.
     public static func isSlug(_ s: String) -> Bool {
         let u = Array(s.utf8)

@@ -96,7 +96,7 @@ public struct VerificationCode: Sendable, CustomStringConvertible, CustomDebugSt
     }
 
     public var masked: MaskedCode {
-        MaskedCode(prefix: String(plainText.prefix(6)).uppercased(), length: plainText.count)
+        MaskedCode(prefix: String(plainText.prefix(6)).asciiUppercased, length: plainText.count)
     }
     public var description: String { masked.description }
     public var debugDescription: String { masked.description }

@@ -12,6 +12,8 @@ public enum Reason: String, Sendable, Codable, CaseIterable {
     case nameRequired = "name_required"
     case nameTooLong = "name_too_long"
     case nameCharacters = "name_characters"
+    /// Free text (a name, a reason) holds a verification code.
+    case looksLikeCode = "looks_like_code"
     case agreementRequired = "agreement_required"
     case startDateFormat = "start_date_format"
     case startDateInPast = "start_date_in_past"

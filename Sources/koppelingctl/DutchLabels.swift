@@ -53,6 +53,7 @@ extension Reason {
         case .nameRequired: "uw naam ontbreekt"
         case .nameTooLong: "uw naam te lang"
         case .nameCharacters: "ongeldige tekens in naam"
+        case .looksLikeCode: "verificatiecode in naam of reden"
         case .agreementRequired: "geen akkoord"
         case .startDateFormat: "startdatum ongeldig"
         case .startDateInPast: "startdatum in het verleden"

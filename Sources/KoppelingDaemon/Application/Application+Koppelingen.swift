@@ -9,7 +9,7 @@ extension Application {
     }
 
     func getCatalogEntry(_ p: CatalogGetParams) throws -> CatalogGetResult {
-        let id = p.id.trimmingWhitespace().lowercased()
+        let id = CatalogRules.normalisedId(p.id)
         guard let e = try register.catalogEntry(id) else {
             throw KoppelingError.notFound(
                 Violation(
@@ -139,6 +139,7 @@ extension Application {
             termsVersion: p.termsVersion,
             startDate: p.startDate,
             endDate: p.endDate,
+            codes: p.schools.prefix(Self.maxSchoolsPerActivation).map(\.verificationCode),
             today: today,
             into: &violations
         )
@@ -183,7 +184,7 @@ extension Application {
         if !violations.isEmpty {
             // Every bad row at once: the register's objections to the rows
             // that passed their own rules too, in row order.
-            if let entry = try register.catalogEntry(p.koppeling.trimmingWhitespace().lowercased()) {
+            if let entry = try register.catalogEntry(consent.koppeling) {
                 violations += try register.activationClashes(validated, entry: entry)
             }
             violations = violations.enumerated().sorted {
@@ -244,20 +245,15 @@ extension Application {
 
     func deactivate(_ p: DeactivateParams, caller: Caller) throws -> DeactivateResult {
         let b = try brin6(p.brin6)
-        var reason = p.reason?.trimmingWhitespace()
-        if reason?.isEmpty == true { reason = nil }
-        if let r = reason, r.count > 500 {
-            throw KoppelingError.rules([
-                Violation(field: "reason", reason: .tooLong, message: "De reden mag hoogstens 500 tekens lang zijn.")
-            ])
-        }
-        // It is shown in listings and the processing register's CSV.
-        if let r = reason, let message = CatalogRules.controlCharacterMessage(r, field: "reason", lineBreaksAllowed: false) {
-            throw KoppelingError.rules([Violation(field: "reason", reason: .controlCharacter, message: message)])
+        // It is shown in listings and the processing register.
+        let reason: String?
+        switch TextRules.deactivationReason(p.reason) {
+        case .success(let r): reason = r
+        case .failure(let v): throw KoppelingError.rules([v])
         }
         let (record, stopped) = try register.deactivate(
             school: b,
-            koppeling: p.koppeling.trimmingWhitespace().lowercased(),
+            koppeling: CatalogRules.normalisedId(p.koppeling),
             reason: reason,
             by: caller,
             now: nowStamp

@@ -116,7 +116,7 @@ struct AuditTrail: Middleware {
             method: request.method.rawValue,
             school: school.map(normalisedSchool),
             // A change made names a koppeling the catalogue knows.
-            koppeling: request.subject.koppeling.map { outcome == .ok ? $0 : auditedKoppeling($0, app) },
+            koppeling: request.subject.koppeling.map { auditedKoppeling($0, known: outcome == .ok, app) },
             outcome: outcome,
             reasons: reasons,
             detail: detail
@@ -129,9 +129,11 @@ struct AuditTrail: Middleware {
         (try? Brin6.parse(raw).get().value) ?? raw.masked
     }
 
-    /// A koppeling id as typed when the catalogue knows it, masked
+    /// A koppeling id as the catalogue spells it when it knows it (folded
+    /// as the methods fold it: `TOPDOSSIER` is `topdossier`), masked
     /// otherwise: a refused request may carry a code in that field.
-    static func auditedKoppeling(_ raw: String, _ app: Application) -> String {
-        ((try? app.register.catalogEntry(raw)) ?? nil) != nil ? raw : raw.masked
+    static func auditedKoppeling(_ raw: String, known: Bool, _ app: Application) -> String {
+        let id = CatalogRules.normalisedId(raw)
+        return known || ((try? app.register.catalogEntry(id)) ?? nil) != nil ? id : raw.masked
     }
 }
