@@ -10,6 +10,11 @@ final class DaemonProcess: @unchecked Sendable {
     var socketPath: String { directory.path + "/k.sock" }
     var databasePath: String { directory.path + "/state/koppelingd.db" }
     var stateDirectory: String { directory.path + "/state" }
+    /// The running test's secret canary, if its suite has one: this
+    /// daemon's audit, export, stderr and state directory are searched for
+    /// the test's codes when it is stopped, killed or dropped.
+    let secretCanary: SecretCanary? = SecretCanary.current
+    var canarySwept = false
 
     init(
         directory: TemporaryDirectory = TemporaryDirectory(),
@@ -29,10 +34,12 @@ final class DaemonProcess: @unchecked Sendable {
             collected.append(handle.availableData)
         }
         try process.run()
+        secretCanary?.attach(self)
         try waitUntilServing()
     }
 
     deinit {
+        sweepForSecretCanary(captureRegister: true)
         if process.isRunning {
             process.terminate()
             process.waitUntilExit()
@@ -59,6 +66,7 @@ final class DaemonProcess: @unchecked Sendable {
     /// SIGTERM, then the exit status.
     @discardableResult
     func stop() -> Int32 {
+        sweepForSecretCanary(captureRegister: true)
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
         return process.terminationStatus
@@ -67,14 +75,23 @@ final class DaemonProcess: @unchecked Sendable {
     func kill() {
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
+        sweepForSecretCanary(captureRegister: false)
     }
 
     func connect() throws -> KoppelingConnection { try KoppelingConnection(path: socketPath) }
 
     /// One raw line in, one raw reply line out, as JSON.
     func rawCall(_ line: String) throws -> [String: Any] {
+        secretCanary?.recordSent(line)
         let reply = try connect().exchange(Data(line.utf8))
+        secretCanary?.recordReceived(String(decoding: reply, as: UTF8.self), from: "the reply to \(Self.method(of: line))")
         return try JSONSerialization.jsonObject(with: reply) as? [String: Any] ?? [:]
+    }
+
+    /// The method of a request line, to name a reply (never the line: it
+    /// may hold a code).
+    static func method(of line: String) -> String {
+        (E2E.object(line)?["method"] as? String) ?? "a request"
     }
 
     enum DaemonError: Error {
@@ -114,11 +131,13 @@ struct Ctl {
         let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
         let stderrData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(
+        let result = Result(
             status: process.terminationStatus,
             stdout: String(decoding: stdoutData, as: UTF8.self),
             stderr: String(decoding: stderrData, as: UTF8.self)
         )
+        SecretCanary.forClient(of: socketPath)?.recordCtl(arguments, stdin: stdin, result: result)
+        return result
     }
 }
 

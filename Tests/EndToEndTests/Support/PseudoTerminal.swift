@@ -14,6 +14,9 @@ final class PseudoTerminal {
     private(set) var transcript = ""
     /// How much of `transcript` an `expect` has consumed.
     private var consumed = 0
+    /// The running test's secret canary and the lines typed for it.
+    private let canary: SecretCanary?
+    private var typed: [String] = []
 
     struct Timeout: Error, CustomStringConvertible {
         let waitingFor: String
@@ -26,6 +29,7 @@ final class PseudoTerminal {
         var slave: Int32 = 0
         guard openpty(&master, &slave, nil, nil, nil) == 0 else { throw POSIXError(.ENOTTY) }
         self.master = master
+        canary = SecretCanary.forClient(of: socketPath)
         let terminal = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
         process.executableURL = BuiltProducts.koppelingctl
         process.arguments = ["--socket", socketPath] + arguments
@@ -43,6 +47,7 @@ final class PseudoTerminal {
     deinit {
         if process.isRunning { process.terminate() }
         close(master)
+        canary?.recordTerminal(transcript, typed: typed)
     }
 
     /// Reads until `text` shows after what earlier calls consumed; returns
@@ -65,6 +70,7 @@ final class PseudoTerminal {
 
     /// Types `line` and Enter.
     func type(_ line: String) {
+        typed.append(line)
         let bytes = Array((line + "\n").utf8)
         _ = bytes.withUnsafeBytes { write(master, $0.baseAddress, $0.count) }
     }

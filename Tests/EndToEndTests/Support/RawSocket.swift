@@ -16,8 +16,11 @@ final class RawSocket {
 
     private let fd: Int32
     private var buffer: [UInt8] = []
+    /// Records what is sent and read for the running test's secret canary.
+    private let canary: SecretCanary?
 
-    init(path: String, timeoutSeconds: Int = 10) throws {
+    init(path: String, timeoutSeconds: Int = 10, forSecretCanary: Bool = false) throws {
+        canary = forSecretCanary ? nil : SecretCanary.forClient(of: path)
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw ConnectError(errno: errno) }
         var address = sockaddr_un()
@@ -46,6 +49,7 @@ final class RawSocket {
     /// them (it closed the connection: EPIPE or reset).
     @discardableResult
     func send(_ bytes: [UInt8]) -> Bool {
+        canary?.recordSent(String(decoding: bytes, as: UTF8.self))
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -67,6 +71,7 @@ final class RawSocket {
             if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = Data(buffer[..<newline])
                 buffer.removeSubrange(...newline)
+                canary?.recordReceived(String(decoding: line, as: UTF8.self), from: "a reply on a raw connection")
                 return line
             }
             var chunk = [UInt8](repeating: 0, count: 65536)
