@@ -23,5 +23,13 @@ public enum PathText {
         return String(decoding: u, as: UTF8.self) + "/" + name
     }
 
+    /// The last component: `/a/b/c` → `c`, `/a/b/` → `b`, `c` → `c`.
+    public static func lastComponent(of path: String) -> String {
+        var u = Array(path.utf8)
+        while u.count > 1, u.last == slash { u.removeLast() }
+        guard let i = u.lastIndex(of: slash), u.count > 1 else { return String(decoding: u, as: UTF8.self) }
+        return String(decoding: u[(i + 1)...], as: UTF8.self)
+    }
+
     private static let slash = UInt8(ascii: "/")
 }

@@ -146,7 +146,7 @@ public struct Daemon: Sendable {
         }
         var services: [any Service] = [
             HangUpService(logger: logger),
-            StorageWatchService(health: app.health, logger: logger),
+            StorageWatchService(health: app.health, executor: executor, logger: logger),
             TimerService(timer: timer),
         ]
         if let interval = Notifier.watchdogInterval() {

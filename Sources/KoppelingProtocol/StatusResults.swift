@@ -85,6 +85,8 @@ public struct StatusResult: Codable, Sendable {
     public var endingSoon: [ActivationRecord]
     /// `ok`; `gone` once the register file was deleted or replaced under
     /// the running daemon (changes are then refused with `storage_gone`);
+    /// `log_gone` once its `-wal` or `-shm` file was (what the log held is
+    /// saved into the register file; changes refused with `storage_gone`);
     /// `damaged` once its full check (after start-up, after each daily
     /// backup) found damage (changes refused with `storage_damaged`).
     public var storage: String

@@ -16,6 +16,12 @@ public enum DatabaseSetup {
     /// Page cache per connection, in KiB (negative: a size, not pages).
     /// A register of thousands of schools fits; memory stays flat and small.
     static let pageCacheKiB = -1024
+    /// What the log (`-wal`) is cut back to once a checkpoint restarts it:
+    /// the size it reaches between automatic checkpoints (1,000 pages of
+    /// 4 KiB), so a register under steady writes is never truncated and
+    /// regrown, while a log that an outside reader let grow (the `sqlite3`
+    /// shell holding a snapshot) returns to it once the reader lets go.
+    public static let logSizeLimitBytes = 4 * 1024 * 1024
 
     /// Opens (creating if absent) the writing connection at `path`.
     /// `beforeChanging` sees the accepted file, with its schema version,
@@ -48,6 +54,7 @@ public enum DatabaseSetup {
                 """
                 PRAGMA cache_size = \(pageCacheKiB);
                 PRAGMA journal_mode = WAL;
+                PRAGMA journal_size_limit = \(logSizeLimitBytes);
                 PRAGMA synchronous = FULL;
                 PRAGMA foreign_keys = ON;
                 """

@@ -39,8 +39,8 @@ public struct InstallSecret: @unchecked Sendable {
 
     /// Refuses an existing secret file that group or others may read.
     public static func refuseIfExposed(path: String) throws {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return }
+        guard let info = try inDirectory(path, { try $0.status($1) }) else { return }
+        if info.st_mode & S_IFMT == S_IFLNK { throw StorageOpenError.unsafeFile(.symlink(path: path)) }
         let mode = UInt32(info.st_mode) & 0o777
         if mode & 0o077 != 0 { throw StorageOpenError.insecureSecret(path: path, mode: mode) }
     }
@@ -62,11 +62,12 @@ public struct InstallSecret: @unchecked Sendable {
         return try create(path: path)
     }
 
-    /// The secret in `path`, or nil when there is no such file.
+    /// The secret in `path`, or nil when there is no such file. Read
+    /// through the register's directory without following a link: a
+    /// planted link would have root read another file as the key.
     public static func load(path: String) throws -> InstallSecret? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        guard let data = FileManager.default.contents(atPath: path), data.count == 32 else {
+        guard let data = try inDirectory(path, { try $0.read($1, limit: 64) }) else { return nil }
+        guard data.count == 32 else {
             throw StorageOpenError.secretUnreadable(path: path, detail: "expected 32 bytes")
         }
         return InstallSecret(key: SymmetricKey(data: data))
@@ -75,17 +76,30 @@ public struct InstallSecret: @unchecked Sendable {
     static func create(path: String) throws -> InstallSecret {
         let key = SymmetricKey(size: .bits256)
         let bytes = key.withUnsafeBytes { Array($0) }
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw StorageOpenError.secretUnreadable(path: path, detail: String(cString: strerror(errno)))
-        }
-        defer { close(fd) }
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(fd) == 0 else {
-            unlink(path)
-            throw StorageOpenError.secretUnreadable(path: path, detail: "could not write the new secret")
+        try inDirectory(path) { directory, name in
+            let fd = try directory.openFile(name, flags: O_WRONLY | O_CREAT | O_EXCL)
+            defer { close(fd) }
+            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard written == bytes.count, fsync(fd) == 0 else {
+                try? directory.remove(name)
+                throw StorageOpenError.secretUnreadable(path: path, detail: "could not write the new secret")
+            }
+            try directory.sync()
         }
         return InstallSecret(key: key)
+    }
+
+    /// Runs `body` on the secret's directory and name; a link, a stranger's
+    /// file or a failed call there is a refusal that names the file.
+    private static func inDirectory<T>(_ path: String, _ body: (StateDirectory, String) throws -> T) throws -> T {
+        do {
+            return try body(try StateDirectory.open(containing: path), PathText.lastComponent(of: path))
+        } catch let refusal as StateDirectory.Refusal {
+            if case .failed(_, _, let e) = refusal, e != ELOOP {
+                throw StorageOpenError.secretUnreadable(path: path, detail: String(cString: strerror(e)))
+            }
+            throw StorageOpenError.unsafeFile(refusal)
+        }
     }
 
     /// The check value the database keeps: an HMAC of a fixed label, which

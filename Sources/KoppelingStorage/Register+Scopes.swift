@@ -15,7 +15,10 @@ extension Register {
     /// front, so a busy database fails before any work), or, inside a
     /// batch, a savepoint of its own, so its failure undoes only its part.
     public func write<T>(_ body: () throws -> T) throws -> T {
-        try db.transaction(body)
+        let outermost = !db.isInTransaction
+        let result = try db.transaction(body)
+        if outermost { try confirmCommit() }
+        return result
     }
 
     /// A read: every statement of `body` sees one snapshot, however many
@@ -42,6 +45,41 @@ extension Register {
             try? db.execute("ROLLBACK")
             throw error
         }
+        try confirmCommit()
+    }
+
+    /// After each commit: the files it went to are still the register's.
+    /// A log (or its index) removed or replaced under the daemon still takes
+    /// commits through the descriptor SQLite holds, and a crash would then
+    /// lose them although each was answered as saved. So the log is saved
+    /// into the register file at once, by a checkpoint through this handle
+    /// (synced: `synchronous = FULL`), and whoever watches is told, so that
+    /// later changes are refused. Only a commit whose contents are then in
+    /// the register file returns; otherwise it throws `RegisterFilesLost`
+    /// and its reply says it was not saved.
+    func confirmCommit() throws {
+        guard let watch = commitWatch, let file = watch.files.lost() else { return }
+        watch.lost(file)
+        // The lock or the secret lost: the commit itself is in place.
+        if file == .lock || file == .secret { return }
+        guard file != .register, try saveLogIntoRegister() else {
+            throw RegisterFilesLost(file: file, saved: false)
+        }
+    }
+
+    /// Copies every frame of the log into the register file and empties
+    /// the log (`wal_checkpoint(TRUNCATE)`): true when it completed, false
+    /// when a reader still holds an older snapshot (after the busy wait).
+    public func saveLogIntoRegister() throws -> Bool {
+        try db.queryOne("PRAGMA wal_checkpoint(TRUNCATE)") { $0.int(0) } == 0
+    }
+
+    /// Brings a log that an outside reader let grow (it holds a snapshot,
+    /// so no checkpoint may restart the log) back to empty once it has let
+    /// go; with a reader still there it gives up at once instead of
+    /// waiting out the busy timeout. True when the log was emptied.
+    public func shrinkLog() -> Bool {
+        db.withoutBusyWait { (try? saveLogIntoRegister()) ?? false }
     }
 
     /// Whether a transaction is open: false inside a batch means SQLite

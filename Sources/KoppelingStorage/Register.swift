@@ -16,6 +16,9 @@ public final class Register: @unchecked Sendable {
     public let secret: InstallSecret
     public let path: String
     let auditChain: AuditChain
+    /// The files to confirm after each commit and whom to tell when one
+    /// was lost (`confirmCommit`); set on the writer by the daemon.
+    public var commitWatch: (files: RegisterFiles, lost: @Sendable (RegisterFiles.File) -> Void)?
     /// How many audit rows of an earlier version `open` chained (logged by
     /// the daemon: it happens once, at the upgrade).
     public internal(set) var auditRowsChainedAtOpen = 0
@@ -30,20 +33,39 @@ public final class Register: @unchecked Sendable {
     /// Opens the database and its secret at `path` (the secret file sits
     /// beside it as `koppelingd.secret`). Nothing is written unless both
     /// belong together: an exposed, missing or foreign secret, or a missing
-    /// register beside an earlier one's secret or backups, is a refusal.
+    /// or emptied register beside an earlier one's secret or backups, is a
+    /// refusal.
     public static func open(path: String) throws -> Register {
         let secretPath = secretPath(forDatabase: path)
         try InstallSecret.refuseIfExposed(path: secretPath)
-        try refuseMissingRegister(path: path, secretPath: secretPath)
+        let leftovers = try earlierRegister(path: path, secretPath: secretPath)
         var secret: InstallSecret?
         var versionBefore = 0
         let db = try DatabaseSetup.openWriter(path: path) { db, version in
             versionBefore = version
-            secret = try InstallSecret.resolve(
-                path: secretPath,
-                database: path,
-                state: try secretState(db, schemaVersion: version)
-            )
+            // No schema (an empty file, or one whose WAL held everything
+            // and was removed) beside an earlier register's files: its
+            // contents are lost, and a new empty register there would run
+            // the day's timer and rotate the good backups out.
+            if version == 0, !leftovers.isEmpty {
+                throw StorageOpenError.registerEmptied(path: path, leftovers: leftovers)
+            }
+            // A new register gets its secret once its schema is committed
+            // (below): a start that fails in between leaves no secret that
+            // would make the next start take the register for a lost one.
+            if version > 0 {
+                secret = try InstallSecret.resolve(
+                    path: secretPath,
+                    database: path,
+                    state: try secretState(db, schemaVersion: version)
+                )
+            }
+        }
+        if secret == nil {
+            do { secret = try InstallSecret.resolve(path: secretPath, database: path, state: .init(check: nil, holdsCodes: false)) } catch {
+                db.close()
+                throw error
+            }
         }
         guard let secret else {
             db.close()
@@ -107,18 +129,46 @@ public final class Register: @unchecked Sendable {
         return InstallSecret.DatabaseState(check: check, holdsCodes: holdsCodes)
     }
 
-    /// A database that is gone while an earlier register's secret or backups
-    /// are still beside it was lost or moved: starting a new empty register
-    /// there would hide that (and void the backups' codes).
-    static func refuseMissingRegister(path: String, secretPath: String) throws {
-        var info = stat()
-        guard stat(path, &info) != 0, errno == ENOENT else { return }
-        var leftovers: [String] = []
-        if stat(secretPath, &info) == 0 { leftovers.append(secretPath) }
-        let backups = backupDirectory(forDatabase: path)
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: backups)) ?? []
-        if names.contains(where: { $0.hasPrefix("koppelingd-") && $0.hasSuffix(".db") }) { leftovers.append(backups) }
-        if !leftovers.isEmpty { throw StorageOpenError.registerMissing(path: path, leftovers: leftovers) }
+    /// The files of an earlier register beside `path`: its secret, its
+    /// backups. A register that is gone while they are there was lost or
+    /// moved: starting a new empty register there would hide that (and
+    /// void the backups' codes), so that is refused here; an emptied one is
+    /// refused once its schema version is read (`open`). Everything is
+    /// looked at through the directory without following a link.
+    static func earlierRegister(path: String, secretPath: String) throws -> [String] {
+        do {
+            let directory = try StateDirectory.open(containing: path)
+            let name = PathText.lastComponent(of: path)
+            // A link (or a directory) at any of the register's files is
+            // refused naming it: SQLite would refuse a link at its own files
+            // too (it opens them with O_NOFOLLOW), but says only "unable to
+            // open database file".
+            for file in RegisterFiles.File.allCases {
+                let at = RegisterFiles.path(of: file, database: path)
+                guard let info = try directory.status(PathText.lastComponent(of: at)), info.st_mode & S_IFMT != S_IFREG
+                else { continue }
+                throw StorageOpenError.unsafeFile(
+                    info.st_mode & S_IFMT == S_IFLNK
+                        ? .symlink(path: at) : .wrongType(path: at, expected: "regular file")
+                )
+            }
+            let register = try directory.status(name)
+            var leftovers: [String] = []
+            if directory.exists(PathText.lastComponent(of: secretPath)) { leftovers.append(secretPath) }
+            let backups = try directory.subdirectory("backups", create: false)
+            if let backups, try backups.names().contains(where: isBackupName) { leftovers.append(backups.path) }
+            if register == nil, !leftovers.isEmpty {
+                throw StorageOpenError.registerMissing(path: path, leftovers: leftovers)
+            }
+            return leftovers
+        } catch let refusal as StateDirectory.Refusal {
+            throw StorageOpenError.unsafeFile(refusal)
+        }
+    }
+
+    /// `koppelingd-20261201T183300Z.db` (and `…-2.db`): a finished backup.
+    public static func isBackupName(_ name: String) -> Bool {
+        name.hasPrefix("koppelingd-") && name.hasSuffix(".db")
     }
 
     /// Where backups of the register at `path` are kept.
@@ -133,6 +183,12 @@ public final class Register: @unchecked Sendable {
     }
 
     public func close() { db.close() }
+
+    /// Runs `body` so that it ends once `stop` says so (a scan the daemon
+    /// stops): see `SQLiteConnection.interruptible`.
+    public func interruptible<T>(by stop: @escaping () -> Bool, _ body: () throws -> T) rethrows -> T {
+        try db.interruptible(by: stop, body)
+    }
 
     public var schemaVersion: Int { (try? Migrator.currentVersion(db)) ?? 0 }
 

@@ -1,3 +1,5 @@
+import KoppelingCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -21,15 +23,18 @@ public final class RegisterLock: @unchecked Sendable {
     public static func path(forDatabase database: String) -> String { database + ".lock" }
 
     /// Takes the lock, or refuses when another process holds it. Touches
-    /// nothing but the lock file.
+    /// nothing but the lock file, reached through the register's directory
+    /// without following a link (`StateDirectory`): the lock is written and,
+    /// by a restore, handed to the directory's owner, so a link planted in
+    /// its place must never lead root to another file.
     public static func acquire(database: String, holder: String) throws -> RegisterLock {
         let path = path(forDatabase: database)
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw StorageOpenError.cannotOpen(
-                path: path,
-                detail: "cannot open the lock file: \(String(cString: strerror(errno)))"
-            )
+        let fd: Int32
+        do {
+            let directory = try StateDirectory.open(containing: database)
+            fd = try directory.openFile(PathText.lastComponent(of: path), flags: O_RDWR | O_CREAT)
+        } catch let refusal as StateDirectory.Refusal {
+            throw StorageOpenError.unsafeFile(refusal)
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno
@@ -44,6 +49,12 @@ public final class RegisterLock: @unchecked Sendable {
         _ = ftruncate(fd, 0)
         _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
         return RegisterLock(fd: fd)
+    }
+
+    /// Gives the lock file to the owner of the register's directory (a
+    /// restore run as root made it), through the descriptor it holds.
+    public func hand(to directory: StateDirectory, name: String) throws {
+        try directory.hand(fd: fd, name: name)
     }
 
     /// The holder description for a running daemon (`pid 812, socket …`).

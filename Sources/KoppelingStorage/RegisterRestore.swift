@@ -39,6 +39,9 @@ public enum RegisterRestore {
         case secretMissing(secret: String, backup: String)
         case secretMismatch(secret: String, backup: String)
         case fileOperation(path: String, detail: String)
+        /// A link, a stranger's file or a hard link where the restore
+        /// creates, renames or hands over a file (`StateDirectory`).
+        case unsafeFile(StateDirectory.Refusal)
 
         public var description: String {
             switch self {
@@ -68,59 +71,88 @@ public enum RegisterRestore {
                     + "Zet het koppelingd.secret van de installatie van die back-up terug (eigenaar koppelingd, modus 0600) en probeer opnieuw; er is niets hersteld."
             case .fileOperation(let p, let d):
                 return "\(p): \(d); het herstel is afgebroken."
+            case .unsafeFile(let refusal):
+                return "\(refusal.dutch); het herstel is afgebroken."
             }
         }
     }
 
     /// Restores `backup` as the register at `database`. The files end owned
     /// by the owner of the register's directory, mode 0600.
+    ///
+    /// Run as root in a directory that belongs to the daemon's user, so
+    /// every file there is reached through the directory's descriptor
+    /// without following a link (`StateDirectory`): the lock, the copy, the
+    /// register and its -wal and -shm kept aside, the rename into place and
+    /// the hand-over to the owner. What is checked is the copy, the very
+    /// bytes that become the register, not the path it came from.
     public static func run(backup: String, database: String, socket: String, now: Date = Date()) throws -> Outcome {
         let lock: RegisterLock
         do {
             lock = try RegisterLock.acquire(database: database, holder: "koppelingd restore, pid \(getpid())")
         } catch StorageOpenError.registerInUse(_, let holder) {
             throw Refusal.daemonRuns(holder: holder)
+        } catch StorageOpenError.unsafeFile(let refusal) {
+            throw Refusal.unsafeFile(refusal)
         }
         defer { lock.release() }
         if isListening(socket) { throw Refusal.socketListens(path: socket) }
+        do {
+            return try restore(backup: backup, database: database, lock: lock, now: now)
+        } catch let refusal as StateDirectory.Refusal {
+            throw Refusal.unsafeFile(refusal)
+        }
+    }
 
-        let checked = try check(backup: backup, secret: Register.secretPath(forDatabase: database))
-        let directory = PathText.directory(of: database)
-        var info = stat()
-        guard stat(directory, &info) == 0 else { throw Refusal.fileOperation(path: directory, detail: errnoText()) }
-        let (uid, gid) = (info.st_uid, info.st_gid)
+    private static func restore(backup: String, database: String, lock: RegisterLock, now: Date) throws -> Outcome {
+        let directory = try StateDirectory.open(containing: database)
+        let name = PathText.lastComponent(of: database)
 
-        // The copy first, beside the register, so the rename is atomic.
-        let incoming = database + ".restoring"
-        unlink(incoming)
-        try copy(backup, to: incoming)
-        try own(incoming, uid: uid, gid: gid)
+        // The copy first, beside the register, so the rename is atomic. A
+        // leftover of a broken restore goes first (a link there is removed,
+        // not followed).
+        let incoming = name + ".restoring"
+        let scratch = [incoming, incoming + "-wal", incoming + "-shm", incoming + "-journal"]
+        for leftover in scratch { try directory.remove(leftover) }
+        let checked: Checked
+        do {
+            try copy(backup, into: directory, name: incoming)
+            checked = try check(
+                file: directory.pathOf(incoming),
+                named: backup,
+                secret: Register.secretPath(forDatabase: database)
+            )
+            // A read-only look at a copy in WAL mode may leave these.
+            for leftover in scratch.dropFirst() { try directory.remove(leftover) }
+        } catch {
+            for leftover in scratch { try? directory.remove(leftover) }
+            throw error
+        }
 
         // The register it replaces, with its WAL and shared memory, kept
         // aside under one name: SQLite finds a WAL by the database's name,
         // so the aside copy stays complete, and a stale WAL can never be
         // applied to the restored file.
         var keptAside: String?
-        if FileManager.default.fileExists(atPath: database) {
-            var aside = database + ".before-restore-" + stamp(now)
+        if directory.exists(name) {
+            var aside = name + ".before-restore-" + stamp(now)
             var n = 1
-            while FileManager.default.fileExists(atPath: aside) {
+            while directory.exists(aside) {
                 n += 1
-                aside = database + ".before-restore-" + stamp(now) + "-\(n)"
+                aside = name + ".before-restore-" + stamp(now) + "-\(n)"
             }
-            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: database + suffix) {
-                guard rename(database + suffix, aside + suffix) == 0 else {
-                    throw Refusal.fileOperation(path: database + suffix, detail: errnoText())
-                }
+            for suffix in ["", "-wal", "-shm"] where directory.exists(name + suffix) {
+                try directory.rename(name + suffix, to: aside + suffix)
             }
-            keptAside = aside
+            keptAside = directory.pathOf(aside)
         }
-        for suffix in ["-wal", "-shm"] { unlink(database + suffix) }
-        guard rename(incoming, database) == 0 else { throw Refusal.fileOperation(path: database, detail: errnoText()) }
-        try syncDirectory(directory)
+        for suffix in ["-wal", "-shm"] { try directory.remove(name + suffix) }
+        try directory.rename(incoming, to: name)
+        try directory.sync()
         // A lock file made by this restore belongs to the daemon too.
-        _ = chown(RegisterLock.path(forDatabase: database), uid, gid)
+        try lock.hand(to: directory, name: PathText.lastComponent(of: RegisterLock.path(forDatabase: database)))
 
+        let (uid, gid) = (directory.owner, directory.group)
         let owner =
             (getpwuid(uid).map { String(cString: $0.pointee.pw_name) } ?? "\(uid)")
             + ":" + (getgrgid(gid).map { String(cString: $0.pointee.gr_name) } ?? "\(gid)")
@@ -144,14 +176,15 @@ public enum RegisterRestore {
     }
 
     /// Integrity, schema and the secret's check value, on a read-only
-    /// connection to the backup.
-    static func check(backup: String, secret secretPath: String) throws -> Checked {
-        guard let header = FileHeader.read(backup) else {
+    /// connection to `file`, the copy of the backup `backup` (named in what
+    /// is said).
+    static func check(file: String, named backup: String, secret secretPath: String) throws -> Checked {
+        guard let header = FileHeader.read(file) else {
             throw Refusal.backupUnreadable(path: backup, detail: errnoText())
         }
         guard header == FileHeader.sqlite else { throw Refusal.backupNotOurs(path: backup) }
         let db: SQLiteConnection
-        do { db = try SQLiteConnection(path: backup, readOnly: true) } catch {
+        do { db = try SQLiteConnection(path: file, readOnly: true) } catch {
             throw Refusal.backupUnreadable(path: backup, detail: "\(error)")
         }
         defer { db.close() }
@@ -188,6 +221,8 @@ public enum RegisterRestore {
             return Checked(version: version, schools: schools, active: active, secretUnchecked: unchecked)
         } catch let refusal as Refusal {
             throw refusal
+        } catch StorageOpenError.unsafeFile(let refusal) {
+            throw Refusal.unsafeFile(refusal)
         } catch {
             throw Refusal.backupDamaged(path: backup, detail: "\(error)")
         }
@@ -207,56 +242,38 @@ public enum RegisterRestore {
         return false
     }
 
-    static func copy(_ source: String, to destination: String) throws {
-        let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw Refusal.backupUnreadable(path: source, detail: errnoText()) }
+    /// Copies `source` (a regular file, never through a link at its last
+    /// component) to the new file `name` in `directory`, made there without
+    /// following a link, synced and handed to the directory's owner (0600)
+    /// through its descriptor.
+    static func copy(_ source: String, into directory: StateDirectory, name: String) throws {
+        let input = open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard input >= 0 else {
+            if errno == ELOOP { throw Refusal.unsafeFile(.symlink(path: source)) }
+            throw Refusal.backupUnreadable(path: source, detail: errnoText())
+        }
         defer { close(input) }
-        let output = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard output >= 0 else { throw Refusal.fileOperation(path: destination, detail: errnoText()) }
+        var info = stat()
+        guard fstat(input, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw Refusal.unsafeFile(.wrongType(path: source, expected: "regular file"))
+        }
+        let output = try directory.openFile(name, flags: O_WRONLY | O_CREAT | O_EXCL)
         defer { close(output) }
+        try directory.hand(fd: output, name: name)
+        let destination = directory.pathOf(name)
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
             if n == 0 { break }
-            guard n > 0 else {
-                unlink(destination)
-                throw Refusal.backupUnreadable(path: source, detail: errnoText())
-            }
+            guard n > 0 else { throw Refusal.backupUnreadable(path: source, detail: errnoText()) }
             var offset = 0
             while offset < n {
                 let w = buffer.withUnsafeBytes { write(output, $0.baseAddress! + offset, n - offset) }
-                guard w > 0 else {
-                    unlink(destination)
-                    throw Refusal.fileOperation(path: destination, detail: errnoText())
-                }
+                guard w > 0 else { throw Refusal.fileOperation(path: destination, detail: errnoText()) }
                 offset += w
             }
         }
-        guard fsync(output) == 0 else {
-            unlink(destination)
-            throw Refusal.fileOperation(path: destination, detail: errnoText())
-        }
-    }
-
-    static func own(_ path: String, uid: uid_t, gid: gid_t) throws {
-        var info = stat()
-        stat(path, &info)
-        if info.st_uid != uid || info.st_gid != gid, chown(path, uid, gid) != 0 {
-            let detail = errnoText()
-            unlink(path)
-            throw Refusal.fileOperation(
-                path: path,
-                detail: "eigenaar niet te zetten (\(detail)); draai het herstel als root"
-            )
-        }
-        guard chmod(path, 0o600) == 0 else { throw Refusal.fileOperation(path: path, detail: errnoText()) }
-    }
-
-    static func syncDirectory(_ path: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
-        _ = fsync(fd)
+        guard fsync(output) == 0 else { throw Refusal.fileOperation(path: destination, detail: errnoText()) }
     }
 
     /// `20261201T183300Z`: the UTC instant without separators.

@@ -12,6 +12,13 @@ public enum StorageOpenError: Error, CustomStringConvertible, Equatable {
     case secretMismatch(path: String, database: String)
     case registerMissing(path: String, leftovers: [String])
     case registerInUse(database: String, holder: String)
+    /// A link, a file of the wrong type or owner, or a hard link where the
+    /// daemon's own file belongs (`StateDirectory`).
+    case unsafeFile(StateDirectory.Refusal)
+    /// An empty or schema-less register beside the secret or backups of
+    /// an earlier one: its contents were lost (a truncated file, a WAL
+    /// removed before it was saved into the file).
+    case registerEmptied(path: String, leftovers: [String])
 
     public var description: String {
         switch self {
@@ -46,6 +53,13 @@ public enum StorageOpenError: Error, CustomStringConvertible, Equatable {
             return "another koppelingd (\(holder)) serves the register \(db); refusing to start a second daemon on it. "
                 + "Use that daemon's socket, or stop it first: with Ctrl-C or 'kill' and its pid if it was started by hand, "
                 + "with 'systemctl stop koppelingd.service koppelingd.socket' if systemd runs it"
+        case .unsafeFile(let refusal):
+            return "\(refusal); refusing to start"
+        case .registerEmptied(let p, let leftovers):
+            return "the register \(p) is empty (no koppelingd schema), but \(leftovers.joined(separator: " and ")) of an earlier register "
+                + (leftovers.count == 1 ? "is" : "are") + " there: its contents were lost (the file emptied, or its -wal removed before it was saved into it); "
+                + "refusing to start on it or to make a backup of it. "
+                + "Restore a backup with 'koppelingd restore BACKUP' (docs/install.md), or move those files aside to really start anew"
         case .registerMissing(let p, let leftovers):
             return "the register \(p) is missing, but \(leftovers.joined(separator: " and ")) of an earlier register "
                 + (leftovers.count == 1 ? "is" : "are") + " there; refusing to start a new empty register. "

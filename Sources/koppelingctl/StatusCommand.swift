@@ -43,6 +43,12 @@ struct StatusCommand: ParsableCommand {
         case "ok": "in orde"
         case "damaged":
             "HET REGISTERBESTAND IS BESCHADIGD: wijzigingen worden geweigerd, lezen kan nog; herstel een back-up (koppelingd restore)"
+        case "lock_gone":
+            "HET VERGRENDELBESTAND IS VERWIJDERD OF VERVANGEN: wijzigingen worden geweigerd tot koppelingd opnieuw is gestart"
+        case "secret_gone":
+            "HET GEHEIM (koppelingd.secret) IS VERWIJDERD OF VERVANGEN: wijzigingen worden geweigerd; zet het terug voordat koppelingd opnieuw start"
+        case "log_gone":
+            "HET LOGBESTAND (-wal of -shm) IS VERWIJDERD OF VERVANGEN: de inhoud staat in het registerbestand; wijzigingen worden geweigerd tot koppelingd opnieuw is gestart"
         default:
             "HET REGISTERBESTAND IS VERWIJDERD OF VERVANGEN: wijzigingen worden geweigerd; herstel het en start koppelingd opnieuw"
         }

@@ -42,6 +42,11 @@ public final class Application: @unchecked Sendable {
             startedAt: startedAt,
             health: StorageHealth(database: register.path)
         )
+        // The writer confirms each commit went to the files it opened.
+        register.commitWatch = (
+            health.files,
+            { [health, logger] file in if health.markLost(file) { health.logLoss(file, logger: logger) } }
+        )
     }
 
     init(
@@ -105,7 +110,7 @@ public final class Application: @unchecked Sendable {
             ),
             timer: try timerStatus(),
             endingSoon: try register.activationsEnding(from: today, through: today.adding(days: Self.endingSoonDays)),
-            storage: health.isGone ? "gone" : health.damage != nil ? "damaged" : "ok",
+            storage: health.state,
             auditChain: health.auditChainCheck
         )
     }

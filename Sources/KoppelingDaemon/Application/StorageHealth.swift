@@ -1,4 +1,6 @@
 import KoppelingProtocol
+import KoppelingStorage
+import Logging
 import NIOConcurrencyHelpers
 
 #if canImport(FoundationEssentials)
@@ -10,23 +12,39 @@ import Foundation
 import Glibc
 #endif
 
-/// Whether the register file the daemon has open is still the one its path
-/// names. A file deleted or replaced under a running daemon would take every
-/// later change to an unlinked inode, lost at exit while each was answered
-/// as saved; once noticed, changes are refused and reads go on.
+/// Whether the files the daemon has open (the register, its `-wal` log and
+/// the log's `-shm` index) are still the ones their paths name. A file
+/// deleted or replaced under a running daemon would take every later change
+/// to an unlinked inode, lost at exit while each was answered as saved;
+/// once noticed (by the watcher within a second, or by the commit that
+/// went there), changes are refused until a restart and reads go on.
 final class StorageHealth: Sendable {
     let database: String
-    private let identity: (device: UInt64, inode: UInt64)?
-    private let gone = NIOLockedValueBox(false)
+    let files: RegisterFiles
+    private let lost = NIOLockedValueBox<RegisterFiles.File?>(nil)
     private let damaged = NIOLockedValueBox<String?>(nil)
     private let auditChain = NIOLockedValueBox<AuditChainStatus?>(nil)
 
     init(database: String) {
         self.database = database
-        identity = Self.identity(of: database)
+        files = RegisterFiles(database: database)
     }
 
-    var isGone: Bool { gone.withLockedValue { $0 } }
+    var isGone: Bool { lostFile != nil }
+
+    /// The first of the register's files found removed or replaced.
+    var lostFile: RegisterFiles.File? { lost.withLockedValue { $0 } }
+
+    /// What `status` says of the storage.
+    var state: String {
+        switch lostFile {
+        case .register?: "gone"
+        case .log?, .sharedMemory?: "log_gone"
+        case .lock?: "lock_gone"
+        case .secret?: "secret_gone"
+        case nil: damage != nil ? "damaged" : "ok"
+        }
+    }
 
     /// What the last full check of the file found wrong; nil while none
     /// found anything. Once set it stays: damage does not heal.
@@ -42,18 +60,38 @@ final class StorageHealth: Sendable {
         set { auditChain.withLockedValue { $0 = newValue } }
     }
 
-    /// Looks at the path again; true when this look found it gone.
-    func check() -> Bool {
-        guard let identity, Self.identity(of: database).map({ $0 != identity }) ?? true else { return false }
-        return gone.withLockedValue { wasGone in
-            defer { wasGone = true }
-            return !wasGone
+    /// Looks at the paths again; the file this look found lost first.
+    func check() -> RegisterFiles.File? {
+        guard let file = files.lost() else { return nil }
+        return markLost(file) ? file : nil
+    }
+
+    /// Records `file` as lost; true the first time a loss is recorded.
+    @discardableResult
+    func markLost(_ file: RegisterFiles.File) -> Bool {
+        lost.withLockedValue { recorded in
+            guard recorded == nil else { return false }
+            recorded = file
+            return true
         }
     }
 
-    private static func identity(of path: String) -> (device: UInt64, inode: UInt64)? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return (UInt64(info.st_dev), UInt64(info.st_ino))
+    /// The journal's line for a loss, naming the file.
+    func logLoss(_ file: RegisterFiles.File, logger: Logger) {
+        let what: String
+        switch file {
+        case .register:
+            what = "the register file was deleted or replaced (or emptied) while koppelingd runs; every change is refused from now on (restore it and restart koppelingd)"
+        case .log, .sharedMemory:
+            what = "the register's \(file.rawValue) file was deleted or replaced while koppelingd runs; what the log held is saved into the register file, and every change is refused until koppelingd is restarted"
+        case .lock:
+            what = "the register's lock file was deleted or replaced while koppelingd runs: a second daemon could start on this register; every change is refused until koppelingd is restarted"
+        case .secret:
+            what = "the install secret was deleted or replaced while koppelingd runs: the next start will refuse until it is restored (docs/install.md, Restoring); every change is refused until then"
+        }
+        logger.critical(
+            "\(what)",
+            metadata: ["database": "\(database)", "file": "\(files.path(of: file))"]
+        )
     }
 }

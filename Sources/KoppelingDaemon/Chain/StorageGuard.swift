@@ -7,7 +7,7 @@ import KoppelingCore
 struct StorageGuard: Middleware {
     func handle(_ request: Request, context: RequestContext, next: (Request, RequestContext) -> Response) -> Response {
         if request.method.changesState {
-            if context.app.health.isGone { return .failure(.storageGone) }
+            if let file = context.app.health.lostFile { return .failure(.storageGone(file)) }
             if context.app.health.damage != nil { return .failure(.storageDamaged) }
         }
         return next(request, context)

@@ -214,11 +214,27 @@ enum Dispatcher {
 }
 
 extension KoppelingError {
-    static let storageGone = KoppelingError.unavailable(
-        .storageGone,
-        message:
-            "Het registerbestand is verwijderd of vervangen terwijl koppelingd draaide; wijzigingen worden geweigerd. Herstel het register (koppelingd restore) en start koppelingd opnieuw."
-    )
+    /// Changes are refused: `file` of the register was removed or replaced
+    /// under the running daemon.
+    static func storageGone(_ file: RegisterFiles.File) -> KoppelingError {
+        .unavailable(
+            .storageGone,
+            message: storageGoneMessage(file)
+        )
+    }
+
+    private static func storageGoneMessage(_ file: RegisterFiles.File) -> String {
+        switch file {
+        case .register:
+            "Het registerbestand is verwijderd, geleegd of vervangen terwijl koppelingd draaide; wijzigingen worden geweigerd. Herstel het register (koppelingd restore) en start koppelingd opnieuw."
+        case .log, .sharedMemory:
+            "Het logbestand van het register (\(file.rawValue)) is verwijderd of vervangen terwijl koppelingd draaide; wat het bevatte is in het registerbestand opgeslagen. Wijzigingen worden geweigerd tot koppelingd opnieuw is gestart."
+        case .lock:
+            "Het vergrendelbestand van het register is verwijderd of vervangen terwijl koppelingd draaide (een tweede koppelingd zou nu kunnen starten); wijzigingen worden geweigerd tot koppelingd opnieuw is gestart."
+        case .secret:
+            "Het geheim van deze installatie (koppelingd.secret) is verwijderd of vervangen terwijl koppelingd draaide; wijzigingen worden geweigerd. Zet het terug (docs/install.md, Restoring) en start koppelingd opnieuw."
+        }
+    }
 
     static let storageDamaged = KoppelingError.unavailable(
         .storageDamaged,
@@ -237,6 +253,13 @@ extension KoppelingError {
         switch error {
         case let e as KoppelingError:
             self = e
+        case let e as RegisterFilesLost:
+            self = .unavailable(
+                .storageGone,
+                message: e.file == .register
+                    ? "Het registerbestand is verwijderd of vervangen terwijl koppelingd draaide: deze wijziging is niet opgeslagen. Herstel het register (koppelingd restore) en start koppelingd opnieuw."
+                    : "Het logbestand van het register (\(e.file.rawValue)) is verwijderd of vervangen en kon niet in het registerbestand worden opgeslagen: deze wijziging is niet zeker opgeslagen. Stop koppelingd netjes en start het opnieuw."
+            )
         case let e as SQLiteError where e.isBusy:
             self = .unavailable(
                 .databaseBusy,

@@ -1,5 +1,6 @@
 import Dispatch
 import KoppelingCore
+import KoppelingStorage
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -22,23 +23,45 @@ struct TimerService: Service {
     }
 }
 
-/// Looks once a second whether the register file is still the one the
-/// daemon has open.
+/// Looks once a second whether the register's files are still the ones
+/// the daemon has open, and whether the log has grown past its limit.
+/// A lost log (or index) is saved into the register file at once through
+/// the handle the writer still has; a log that an outside reader let grow
+/// is emptied once that reader has let go.
 struct StorageWatchService: Service {
     let health: StorageHealth
+    let executor: DatabaseExecutor
     let logger: Logger
 
     func run() async throws {
-        await cancelWhenGracefulShutdown { [health, logger] in
+        await cancelWhenGracefulShutdown { [health, executor, logger] in
             while !Task.isCancelled {
-                if health.check() {
-                    logger.critical(
-                        "the register file was deleted or replaced while koppelingd runs; every change is refused from now on (restore it and restart koppelingd)",
-                        metadata: ["database": "\(health.database)"]
-                    )
+                if let file = health.check() {
+                    health.logLoss(file, logger: logger)
+                    if file == .log || file == .sharedMemory {
+                        await Self.save(executor: executor, health: health, logger: logger)
+                    }
+                }
+                if !health.isGone, health.files.size(of: .log) > Int64(DatabaseSetup.logSizeLimitBytes) {
+                    _ = try? await executor.run { $0.register.shrinkLog() }
                 }
                 try? await Task.sleep(for: .seconds(1))
             }
+        }
+    }
+
+    private static func save(executor: DatabaseExecutor, health: StorageHealth, logger: Logger) async {
+        do {
+            if try await executor.run({ try $0.register.saveLogIntoRegister() }) {
+                logger.notice("the lost log's contents are saved into the register file", metadata: ["database": "\(health.database)"])
+            } else {
+                logger.critical(
+                    "the lost log could not be saved into the register file: a reader holds an older snapshot; stop koppelingd cleanly (systemctl stop) so it checkpoints on close",
+                    metadata: ["database": "\(health.database)"]
+                )
+            }
+        } catch {
+            logger.critical("the lost log could not be saved into the register file", metadata: ["error": "\(error)"])
         }
     }
 }

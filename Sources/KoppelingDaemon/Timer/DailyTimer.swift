@@ -55,7 +55,7 @@ struct DailyTimer: Sendable {
     /// due, and the sleep until the next check (never more than a minute).
     static func check(_ app: Application) throws -> (run: TimerRunRecord?, wait: Double) {
         // The pass is a change: none goes to a register file that is gone.
-        if app.health.isGone { throw KoppelingError.storageGone }
+        if let file = app.health.lostFile { throw KoppelingError.storageGone(file) }
         if app.health.damage != nil { throw KoppelingError.storageDamaged }
         let last = try app.register.lastScheduledRunDay()
         let run = try app.runScheduledIfDue(lastRunDay: .some(last))
