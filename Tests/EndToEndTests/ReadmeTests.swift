@@ -49,9 +49,9 @@ struct ReadmeTests {
         .deletingLastPathComponent()  // package root
         .appendingPathComponent("README.md")
 
-    /// The scratch directory the README's set-up commands give the daemon;
-    /// the test's own state directory stands for it.
-    static let readmeStateDirectory = "/tmp/koppelingd-demo"
+    /// The scratch directory the README's output shows (one `mktemp -d`
+    /// made); the test's own state directory stands for it.
+    static let readmeStateDirectory = "/tmp/tmp.Xq3bV8sLk2"
     /// The account the README shows as *Gebruiker*, with its uid.
     static let readmeUser = "beheerder"
     static let readmeUID = "1000"
@@ -208,6 +208,48 @@ struct ReadmeTests {
         for command in ["swift run koppelingd", "swift test"] {
             #expect(text.contains("```sh\n\(command)\n```"), "README.md lost the block '\(command)'")
         }
+    }
+
+    /// The walkthrough's daemon gets a new, empty directory every time: a
+    /// fixed one would hold the first pass's school and activations, and a
+    /// second pass would be refused (`school_exists`, `already_active`).
+    @Test func walkthroughStartsInAFreshDirectory() throws {
+        let text = try String(contentsOf: Self.readmeURL, encoding: .utf8)
+        #expect(text.contains("demo=$(mktemp -d)\n"), "README.md's set-up makes no fresh directory")
+        #expect(
+            text.contains(#"koppelingd --database "$demo/koppelingd.db" --socket "$demo/koppelingd.sock" &"#),
+            "README.md's daemon does not use the fresh directory"
+        )
+        #expect(text.contains(#"export KOPPELING_SOCKET="$demo/koppelingd.sock""#))
+        #expect(!text.contains("/tmp/koppelingd-demo"), "a fixed scratch directory is back in README.md")
+    }
+
+    /// What the README says of a second daemon on the same register (the
+    /// defaults twice): it refuses with 78, and the README says 78.
+    @Test func secondDaemonExitStatusIsTheOneTheReadmeGives() throws {
+        let text = try String(contentsOf: Self.readmeURL, encoding: .utf8)
+        #expect(
+            text.contains(
+                "78 (`EX_CONFIG`) when it refuses to start on what it finds — another daemon\nalready serves the same register"
+            ),
+            "README.md no longer gives 78 for a second daemon"
+        )
+        let first = try DaemonProcess()
+        defer { first.stop() }
+        let second = Process()
+        second.executableURL = BuiltProducts.koppelingd
+        second.arguments = ["--database", first.databasePath, "--socket", first.socketPath]
+        second.standardError = FileHandle.nullDevice
+        second.standardOutput = FileHandle.nullDevice
+        try second.run()
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 78)
+    }
+
+    /// The first build's duration, which a newcomer waits through.
+    @Test func firstBuildTimeIsSaid() throws {
+        let text = try String(contentsOf: Self.readmeURL, encoding: .utf8)
+        #expect(text.contains("about 4–5 minutes on a machine with 2 cores"))
     }
 
     /// The daemon makes the day's run at start-up, then checks the audit
