@@ -68,6 +68,8 @@ public enum Reason: String, Sendable, Codable, CaseIterable {
     case databaseBusy = "database_busy"
     case shuttingDown = "shutting_down"
     case tooManyConnections = "too_many_connections"
+    /// The caller's uid has a scan of a whole table (`audit.verify`) queued or running.
+    case scanBusy = "scan_busy"
     case storageFailure = "storage_failure"
     case storageGone = "storage_gone"
     /// The full check of the register file found damage: changes refused.

@@ -61,9 +61,10 @@ public enum Execution: Sendable, Equatable {
     /// for a backup): on the database thread, alone.
     case exclusive
     /// Reads every row of a table that grows without bound (the audit
-    /// trail, for `audit.verify`): seconds on a large register. On a thread
-    /// of its own with a read-only connection of its own, one scan at a
-    /// time, so that neither the event loop nor the writer waits for it.
+    /// trail, for `audit.verify`): seconds on a large register. Off the
+    /// event loop and the writer, on a read-only connection of its own, at
+    /// most one queued or running per uid (more is refused, `scan_busy`),
+    /// dropped when its connection closes, stopped when the daemon stops.
     case scan
 }
 

@@ -172,6 +172,33 @@ public final class SQLiteConnection: @unchecked Sendable {
     public func pragma(_ name: String) throws -> String? {
         try queryOne("PRAGMA \(name)") { $0.text(0) }
     }
+
+    /// Runs `body` so that it ends once `stop` says so: SQLite asks `stop`
+    /// every thousand steps of its virtual machine, and while it says true
+    /// the statement running fails with `SQLITE_INTERRUPT`. Unlike
+    /// `sqlite3_interrupt` from another thread, a stop that comes between
+    /// two statements is not lost. For work another thread may have to end
+    /// (a scan when the daemon stops).
+    public func interruptible<T>(by stop: @escaping () -> Bool, _ body: () throws -> T) rethrows -> T {
+        let check = StopCheck(stop)
+        sqlite3_progress_handler(
+            handle,
+            1000,
+            { context in
+                guard let context else { return 0 }
+                return Unmanaged<StopCheck>.fromOpaque(context).takeUnretainedValue().stop() ? 1 : 0
+            },
+            Unmanaged.passUnretained(check).toOpaque()
+        )
+        defer { sqlite3_progress_handler(handle, 0, nil, nil) }
+        return try withExtendedLifetime(check) { try body() }
+    }
+}
+
+/// What `interruptible` hands SQLite's progress handler.
+private final class StopCheck {
+    let stop: () -> Bool
+    init(_ stop: @escaping () -> Bool) { self.stop = stop }
 }
 
 public final class Statement {

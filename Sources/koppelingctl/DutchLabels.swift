@@ -100,6 +100,7 @@ extension Reason {
         case .databaseBusy: "database bezet"
         case .shuttingDown: "koppelingd stopt"
         case .tooManyConnections: "te veel verbindingen"
+        case .scanBusy: "controle al bezig"
         case .storageFailure: "opslag faalt"
         case .storageGone: "registerbestand weg"
         case .storageDamaged: "registerbestand beschadigd"

@@ -38,8 +38,9 @@ struct DaemonResponder: Responder {
         }
         if parsed.execution == .scan, let scans {
             // In the connection's order like any read, but off the loop.
+            let end = order.end
             let reply = order.repliesWritten.flatMap { caller }.flatMap { caller in
-                scans.run(parsed, caller: caller, on: loop)
+                scans.run(parsed, caller: caller, end: end, on: loop)
             }
             order.barrier = reply.map { _ in () }.recover { _ in () }
             return reply

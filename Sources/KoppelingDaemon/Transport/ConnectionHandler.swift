@@ -177,6 +177,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         registry.remove(context.channel)
         waiting.removeAll()
+        order?.end.close()
         context.fireChannelInactive()
     }
 

@@ -1,4 +1,5 @@
 import KoppelingCore
+import NIOConcurrencyHelpers
 import NIOCore
 
 #if canImport(FoundationEssentials)
@@ -31,9 +32,48 @@ final class ConnectionOrder {
     /// Completes when the work the responder started last, and that a
     /// later request must not overtake, is done (set by the responder).
     var barrier: EventLoopFuture<Void>
+    /// Closed with the connection: work off the loop (a scan) that is not
+    /// yet done for it is dropped or stopped.
+    let end = ConnectionEnd()
 
     init(eventLoop: any EventLoop) {
         repliesWritten = eventLoop.makeSucceededVoidFuture()
         barrier = repliesWritten
+    }
+}
+
+/// The end of a connection, as work that runs off its loop sees it (a
+/// scan): whether it has closed, from any thread, and what to do once it
+/// does. Closed by the connection handler when the channel goes inactive.
+final class ConnectionEnd: Sendable {
+    private struct State {
+        var closed = false
+        var handlers: [Int: @Sendable () -> Void] = [:]
+    }
+    private let state = NIOLockedValueBox(State())
+
+    var hasClosed: Bool { state.withLockedValue { $0.closed } }
+
+    /// Runs `handler` once the connection closes, unless `forget(key)`
+    /// came first; false, and never run, when it has closed already.
+    func onClose(_ key: Int, _ handler: @escaping @Sendable () -> Void) -> Bool {
+        state.withLockedValue { s in
+            guard !s.closed else { return false }
+            s.handlers[key] = handler
+            return true
+        }
+    }
+
+    func forget(_ key: Int) {
+        state.withLockedValue { _ = $0.handlers.removeValue(forKey: key) }
+    }
+
+    func close() {
+        let handlers = state.withLockedValue { s -> [@Sendable () -> Void] in
+            s.closed = true
+            defer { s.handlers = [:] }
+            return Array(s.handlers.values)
+        }
+        for handler in handlers { handler() }
     }
 }

@@ -1,0 +1,254 @@
+import Foundation
+import Glibc
+import KoppelingCore
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Testing
+
+@testable import KoppelingDaemon
+@testable import KoppelingStorage
+
+/// A reader cannot stall everyone's scans: through the daemon's socket,
+/// connection handler and scan threads, with callers from the made-up
+/// directory of `CallerLookupTests`. Timed against a trail long enough
+/// that one `audit.verify` takes a while, with margins of whole scans.
+@Suite("Scans through the socket: one per uid, none for a closed connection, none past the stop", .serialized)
+struct ScanFloodTests {
+    static let verify = #"{"jsonrpc":"2.0","id":1,"method":"audit.verify"}"#
+    static let hello = #"{"jsonrpc":"2.0","id":0,"method":"hello"}"#
+    static let root = UCred(uid: 0, gid: 0)
+
+    @Test("a second scan of a uid while its first runs is refused with scan_busy; another uid's is not")
+    func secondScanOfAUidIsRefused() async throws {
+        let register = try TestRegister(start: utc("2026-11-29T09:00:00Z"))
+        try Self.appendChainedAuditRows(200_000, to: register)
+        let server = try await ScanServer.start(register: register)
+        let outcome = try await blocking { () throws -> (Reply, Reply, Reply) in
+            let first = try server.client(as: UCred(uid: 1001, gid: 1001))
+            let second = try server.client(as: UCred(uid: 1001, gid: 1001))
+            let other = try server.client(as: UCred(uid: 1003, gid: 1003))
+            for client in [first, second, other] { _ = try client.call(Self.hello) }
+            first.send(Self.verify)
+            usleep(300_000)  // the first is running (a scan of this trail takes seconds)
+            let refused = try second.call(Self.verify)
+            let otherReply = try other.call(Self.verify)
+            let firstReply = try json(Data(try #require(try first.readLine()).utf8))
+            return (refused, otherReply, firstReply)
+        }
+        await server.stop()
+        let (refused, other, first) = outcome
+        #expect(refused.errorCode == -32005 && refused.errorReason == "scan_busy", "\(refused.raw)")
+        let message = refused.error?["message"] as? String ?? ""
+        #expect(message.contains("opnieuw"), "a retry hint in Dutch: \(message)")
+        #expect(other.result?["rows"] as? Int == 200_000, "another uid's scan: \(other.raw)")
+        #expect(first.result?["rows"] as? Int == 200_000, "the first scan: \(first.raw)")
+    }
+
+    @Test("scans queued by connections that then close are not run: the next reader's scan waits for one at most")
+    func closedConnectionsScansAreDropped() async throws {
+        let register = try TestRegister(start: utc("2026-11-29T09:00:00Z"))
+        try Self.appendUnchainedAuditRows(1_000_000, to: register)
+        let server = try await ScanServer.start(register: register)
+        let (alone, probe) = try await blocking { () throws -> (Duration, Duration) in
+            let alone = try Self.timedVerify(on: server.client(as: UCred(uid: 2200, gid: 2200)))
+            // Eight readers, one scan each, then all of them hang up.
+            var gone = try (2001...2008).map { uid in try server.client(as: UCred(uid: UInt32(uid), gid: 100)) }
+            for client in gone { _ = try client.call(Self.hello) }
+            for client in gone { client.send(Self.verify) }
+            usleep(200_000)
+            gone.removeAll()
+            let probe = try Self.timedVerify(on: server.client(as: UCred(uid: 2100, gid: 2100)))
+            return (alone, probe)
+        }
+        await server.stop()
+        #expect(probe < alone * 3, "a scan alone took \(alone); the next one after eight closed took \(probe)")
+    }
+
+    @Test("SIGTERM during a long scan: the daemon has stopped within the grace period and a moment")
+    func shutdownInterruptsALongScan() async throws {
+        let register = try TestRegister(start: utc("2026-11-29T09:00:00Z"))
+        try Self.appendChainedAuditRows(200_000, to: register)
+        let server = try await ScanServer.start(register: register)
+        let serving = server.serve(graceSeconds: 1)
+        let alone = try await blocking { try Self.timedVerify(on: server.client(as: Self.root)) }
+        let client = try server.client(as: Self.root)
+        _ = try await blocking { try client.call(Self.hello) }
+        client.send(Self.verify)
+        try await Task.sleep(for: .milliseconds(300))
+        let stopping = ContinuousClock.now
+        await serving.group.triggerGracefulShutdown()
+        try await serving.task.value
+        await server.stop()
+        let stopped = ContinuousClock.now - stopping
+        #expect(alone > .seconds(2), "the scan must outlast the grace period for this test to say anything: \(alone)")
+        #expect(stopped < .milliseconds(1800), "stopped \(stopped) after the signal, with a 1 s grace period")
+    }
+
+    /// The figures for docs/reliability.md: root's `audit.verify` while a
+    /// reader floods the scans (32 connections, 64 `audit.verify` each, on
+    /// a trail of 12,000 rows), and right after the reader's connections
+    /// closed.
+    @Test("root's audit.verify during a reader's flood, and after it")
+    func rootDuringAFlood() async throws {
+        let register = try TestRegister(start: utc("2026-11-29T09:00:00Z"))
+        try Self.appendChainedAuditRows(12_000, to: register)
+        let server = try await ScanServer.start(register: register)
+        let (alone, during, after) = try await blocking { () throws -> (Duration, Duration, Duration) in
+            let alone = try Self.timedVerify(on: server.client(as: Self.root))
+            var flood = try (0..<32).map { _ in try server.client(as: UCred(uid: 1001, gid: 1001)) }
+            for client in flood { _ = try client.call(Self.hello) }
+            for client in flood { for _ in 0..<64 { client.send(Self.verify) } }
+            usleep(300_000)
+            let during = try Self.timedVerify(on: server.client(as: Self.root))
+            flood.removeAll()
+            let after = try Self.timedVerify(on: server.client(as: Self.root))
+            return (alone, during, after)
+        }
+        await server.stop()
+        print("scan flood: root's audit.verify of 12000 rows alone \(alone), during the flood \(during), after it \(after)")
+        #expect(during < .seconds(2), "root waited \(during) during the flood (alone: \(alone))")
+        #expect(after < .seconds(2), "root waited \(after) right after the flood (alone: \(alone))")
+    }
+
+    /// One `audit.verify` on a fresh connection: how long its reply took.
+    static func timedVerify(on client: TimedClient) throws -> Duration {
+        _ = try client.call(hello)
+        let start = ContinuousClock.now
+        let reply = try client.call(verify)
+        try #require(reply.result != nil, "\(reply.raw)")
+        return ContinuousClock.now - start
+    }
+
+    /// Rows as the daemon writes them, each chained onto the one before.
+    static func appendChainedAuditRows(_ count: Int, to register: TestRegister) throws {
+        let app = register.app
+        try app.register.write {
+            for _ in 0..<count {
+                _ = try app.register.appendAudit(
+                    at: app.nowStamp,
+                    caller: TestRegister.admin,
+                    method: "school.add",
+                    school: "21QW00",
+                    koppeling: nil,
+                    outcome: .ok,
+                    reasons: [],
+                    detail: ""
+                )
+            }
+        }
+    }
+
+    /// Many rows fast, without chains: `audit.verify` reports the first as
+    /// broken and reads every row all the same.
+    static func appendUnchainedAuditRows(_ count: Int, to register: TestRegister) throws {
+        try register.app.register.db.execute(
+            """
+            WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n LIMIT \(count))
+            INSERT INTO audit (at, os_user, os_uid, method, outcome) SELECT '2026-11-29T09:00:00Z', 'root', 0, 'school.add', 'ok' FROM n
+            """
+        )
+    }
+}
+
+/// The daemon's socket, connection pipeline, database thread, read
+/// connections and scan threads, with callers from `CallerLookupTests`'s
+/// directory (uid 0 is root) given by `client(as:)`.
+final class ScanServer: @unchecked Sendable {
+    let register: TestRegister
+    private let peers = PeerQueue()
+    private var group: MultiThreadedEventLoopGroup?
+    private var lookups: NIOThreadPool?
+    private var executor: DatabaseExecutor?
+    private var readers: ReadConnections?
+    private var scans: Scans?
+    private var listener: SocketServer.Listener?
+    private let registry: ConnectionRegistry
+
+    private init(register: TestRegister) {
+        self.register = register
+        registry = ConnectionRegistry(maxConnections: register.app.config.maxConnections)
+    }
+
+    static func start(register: TestRegister) async throws -> ScanServer {
+        let server = ScanServer(register: register)
+        let app = register.app
+        let policy = AdminPolicy(
+            adminGroup: CallerLookupTests.adminGroup,
+            daemonUID: CallerLookupTests.daemonUID,
+            directory: CallerLookupTests.directory
+        )
+        let lookups = NIOThreadPool(numberOfThreads: CallerResolver.threads)
+        lookups.start()
+        let peers = server.peers
+        let callers = CallerResolver(policy: policy, threadPool: lookups) { channel in
+            if let cred = peers.next() { return channel.eventLoop.makeSucceededFuture(cred) }
+            return PeerCredentials.read(channel)
+        }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let executor = DatabaseExecutor(app: app)
+        let readers = try ReadConnections(group: group, writer: app)
+        let scans = Scans(writer: app)
+        let pipeline = ConnectionPipeline(
+            responder: DaemonResponder(executor: executor, readers: readers, scans: scans),
+            callers: callers,
+            registry: server.registry,
+            maxInFlight: app.config.maxInFlightPerConnection,
+            idleTimeout: .seconds(app.config.idleTimeoutSeconds),
+            lineTimeout: .seconds(app.config.lineTimeoutSeconds),
+            logger: app.logger
+        )
+        let listener = try await SocketServer.start(
+            group: group,
+            config: app.config,
+            activation: nil,
+            logger: app.logger
+        ) { channel in
+            channel.eventLoop.makeCompletedFuture { try pipeline.addHandlers(to: channel) }
+        }
+        server.group = group
+        server.lookups = lookups
+        server.executor = executor
+        server.readers = readers
+        server.scans = scans
+        server.listener = listener
+        return server
+    }
+
+    /// A connection whose peer the daemon takes to be `cred`; its reads give
+    /// up after a minute (a scan queued behind many may take that long).
+    func client(as cred: UCred) throws -> TimedClient {
+        peers.push(cred)
+        return try TimedClient(path: register.app.config.socketPath, timeoutSeconds: 60)
+    }
+
+    /// The daemon's socket service, whose stop (the group's graceful
+    /// shutdown, as on SIGTERM) answers what is in flight within the grace
+    /// period and then closes the connections; `stop` is the teardown after it.
+    func serve(graceSeconds: Int64) -> (group: ServiceGroup, task: Task<Void, any Error>) {
+        var config = register.app.config
+        config.shutdownGraceSeconds = graceSeconds
+        var logger = register.app.logger
+        logger.logLevel = .critical
+        let service = SocketService(
+            listener: listener!,
+            registry: registry,
+            config: config,
+            notifier: Notifier(environment: [:]),
+            logger: logger
+        )
+        let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
+        return (group, Task { try await group.run() })
+    }
+
+    func stop() async {
+        try? await listener?.channel.close()
+        await scans?.shutdown()
+        if let readers, let group { await readers.close(group: group) }
+        await executor?.shutdown()
+        unlink(register.app.config.socketPath)
+        try? await lookups?.shutdownGracefully()
+        try? await group?.shutdownGracefully()
+    }
+}
