@@ -4,7 +4,7 @@ import Testing
 /// `koppelingctl activate` on a real pseudo-terminal with fields missing:
 /// the seed's screen in its order, agreement before the code, the code
 /// typed without echo or generated, a summary and Gereed.
-@Suite("The activation dialog on a terminal")
+@Suite("The activation dialog on a terminal", .secretCanary)
 struct ActivationDialogTests {
     @Test func theWholeScreenInTheSeedsOrder() throws {
         let daemon = try DaemonProcess()

@@ -5,7 +5,7 @@ import Testing
 /// raw socket: the data set, terms with their hash, terms that changed in
 /// between, new terms and reaccepting, end dates, a board's many schools,
 /// the processing register, and text that must not act on a terminal.
-@Suite("Consent, terms and the processing register")
+@Suite("Consent, terms and the processing register", .secretCanary)
 struct ConsentFlowTests {
     static func sqlite(_ path: String, _ sql: String) throws -> String {
         let p = Process()

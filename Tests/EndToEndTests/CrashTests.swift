@@ -19,7 +19,7 @@ import Testing
 /// `KOPPELING_CRASH_ITERATIONS` (default 30) sets the number of iterations
 /// and `KOPPELING_CRASH_SEED` replays a run; the seed is printed.
 /// `scripts/crash-long.sh` runs 1,000.
-@Suite("Crash harness: SIGKILL during concurrent writes", .serialized)
+@Suite("Crash harness: SIGKILL during concurrent writes", .serialized, .secretCanary)
 struct CrashTests {
     static var iterations: Int {
         ProcessInfo.processInfo.environment["KOPPELING_CRASH_ITERATIONS"].flatMap { Int($0) } ?? 30
@@ -259,6 +259,10 @@ final class CrashWriter: @unchecked Sendable {
     var touched = Set<String>()
     private(set) var failures: [String] = []
 
+    /// The test's secret canary: the writer runs on threads of its own,
+    /// which do not see the test's task-local one.
+    private let canary = SecretCanary.current
+
     init(index: Int, seed: UInt64) {
         self.index = index
         self.seed = seed
@@ -327,10 +331,13 @@ final class CrashWriter: @unchecked Sendable {
         nextCode += 1
         let prefix = (Int.random(in: 0..<5, using: &rng) == 0 ? school.lowercased() : school) + "W\(index)N\(nextCode)X"
         let length = Int.random(in: max(20, prefix.count)...50, using: &rng)
-        return prefix
+        let code =
+            prefix
             + String(
                 (0..<(length - prefix.count)).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] }
             )
+        canary?.recordCode(code)
+        return code
     }
 
     /// The model after `op` took effect.

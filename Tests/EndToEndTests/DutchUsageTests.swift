@@ -7,7 +7,7 @@ import Glibc
 
 /// Every line koppelingctl writes itself is Dutch, usage errors included,
 /// with a suggestion for a mistyped subcommand or option, and exit code 2.
-@Suite("Usage errors in Dutch")
+@Suite("Usage errors in Dutch", .secretCanary)
 struct DutchUsageTests {
     static let cases: [(arguments: [String], says: [String])] = [
         (["stauts", "--jsn"], ["onbekend commando 'stauts'", "bedoelde u 'status'?"]),

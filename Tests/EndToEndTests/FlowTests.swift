@@ -4,7 +4,7 @@ import Testing
 /// The LAS vendor's activation flow with the built `koppelingctl` against the
 /// built `koppelingd`: steps 1–4 (schools, catalogue, activation) and
 /// steps 5–6 (ECKiD key, timer), a restart, and the CLI's exit codes.
-@Suite("The activation flow with koppelingctl")
+@Suite("The activation flow with koppelingctl", .secretCanary)
 struct FlowTests {
     static let school = "21QW00"
 

@@ -6,7 +6,7 @@ import Testing
 /// at once, and memory that stays flat over many requests.
 ///
 /// `scripts/soak.sh` runs `soak()` with KOPPELING_SOAK_REQUESTS=1000000.
-@Suite("Limits under load", .serialized)
+@Suite("Limits under load", .serialized, .secretCanary)
 struct LimitsTests {
     // MARK: - The connection cap
 

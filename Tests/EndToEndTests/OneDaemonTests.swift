@@ -4,7 +4,7 @@ import Testing
 
 /// One daemon per register, and a secret that belongs to its register:
 /// the real binary refuses to start, says why, and leaves the files alone.
-@Suite("One daemon per register")
+@Suite("One daemon per register", .secretCanary)
 struct OneDaemonTests {
     /// Runs the built koppelingd to its end (it is expected to refuse).
     static func runToEnd(_ arguments: [String], timeout: TimeInterval = 20) throws -> (status: Int32, output: String) {

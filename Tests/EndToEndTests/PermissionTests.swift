@@ -7,7 +7,8 @@ import Testing
 @Suite(
     "Permissions and the state files",
     .serialized,
-    .enabled(if: TemporaryAccounts.possible, "needs root, setpriv, groupadd and useradd")
+    .enabled(if: TemporaryAccounts.possible, "needs root, setpriv, groupadd and useradd"),
+    .secretCanary
 )
 struct PermissionTests {
     static let nobody: uid_t = 65534

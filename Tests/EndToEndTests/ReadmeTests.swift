@@ -41,7 +41,7 @@ import Glibc
 /// commands and the temporary paths. Nothing else: not a word, not a count,
 /// not a reason code, not a SHA-256 of a terms text (those texts are fixed
 /// per version).
-@Suite("README.md's walkthrough matches koppelingctl")
+@Suite("README.md's walkthrough matches koppelingctl", .secretCanary)
 struct ReadmeTests {
     static let readmeURL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // EndToEndTests

@@ -6,7 +6,7 @@ import Testing
 /// `koppelingd restore BACKUP`: the state of the backup's moment comes back,
 /// the replaced register is kept aside, and every unsafe restore is refused
 /// with the files left as they were.
-@Suite("Restore", .serialized)
+@Suite("Restore", .serialized, .secretCanary)
 struct RestoreTests {
     static func restore(_ daemon: DaemonProcess, _ backup: String) throws -> (status: Int32, output: String) {
         try OneDaemonTests.runToEnd([

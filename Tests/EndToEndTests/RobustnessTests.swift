@@ -3,7 +3,7 @@ import Testing
 
 /// Bad lines on the socket: each gets an error reply with the right
 /// JSON-RPC code, and the daemon keeps answering.
-@Suite("Malformed and hostile input on the socket")
+@Suite("Malformed and hostile input on the socket", .secretCanary)
 struct RobustnessTests {
     struct BadLine: CustomStringConvertible, Sendable {
         let description: String

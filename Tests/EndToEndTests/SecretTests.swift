@@ -4,7 +4,7 @@ import Testing
 /// The verification code is a secret: after activations, an
 /// ECKiD key, refusals and a backup, no code appears in the state files,
 /// the daemon's log, any reply or the audit trail.
-@Suite("The verification code stays secret")
+@Suite("The verification code stays secret", .secretCanary)
 struct SecretTests {
     @Test("no code in any state file, log line, reply or audit row; state files are 0600")
     func codesAppearNowhere() throws {

@@ -12,7 +12,7 @@ import Testing
 /// `KOPPELING_FUZZ_INPUTS` sets the number of inputs (default 20,000, the CI
 /// run; the long run uses 1,000,000). `KOPPELING_FUZZ_SEED` replays a run:
 /// the seed is printed at the start and in every failure.
-@Suite("Socket fuzzing: random and mutated lines to a live daemon")
+@Suite("Socket fuzzing: random and mutated lines to a live daemon", .secretCanary)
 struct SocketFuzzTests {
     static let defaultInputs = 20_000
 

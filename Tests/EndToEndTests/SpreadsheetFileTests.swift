@@ -4,7 +4,7 @@ import Testing
 /// Files from Windows and spreadsheets: `;` or `,`, a header row, a BOM,
 /// CRLF; errors name the file's own lines; a code file with Windows line
 /// ends is read without them, and one that others may read is warned about.
-@Suite("Files from Windows and spreadsheets")
+@Suite("Files from Windows and spreadsheets", .secretCanary)
 struct SpreadsheetFileTests {
     @Test func schoolImportAsDutchExcelWritesIt() throws {
         let daemon = try DaemonProcess()

@@ -6,7 +6,7 @@ import Testing
 /// a full file system and a file system that turns read-only under the
 /// running daemon. In each case a write is refused with -32005 and a Dutch
 /// message, reads keep working, and nothing is half there afterwards.
-@Suite("Storage faults", .serialized)
+@Suite("Storage faults", .serialized, .secretCanary)
 struct StorageFaultTests {
     // MARK: (a) another process holds the write lock
 

@@ -14,7 +14,7 @@ import Testing
 ///   export (`register.export`, ended rows too) while it still runs, then its
 ///   stderr, the name of every entry in its state directory, the content of
 ///   every file there that is not an SQLite file, and a text dump of the
-///   register's tables (`sqlite3 -readonly .dump`);
+///   register's tables (`sqlite3 .dump` of a copy);
 /// - at the end every code is searched in every reply and every swept text,
 ///   as typed, with its six-character prefix in upper and in lower case, and
 ///   its secret part alone (the characters after the prefix): a leak in any
@@ -183,31 +183,71 @@ final class SecretCanary: @unchecked Sendable {
         return search()
     }
 
+    /// Every code in every text. A needle is letters and digits only, so it
+    /// can only sit inside a run of them: each run long enough is checked
+    /// against an index of the needles by their first characters, which
+    /// keeps a fuzz test's thousands of replies a linear search.
     func search() -> [Leak] {
         lock.lock()
         let allCodes = Array(Set(codes)).sorted()
         let sources = texts
         lock.unlock()
+        let key = 12
+        var index: [ArraySlice<UInt8>: [(needle: [UInt8], code: String)]] = [:]
+        for code in allCodes {
+            for needle in Set(Self.needles(for: code)) where needle.utf8.count >= key {
+                let bytes = Array(needle.utf8)
+                index[bytes[..<key], default: []].append((bytes, code))
+            }
+        }
+        guard !index.isEmpty else { return [] }
         var leaks: [Leak] = []
         for (source, text) in sources {
-            for code in allCodes {
-                for needle in Self.needles(for: code) {
-                    guard let range = text.range(of: needle) else { continue }
-                    let before = text[..<range.lowerBound].suffix(40)
-                    let after = text[range.upperBound...].prefix(20)
-                    leaks.append(Leak(source: source, needle: Self.describe(needle), excerpt: "\(before)[CODE]\(after)"))
-                    break
+            var found: Set<String> = []
+            let bytes = Array(text.utf8)
+            var i = 0
+            while i < bytes.count {
+                guard Self.isAlphanumeric(bytes[i]) else {
+                    i += 1
+                    continue
                 }
+                var j = i
+                while j < bytes.count, Self.isAlphanumeric(bytes[j]) { j += 1 }
+                if j - i >= key {
+                    for start in i...(j - key) {
+                        for (needle, code) in index[bytes[start..<(start + key)]] ?? []
+                        where !found.contains(code) && start + needle.count <= j
+                            && bytes[start..<(start + needle.count)].elementsEqual(needle)
+                        {
+                            found.insert(code)
+                            let before = String(decoding: bytes[max(0, start - 40)..<start], as: UTF8.self)
+                            let afterEnd = min(bytes.count, start + needle.count + 20)
+                            let after = String(decoding: bytes[(start + needle.count)..<afterEnd], as: UTF8.self)
+                            leaks.append(
+                                Leak(
+                                    source: source,
+                                    needle: Self.describe(String(decoding: needle, as: UTF8.self)),
+                                    excerpt: "\(before)[CODE]\(after)"
+                                )
+                            )
+                        }
+                    }
+                }
+                i = j
             }
         }
         return leaks
     }
 
     /// The forms of one code that must appear nowhere.
+    /// The secret part alone only when it has at least 8 distinct
+    /// characters (what a code not called weak has): a fuzzer's
+    /// `99ZZ99999999…` would otherwise be found in any long run of nines.
     static func needles(for code: String) -> [String] {
         let prefix = code.prefix(6)
         let rest = code.dropFirst(6)
-        return [code, prefix.uppercased() + rest, prefix.lowercased() + rest, String(rest)]
+        let whole = [code, prefix.uppercased() + rest, prefix.lowercased() + rest]
+        return Set(rest).count >= 8 ? whole + [String(rest)] : whole
     }
 
     /// A leak names its code by prefix and length only: the report must not
@@ -232,7 +272,7 @@ final class SecretCanary: @unchecked Sendable {
         return found
     }
 
-    private static func isAlphanumeric(_ b: UInt8) -> Bool {
+    static func isAlphanumeric(_ b: UInt8) -> Bool {
         (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
     }
 
@@ -343,10 +383,23 @@ extension DaemonProcess {
         return header == Data("SQLite format 3\0".utf8)
     }
 
+    /// The register's tables as SQL text, read from a copy of the register
+    /// and its WAL: sqlite3 on the files themselves would leave -wal and
+    /// -shm files behind, changing the state directory a test inspects.
     private static func dump(_ path: String) -> String {
+        let scratch = TemporaryDirectory()
+        let copy = scratch.path + "/copy.db"
+        do {
+            try FileManager.default.copyItem(atPath: path, toPath: copy)
+            if FileManager.default.fileExists(atPath: path + "-wal") {
+                try FileManager.default.copyItem(atPath: path + "-wal", toPath: copy + "-wal")
+            }
+        } catch {
+            return ""
+        }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        p.arguments = ["-readonly", path, ".dump"]
+        p.arguments = [copy, ".dump"]
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
