@@ -163,6 +163,13 @@ struct ReadmeTests {
                     environment: environment
                 )
                 status = result.status
+                // The codes the walkthrough types, generates and writes down
+                // are searched for in the daemon's state by the secret
+                // canary; the shell's output itself may show a generated one.
+                SecretCanary.current?.recordSent(command.command + "\n" + result.output)
+                for file in E2E.regularFiles(under: work.path) {
+                    if let data = FileManager.default.contents(atPath: file) { SecretCanary.current?.recordSent(data) }
+                }
                 let actual = result.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
                 let actualLines = actual.last == "" ? Array(actual.dropLast()) : actual
                 let expected = command.expected.map(normaliser.normalise)
