@@ -62,9 +62,20 @@ extension Register {
         watch.lost(file)
         // The lock or the secret lost: the commit itself is in place.
         if file == .lock || file == .secret { return }
-        guard file != .register, try saveLogIntoRegister() else {
+        guard file != .register, try saveLostLog() else {
             throw RegisterFilesLost(file: file, saved: false)
         }
+    }
+
+    /// What a lost log held, saved into the register file through this
+    /// handle, and a file put in its place moved aside so the next start
+    /// cannot replay it over what was saved. True when saved. A log cut
+    /// short in place has lost its frames: nothing can bring those back,
+    /// and the checkpoint finds them missing.
+    public func saveLostLog() throws -> Bool {
+        guard commitWatch?.files.logCutShort() != true, try saveLogIntoRegister() else { return false }
+        commitWatch?.files.setAsideReplacedLog()
+        return true
     }
 
     /// Copies every frame of the log into the register file and empties

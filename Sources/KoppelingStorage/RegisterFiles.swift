@@ -53,17 +53,79 @@ public struct RegisterFiles: Sendable {
     }
 
     /// The first file whose path no longer names the file that was opened
-    /// (removed, or replaced by another), or a register file emptied in
-    /// place (an open register always holds its schema's pages); nil while
-    /// all are in place.
+    /// (removed, or replaced by another), emptied in place (an open register
+    /// always holds its schema's pages, a secret its 32 bytes), or, for the
+    /// log, cut shorter than the frames its index says it holds; nil while
+    /// all are in place. Run on the database thread: the log's check reads
+    /// the index and then the log's size, which only a write of this
+    /// process's own could move apart.
     public func lost() -> File? {
         File.allCases.first { file in
             guard let opened = identities[file] else { return false }
             var info = stat()
             guard lstat(path(of: file), &info) == 0 else { return true }
-            if file == .register, info.st_size == 0 { return true }
-            return Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) != opened
+            if Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) != opened { return true }
+            switch file {
+            case .register: return info.st_size == 0
+            case .secret: return info.st_size != 32
+            case .log: return logCutShort()
+            case .sharedMemory, .lock: return false
+            }
         }
+    }
+
+    /// The log SQLite writes to is still at its path but shorter than the
+    /// frames its index says are committed, or without its header: emptied
+    /// or cut in place (SQLite's next frame then lands past a hole, so the
+    /// length alone can look right again). Those frames are gone; a
+    /// checkpoint now would copy zeros into the register.
+    public func logCutShort() -> Bool {
+        guard let opened = identities[.log] else { return false }
+        let committed = committedLogBytes()
+        guard committed > 0 else { return false }
+        let fd = open(path(of: .log), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) == opened
+        else { return false }
+        if Int64(info.st_size) < committed { return true }
+        // The header's magic number, big-endian: 0x377f0682 or 0x377f0683.
+        var magic = [UInt8](repeating: 0, count: 4)
+        guard magic.withUnsafeMutableBytes({ pread(fd, $0.baseAddress, 4, 0) }) == 4 else { return true }
+        return magic[0..<3] != [0x37, 0x7F, 0x06] || (magic[3] != 0x82 && magic[3] != 0x83)
+    }
+
+    /// How long the log must be for the frames its index (the `-shm`
+    /// header, `WalIndexHdr`: the page size at byte 14, the last valid frame
+    /// at byte 16, in this machine's byte order) says are committed: a
+    /// 32-byte header and 24 bytes before each page. 0 when unknown.
+    func committedLogBytes() -> Int64 {
+        let fd = open(path(of: .sharedMemory), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var header = [UInt8](repeating: 0, count: 20)
+        guard header.withUnsafeMutableBytes({ pread(fd, $0.baseAddress, 20, 0) }) == 20 else { return 0 }
+        let (pageSize, frames) = header.withUnsafeBytes { raw in
+            (raw.loadUnaligned(fromByteOffset: 14, as: UInt16.self), raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
+        }
+        guard frames > 0 else { return 0 }
+        let page = pageSize == 1 ? 65_536 : Int64(pageSize)
+        return 32 + Int64(frames) * (page + 24)
+    }
+
+    /// Moves a file that now stands at the log's path, in place of the one
+    /// SQLite writes to, out of the way: a stale copy left there would be
+    /// replayed over the register at the next start, undoing what was
+    /// saved since. Kept beside it (`…-wal.replaced`) for whoever put it
+    /// there. Renaming a name never follows a link.
+    public func setAsideReplacedLog() {
+        guard let opened = identities[.log] else { return }
+        var info = stat()
+        let at = path(of: .log)
+        guard lstat(at, &info) == 0, Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) != opened
+        else { return }
+        rename(at, at + ".replaced")
     }
 
     /// The size of `file` at its path (0 when absent).

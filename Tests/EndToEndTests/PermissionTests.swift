@@ -137,9 +137,10 @@ struct PermissionTests {
             let r = try reader.run(["--json"] + change.arguments, stdin: change.stdin)
             outputs += [r.stdout, r.stderr]
             #expect(r.status == 1, "nobody: \(change.method.rawValue)\n\(r.transcript)")
-            let error = r.json
+            // With --json a refusal is `{"error": {code, reason, message, data}}` on stdout.
+            let error = r.json?["error"] as? [String: Any]
             #expect(error?["code"] as? Int == -32004, "nobody: \(change.method.rawValue)\n\(r.transcript)")
-            #expect((error?["data"] as? [String: Any])?["reason"] as? String == "permission_denied", "\(r.transcript)")
+            #expect(error?["reason"] as? String == "permission_denied", "\(r.transcript)")
         }
         // Without --json: the Dutch refusal on stderr.
         let human = try reader.run(["school", "add", "21QW09", "OBS Niet Toegestaan"])

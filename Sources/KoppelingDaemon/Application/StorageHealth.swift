@@ -83,11 +83,11 @@ final class StorageHealth: Sendable {
         case .register:
             what = "the register file was deleted or replaced (or emptied) while koppelingd runs; every change is refused from now on (restore it and restart koppelingd)"
         case .log, .sharedMemory:
-            what = "the register's \(file.rawValue) file was deleted or replaced while koppelingd runs; what the log held is saved into the register file, and every change is refused until koppelingd is restarted"
+            what = "the register's \(file.rawValue) file was deleted, replaced or cut short while koppelingd runs; every change is refused until koppelingd is restarted (whether what the log held could be saved into the register file follows)"
         case .lock:
             what = "the register's lock file was deleted or replaced while koppelingd runs: a second daemon could start on this register; every change is refused until koppelingd is restarted"
         case .secret:
-            what = "the install secret was deleted or replaced while koppelingd runs: the next start will refuse until it is restored (docs/install.md, Restoring); every change is refused until then"
+            what = "the install secret was deleted, emptied or replaced while koppelingd runs: the next start will refuse until it is restored (docs/install.md, Restoring); every change is refused until then"
         }
         logger.critical(
             "\(what)",

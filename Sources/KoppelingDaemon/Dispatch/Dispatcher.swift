@@ -228,7 +228,7 @@ extension KoppelingError {
         case .register:
             "Het registerbestand is verwijderd, geleegd of vervangen terwijl koppelingd draaide; wijzigingen worden geweigerd. Herstel het register (koppelingd restore) en start koppelingd opnieuw."
         case .log, .sharedMemory:
-            "Het logbestand van het register (\(file.rawValue)) is verwijderd of vervangen terwijl koppelingd draaide; wat het bevatte is in het registerbestand opgeslagen. Wijzigingen worden geweigerd tot koppelingd opnieuw is gestart."
+            "Het logbestand van het register (\(file.rawValue)) is verwijderd, vervangen of ingekort terwijl koppelingd draaide; wijzigingen worden geweigerd tot koppelingd opnieuw is gestart. Het journaal zegt of wat het bevatte in het registerbestand is bewaard."
         case .lock:
             "Het vergrendelbestand van het register is verwijderd of vervangen terwijl koppelingd draaide (een tweede koppelingd zou nu kunnen starten); wijzigingen worden geweigerd tot koppelingd opnieuw is gestart."
         case .secret:
@@ -258,7 +258,7 @@ extension KoppelingError {
                 .storageGone,
                 message: e.file == .register
                     ? "Het registerbestand is verwijderd of vervangen terwijl koppelingd draaide: deze wijziging is niet opgeslagen. Herstel het register (koppelingd restore) en start koppelingd opnieuw."
-                    : "Het logbestand van het register (\(e.file.rawValue)) is verwijderd of vervangen en kon niet in het registerbestand worden opgeslagen: deze wijziging is niet zeker opgeslagen. Stop koppelingd netjes en start het opnieuw."
+                    : "Het logbestand van het register (\(e.file.rawValue)) is verwijderd, vervangen of ingekort en kon niet in het registerbestand worden bewaard: deze wijziging is niet zeker opgeslagen. Stop koppelingd en kijk in het journaal; herstel zo nodig een back-up."
             )
         case let e as SQLiteError where e.isBusy:
             self = .unavailable(

@@ -36,7 +36,9 @@ struct StorageWatchService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown { [health, executor, logger] in
             while !Task.isCancelled {
-                if let file = health.check() {
+                // On the database thread: the log's length is compared with
+                // its index, which only this daemon's own writes move.
+                if let file = (try? await executor.run({ _ in health.check() })) ?? nil {
                     health.logLoss(file, logger: logger)
                     if file == .log || file == .sharedMemory {
                         await Self.save(executor: executor, health: health, logger: logger)
@@ -52,11 +54,11 @@ struct StorageWatchService: Service {
 
     private static func save(executor: DatabaseExecutor, health: StorageHealth, logger: Logger) async {
         do {
-            if try await executor.run({ try $0.register.saveLogIntoRegister() }) {
+            if try await executor.run({ try $0.register.saveLostLog() }) {
                 logger.notice("the lost log's contents are saved into the register file", metadata: ["database": "\(health.database)"])
             } else {
                 logger.critical(
-                    "the lost log could not be saved into the register file: a reader holds an older snapshot; stop koppelingd cleanly (systemctl stop) so it checkpoints on close",
+                    "the lost log could not be saved into the register file (it was cut short in place, so the commits it held are gone, or a reader holds an older snapshot); stop koppelingd, and restore a backup if the register misses changes",
                     metadata: ["database": "\(health.database)"]
                 )
             }
