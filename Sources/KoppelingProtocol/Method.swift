@@ -35,11 +35,13 @@ public enum Method: String, Sendable, CaseIterable {
         case .backupCreate:
             return .exclusive
         case .hello, .status, .schoolList, .schoolGet, .catalogList, .catalogGet, .koppelingOverview,
-            .eckidStatus, .timerStatus, .auditList, .registerExport:
+            .eckidStatus, .timerStatus, .auditList:
             return .read
-        case .auditVerify:
-            // A read: it reveals no secret (only whether the rows verify),
-            // so everyone who may read the audit may check it.
+        case .auditVerify, .registerExport:
+            // Reads: the check reveals no secret (only whether the rows
+            // verify), so everyone who may read the audit may run it. The
+            // export reads every activation ever made (ended ones too) and
+            // encodes tens of megabytes for 20,000 schools: seconds.
             return .scan
         }
     }
@@ -61,7 +63,8 @@ public enum Execution: Sendable, Equatable {
     /// for a backup): on the database thread, alone.
     case exclusive
     /// Reads every row of a table that grows without bound (the audit
-    /// trail, for `audit.verify`): seconds on a large register. Off the
+    /// trail for `audit.verify`, the activations for `register.export`):
+    /// seconds on a large register. Off the
     /// event loop and the writer, on a read-only connection of its own, at
     /// most one queued or running per uid (more is refused, `scan_busy`),
     /// dropped when its connection closes, stopped when the daemon stops.

@@ -15,10 +15,10 @@ import Glibc
 #endif
 
 /// Runs the requests that read a whole table that grows without bound
-/// (`Execution.scan`: `audit.verify`). Seconds on a large register: on the
-/// event loop every connection would wait for it. So they run on threads of
-/// their own, each on a read-only connection opened for it and closed after
-/// it; reads and changes go on meanwhile.
+/// (`Execution.scan`: `audit.verify`, `register.export`). Seconds on a large
+/// register: on the event loop every connection would wait for it. So they
+/// run on threads of their own, each on a read-only connection opened for
+/// it and closed after it; reads and changes go on meanwhile.
 ///
 /// Anyone who may connect could ask for scans again and again, so:
 /// - A uid has at most one scan queued or running; another is refused at
@@ -105,7 +105,7 @@ final class Scans: Sendable {
                 refusal = .unavailable(
                     .scanBusy,
                     message:
-                        "Er loopt al een controle van het hele register voor gebruiker \(caller.user); één tegelijk per gebruiker. Probeer het opnieuw zodra die klaar is (meestal binnen enkele seconden)."
+                        "Voor gebruiker \(caller.user) loopt al een verzoek dat het hele register leest (audit.verify of register.export); één tegelijk per gebruiker. Probeer het opnieuw zodra dat klaar is (meestal binnen enkele seconden)."
                 )
             case .stopping:
                 refusal = .unavailable(.shuttingDown, message: "koppelingd stopt; probeer het zo opnieuw.")
