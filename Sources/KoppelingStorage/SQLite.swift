@@ -19,6 +19,8 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     /// SQLITE_BUSY / SQLITE_LOCKED: another process holds the database.
     public var isBusy: Bool { code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
     public var isConstraint: Bool { code & 0xFF == SQLITE_CONSTRAINT }
+    /// The statement was stopped on purpose (`interruptible`).
+    public var isInterrupted: Bool { code & 0xFF == SQLITE_INTERRUPT }
     /// The file is damaged (SQLITE_CORRUPT) or not a database (SQLITE_NOTADB).
     public var isCorrupt: Bool { code & 0xFF == SQLITE_CORRUPT || code & 0xFF == SQLITE_NOTADB }
     public var isReadOnlyOrFull: Bool {

@@ -40,6 +40,9 @@ extension KoppelingError {
     /// logged with its cause when the caller cannot act on it.
     init(refusing error: any Error, of method: Method, logger: Logger) {
         self.init(storageError: error)
+        // A scan stopped because its connection closed or the daemon stops
+        // is no failure of the register: nobody waits for its reply.
+        if let sqlite = error as? SQLiteError, sqlite.isInterrupted { return }
         if case .unavailable = self, !(error is KoppelingError) {
             // The method and the error only: params may hold a secret.
             logger.error("request failed", metadata: ["method": "\(method.rawValue)", "error": "\(error)"])
