@@ -58,7 +58,11 @@ extension Register {
     /// the register file returns; otherwise it throws `RegisterFilesLost`
     /// and its reply says it was not saved.
     func confirmCommit() throws {
-        guard let watch = commitWatch, let file = watch.files.lost() else { return }
+        guard let watch = commitWatch else { return }
+        guard let file = watch.files.lost(logAtLeast: logLength) else {
+            logLength = watch.files.size(of: .log)
+            return
+        }
         watch.lost(file)
         // The lock or the secret lost: the commit itself is in place.
         if file == .lock || file == .secret { return }
@@ -73,7 +77,7 @@ extension Register {
     /// short in place has lost its frames: nothing can bring those back,
     /// and the checkpoint finds them missing.
     public func saveLostLog() throws -> Bool {
-        guard commitWatch?.files.logCutShort() != true, try saveLogIntoRegister() else { return false }
+        guard commitWatch?.files.logCutShort(atLeast: logLength) != true, try saveLogIntoRegister() else { return false }
         commitWatch?.files.setAsideReplacedLog()
         return true
     }
@@ -82,7 +86,8 @@ extension Register {
     /// the log (`wal_checkpoint(TRUNCATE)`): true when it completed, false
     /// when a reader still holds an older snapshot (after the busy wait).
     public func saveLogIntoRegister() throws -> Bool {
-        try db.queryOne("PRAGMA wal_checkpoint(TRUNCATE)") { $0.int(0) } == 0
+        defer { logLength = commitWatch?.files.size(of: .log) ?? 0 }
+        return try db.queryOne("PRAGMA wal_checkpoint(TRUNCATE)") { $0.int(0) } == 0
     }
 
     /// Brings a log that an outside reader let grow (it holds a snapshot,

@@ -18,7 +18,12 @@ public final class Register: @unchecked Sendable {
     let auditChain: AuditChain
     /// The files to confirm after each commit and whom to tell when one
     /// was lost (`confirmCommit`); set on the writer by the daemon.
-    public var commitWatch: (files: RegisterFiles, lost: @Sendable (RegisterFiles.File) -> Void)?
+    public var commitWatch: (files: RegisterFiles, lost: @Sendable (RegisterFiles.File) -> Void)? {
+        didSet { logLength = commitWatch?.files.size(of: .log) ?? 0 }
+    }
+    /// The log's length after this connection's last commit or checkpoint:
+    /// a log found shorter was cut by someone else (`RegisterFiles.lost`).
+    public internal(set) var logLength: Int64 = 0
     /// How many audit rows of an earlier version `open` chained (logged by
     /// the daemon: it happens once, at the upgrade).
     public internal(set) var auditRowsChainedAtOpen = 0

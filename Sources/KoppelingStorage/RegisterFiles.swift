@@ -55,11 +55,11 @@ public struct RegisterFiles: Sendable {
     /// The first file whose path no longer names the file that was opened
     /// (removed, or replaced by another), emptied in place (an open register
     /// always holds its schema's pages, a secret its 32 bytes), or, for the
-    /// log, cut shorter than the frames its index says it holds; nil while
-    /// all are in place. Run on the database thread: the log's check reads
-    /// the index and then the log's size, which only a write of this
-    /// process's own could move apart.
-    public func lost() -> File? {
+    /// log, cut in place (`logCutShort`); nil while all are in place.
+    /// `logAtLeast` is the log's length after the last commit or checkpoint
+    /// of this process: run on the database thread, where only this
+    /// process's own writes move it.
+    public func lost(logAtLeast: Int64 = 0) -> File? {
         File.allCases.first { file in
             guard let opened = identities[file] else { return false }
             var info = stat()
@@ -68,50 +68,37 @@ public struct RegisterFiles: Sendable {
             switch file {
             case .register: return info.st_size == 0
             case .secret: return info.st_size != 32
-            case .log: return logCutShort()
+            case .log: return logCutShort(atLeast: logAtLeast)
             case .sharedMemory, .lock: return false
             }
         }
     }
 
-    /// The log SQLite writes to is still at its path but shorter than the
-    /// frames its index says are committed, or without its header: emptied
-    /// or cut in place (SQLite's next frame then lands past a hole, so the
-    /// length alone can look right again). Those frames are gone; a
-    /// checkpoint now would copy zeros into the register.
-    public func logCutShort() -> Bool {
+    /// The log SQLite writes to is still at its path but cut in place:
+    /// shorter than it was after this process's last commit or checkpoint,
+    /// or holding frames without its header (emptied, after which SQLite's
+    /// next frame lands past a hole). Those frames are gone; a checkpoint
+    /// now would copy zeros into the register.
+    ///
+    /// Only the log is opened here, never the `-shm` or the register:
+    /// SQLite holds its POSIX locks on those, and closing any descriptor of
+    /// a file drops every lock this process holds on it (another process
+    /// would then take this daemon for gone and reset the log under it).
+    /// SQLite takes no lock on the log file itself.
+    public func logCutShort(atLeast: Int64) -> Bool {
         guard let opened = identities[.log] else { return false }
-        let committed = committedLogBytes()
-        guard committed > 0 else { return false }
         let fd = open(path(of: .log), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) == opened
         else { return false }
-        if Int64(info.st_size) < committed { return true }
+        if Int64(info.st_size) < atLeast { return true }
+        guard info.st_size > 0 else { return false }
         // The header's magic number, big-endian: 0x377f0682 or 0x377f0683.
         var magic = [UInt8](repeating: 0, count: 4)
         guard magic.withUnsafeMutableBytes({ pread(fd, $0.baseAddress, 4, 0) }) == 4 else { return true }
         return magic[0..<3] != [0x37, 0x7F, 0x06] || (magic[3] != 0x82 && magic[3] != 0x83)
-    }
-
-    /// How long the log must be for the frames its index (the `-shm`
-    /// header, `WalIndexHdr`: the page size at byte 14, the last valid frame
-    /// at byte 16, in this machine's byte order) says are committed: a
-    /// 32-byte header and 24 bytes before each page. 0 when unknown.
-    func committedLogBytes() -> Int64 {
-        let fd = open(path(of: .sharedMemory), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { return 0 }
-        defer { close(fd) }
-        var header = [UInt8](repeating: 0, count: 20)
-        guard header.withUnsafeMutableBytes({ pread(fd, $0.baseAddress, 20, 0) }) == 20 else { return 0 }
-        let (pageSize, frames) = header.withUnsafeBytes { raw in
-            (raw.loadUnaligned(fromByteOffset: 14, as: UInt16.self), raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
-        }
-        guard frames > 0 else { return 0 }
-        let page = pageSize == 1 ? 65_536 : Int64(pageSize)
-        return 32 + Int64(frames) * (page + 24)
     }
 
     /// Moves a file that now stands at the log's path, in place of the one

@@ -61,8 +61,9 @@ final class StorageHealth: Sendable {
     }
 
     /// Looks at the paths again; the file this look found lost first.
-    func check() -> RegisterFiles.File? {
-        guard let file = files.lost() else { return nil }
+    /// `logAtLeast`: the writer's `Register.logLength` (on its thread).
+    func check(logAtLeast: Int64) -> RegisterFiles.File? {
+        guard let file = files.lost(logAtLeast: logAtLeast) else { return nil }
         return markLost(file) ? file : nil
     }
 

@@ -1,4 +1,3 @@
-import Dispatch
 import KoppelingCore
 import KoppelingStorage
 import Logging
@@ -9,9 +8,6 @@ import ServiceLifecycle
 import FoundationEssentials
 #else
 import Foundation
-#endif
-#if canImport(Glibc)
-import Glibc
 #endif
 
 /// The daily ECKiD run (and the daily backup after it), until shutdown.
@@ -37,8 +33,9 @@ struct StorageWatchService: Service {
         await cancelWhenGracefulShutdown { [health, executor, logger] in
             while !Task.isCancelled {
                 // On the database thread: the log's length is compared with
-                // its index, which only this daemon's own writes move.
-                if let file = (try? await executor.run({ _ in health.check() })) ?? nil {
+                // the one after the writer's last commit, which only this
+                // daemon's own writes move.
+                if let file = (try? await executor.run({ health.check(logAtLeast: $0.register.logLength) })) ?? nil {
                     health.logLoss(file, logger: logger)
                     if file == .log || file == .sharedMemory {
                         await Self.save(executor: executor, health: health, logger: logger)
@@ -87,23 +84,5 @@ struct WatchdogService: Service {
                 try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
             }
         }
-    }
-}
-
-/// SIGHUP (a closed terminal, `systemctl kill -s HUP`) would end the daemon
-/// at once, with requests in flight. There is no configuration to reload:
-/// it is logged and the daemon goes on. (`Daemon.open` ignores the signal
-/// before it reports ready; this service only says so in the log.)
-struct HangUpService: Service {
-    let logger: Logger
-
-    func run() async throws {
-        let source = DispatchSource.makeSignalSource(signal: SIGHUP)
-        source.setEventHandler { [logger] in
-            logger.notice("SIGHUP received: koppelingd has no configuration to reload and keeps running")
-        }
-        source.resume()
-        try? await gracefulShutdown()
-        source.cancel()
     }
 }
