@@ -439,6 +439,35 @@ else
     as beheerder koppelingctl school list
     expect_out 21QW01 "the refused restore changed nothing"
     ok "systemctl stop koppelingd.service koppelingd.socket" systemctl stop koppelingd.service koppelingd.socket
+    # Root never follows what the daemon's user planted (DESIGN §4): a link
+    # to /etc/shadow at each name the restore (and the daemon started by
+    # hand as root) opens, creates, renames or hands over; /etc/shadow keeps
+    # its contents, owner and mode whatever they answer.
+    shadow_before=$(value sh -c 'sha256sum /etc/shadow; stat -c "%U:%G %a" /etc/shadow')
+    for name in koppelingd.db.lock koppelingd.secret koppelingd.db-wal koppelingd.db-shm koppelingd.db.restoring; do
+        as koppelingd ln -s /etc/shadow "/var/lib/koppelingd/$name"
+        run koppelingd restore "$backup"
+        restore_rc=$rc
+        restore_out=$out
+        # Where the restore refused, the daemon started as root must refuse
+        # too (elsewhere it would serve, and run the day's timer as root).
+        daemon_rc=-
+        if [[ $restore_rc != 0 ]]; then
+            run timeout 10 koppelingd --socket /run/koppelingd-probe.sock
+            daemon_rc=$rc
+            [[ $daemon_rc == 78 ]] || fail "the daemon started as root with a link at $name did not refuse with 78 (exit $daemon_rc)"
+        fi
+        if [[ $(value sh -c 'sha256sum /etc/shadow; stat -c "%U:%G %a" /etc/shadow') == "$shadow_before" ]]; then
+            pass "a link to /etc/shadow at $name: restore (exit $restore_rc) and the daemon as root (exit $daemon_rc) leave /etc/shadow as it was"
+        else
+            fail "a link to /etc/shadow at $name: /etc/shadow changed (restore exit $restore_rc, daemon exit $daemon_rc)"
+        fi
+        if [[ $restore_rc != 0 && $restore_out != *"symbolische koppeling"* ]]; then
+            fail "the refused restore with a link at $name does not name the link"
+        fi
+        run find /var/lib/koppelingd -type l -print -delete
+        run rm -f /run/koppelingd-probe.sock
+    done
     run ls -la /var/lib/koppelingd
     before=$(value sha256sum "$db" | cut -d' ' -f1)
     run koppelingd restore "$backup"
