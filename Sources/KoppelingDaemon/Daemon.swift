@@ -3,6 +3,7 @@ import KoppelingProtocol
 import KoppelingStorage
 import KoppelingTime
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -16,11 +17,14 @@ import Foundation
 import Glibc
 #endif
 
-/// The daemon: one `ServiceGroup`, which handles SIGTERM and SIGINT from
-/// before anything is opened. Its first service, `RegisterService`, opens
-/// everything (`open`) and adds the services that keep the daemon running;
-/// on shutdown the group stops them in reverse order, the socket first and
-/// the register last.
+/// The daemon: one `ServiceGroup`, on one event loop that is also Swift
+/// concurrency's executor (`LoopExecutor`), while the main thread takes
+/// SIGTERM, SIGINT and SIGHUP (`ProcessSignals`). Its first service,
+/// `RegisterService`, opens everything (`open`) and adds the services that
+/// keep the daemon running; on shutdown the group stops them in reverse
+/// order, the socket first and the register last. No libdispatch thread is
+/// started (DESIGN §7): beside the main thread there are the loop, the
+/// database thread and the thread pools.
 public struct Daemon: Sendable {
     let config: DaemonConfig
     let clock: any KoppelingClock
@@ -32,32 +36,62 @@ public struct Daemon: Sendable {
         self.logger = logger
     }
 
-    /// Runs until SIGTERM or SIGINT; throws when the daemon cannot start.
-    public func run() async throws {
+    /// Runs until SIGTERM or SIGINT, with the calling thread waiting for
+    /// signals; throws when the daemon cannot start. Call it from the main
+    /// thread before any other thread or task exists; once per process.
+    public func run() throws {
+        let signals = ProcessSignals()
+        // One loop: reads run on it, writes on the database thread; a second
+        // loop grew memory (a malloc arena and page cache more) for little
+        // gain. It outlives the group: the group's own tasks run on it.
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        LoopExecutor.install(on: loops.next())
         let owner = GroupOwner()
         let group = ServiceGroup(
             configuration: .init(
                 services: [
                     .init(
-                        service: RegisterService(daemon: self, owner: owner, logger: logger),
+                        service: RegisterService(daemon: self, loops: loops, owner: owner, logger: logger),
                         successTerminationBehavior: .gracefullyShutdownGroup
                     )
                 ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
         owner.group = group
-        try await group.run()
+        let outcome = NIOLockedValueBox<Result<Void, any Error>?>(nil)
+        Task {
+            do {
+                try await group.run()
+                outcome.withLockedValue { $0 = .success(()) }
+            } catch {
+                outcome.withLockedValue { $0 = .failure(error) }
+            }
+            signals.wake()
+        }
+        while true {
+            let signal = signals.next()
+            if let ended = outcome.withLockedValue({ $0 }) { return try ended.get() }
+            if signal == SIGHUP {
+                // A closed terminal, `systemctl kill -s HUP`: there is no
+                // configuration to reload, and ending would cut off requests
+                // in flight.
+                logger.notice("SIGHUP received: koppelingd has no configuration to reload and keeps running")
+            } else {
+                // Remembered by the group when it comes before the group runs.
+                Task { await group.triggerGracefulShutdown() }
+            }
+        }
     }
 
     /// Everything the daemon opens, in order, each closing pushed onto
     /// `teardown` (which a failed start and a shutdown both unwind). The
     /// services, in start order: the socket's last (it stops first).
-    func open(into teardown: Teardown) async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
+    func open(
+        into teardown: Teardown,
+        loops group: MultiThreadedEventLoopGroup
+    ) async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let notifier = Notifier()
-        // There is nothing to reload: a hang-up must not end the daemon.
-        signal(SIGHUP, SIG_IGN)
         let activation = SocketActivation.fromEnvironment()
         try SocketServer.createDirectory(config.stateDirectory)
         // Before the database is touched: a second daemon on this register
@@ -88,17 +122,14 @@ public struct Daemon: Sendable {
                 metadata: ["group": "\(config.adminGroup)"]
             )
         }
-        // Who is asking is an NSS lookup that may take seconds: on these
-        // threads, not on the event loop.
-        let lookups = NIOThreadPool(numberOfThreads: CallerResolver.threads)
-        lookups.start()
-        teardown.push { try? await lookups.shutdownGracefully() }
-        let callers = CallerResolver(policy: policy, threadPool: lookups)
+        // Work that may take seconds, never on the event loop: who is asking
+        // (an NSS lookup), and the full checks of the register file and of
+        // the audit chain.
+        let pool = NIOThreadPool(numberOfThreads: CallerResolver.threads)
+        pool.start()
+        teardown.push { try? await pool.shutdownGracefully() }
+        let callers = CallerResolver(policy: policy, threadPool: pool)
         let registry = ConnectionRegistry(maxConnections: config.maxConnections)
-        // One loop: reads run on it, writes on the database thread; a second
-        // loop grew memory (a malloc arena and page cache more) for little gain.
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        teardown.push { try? await group.shutdownGracefully() }
         let readers = try ReadConnections(group: group, writer: app)
         teardown.push { await readers.close(group: group) }
         let scans = Scans(writer: app)
@@ -141,11 +172,10 @@ public struct Daemon: Sendable {
                     logger.error("daily backup failed", metadata: ["error": "\(error)"])
                 }
             }
-            await StorageCheck.run(register: register, health: health, logger: logger)
-            await AuditChainCheck.run(register: register, health: health, clock: clock, logger: logger)
+            await StorageCheck.run(register: register, health: health, logger: logger, pool: pool)
+            await AuditChainCheck.run(register: register, health: health, clock: clock, logger: logger, pool: pool)
         }
         var services: [any Service] = [
-            HangUpService(logger: logger),
             StorageWatchService(health: app.health, executor: executor, logger: logger),
             TimerService(timer: timer),
         ]
@@ -160,7 +190,7 @@ public struct Daemon: Sendable {
                 notifier: notifier,
                 logger: logger,
                 afterReady: { [register, health = app.health, logger] in
-                    await StorageCheck.run(register: register, health: health, logger: logger)
+                    await StorageCheck.run(register: register, health: health, logger: logger, pool: pool)
                 }
             )
         )

@@ -17,7 +17,7 @@ import Glibc
 #endif
 
 @main
-struct Koppelingd: AsyncParsableCommand {
+struct Koppelingd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "koppelingd",
         abstract: "Keeps the register of koppelingen (ESIS ↔ TOP dossier ECKiD) and enables ECKiD imports daily.",
@@ -29,8 +29,10 @@ struct Koppelingd: AsyncParsableCommand {
 
 /// Runs the daemon (what `koppelingd` does without a subcommand). Each flag
 /// can also come from the environment (systemd units set them there); a
-/// flag on the command line wins.
-struct Serve: AsyncParsableCommand {
+/// flag on the command line wins. Synchronous, as is the process's `main`:
+/// `Daemon.run` starts the threads and chooses where tasks run, so nothing
+/// may start a task or a thread before it.
+struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the register on its socket (the default).",
@@ -112,7 +114,7 @@ struct Serve: AsyncParsableCommand {
         return value
     }
 
-    func run() async throws {
+    func run() throws {
         let env = ProcessInfo.processInfo.environment
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -154,7 +156,7 @@ struct Serve: AsyncParsableCommand {
             lineTimeoutSeconds: line
         )
         do {
-            try await Daemon(config: config, logger: logger).run()
+            try Daemon(config: config, logger: logger).run()
         } catch {
             logger.critical("koppelingd cannot run: \(Self.reason(error))")
             throw ExitCode(error is StorageOpenError ? Self.refusedToStart : 1)

@@ -1,9 +1,9 @@
-import Dispatch
 import KoppelingCore
 import KoppelingProtocol
 import KoppelingStorage
 import KoppelingTime
 import Logging
+import NIOPosix
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -25,32 +25,35 @@ extension Application {
 
 /// The daemon's own check of the audit chain, after each daily run (after
 /// its backup, so the copy just written holds the trail found intact or
-/// not). On a read connection of its own, off the database thread and the
-/// event loop: changes and reads go on while a long trail is checked.
+/// not). On a read connection of its own, on the daemon's thread pool (off
+/// the database thread and the event loop): changes and reads go on while a
+/// long trail is checked.
 enum AuditChainCheck {
     /// Checks, records the outcome for `status` and logs it: a break as
     /// critical, with the first row that does not verify. An intact chain
     /// is logged with where it ends, so the journal keeps a record of the
     /// head outside the database (rows cut off the end together with the
     /// head would verify; a later check's head that is not an extension
-    /// of this one shows them).
+    /// of this one shows them). The daemon passes its own pool.
     @discardableResult
     static func run(
         register: Register,
         health: StorageHealth,
         clock: any KoppelingClock,
-        logger: Logger
+        logger: Logger,
+        pool: NIOThreadPool = .singleton
     ) async -> AuditChainStatus? {
-        let outcome: Result<Register.AuditChainVerdict, any Error> = await withCheckedContinuation { done in
-            DispatchQueue.global(qos: .utility).async {
-                done.resume(
-                    returning: Result {
-                        let reader = try register.reader()
-                        defer { reader.close() }
-                        return try reader.verifyAuditChain()
-                    }
-                )
-            }
+        let outcome: Result<Register.AuditChainVerdict, any Error>
+        do {
+            outcome = .success(
+                try await pool.runIfActive {
+                    let reader = try register.reader()
+                    defer { reader.close() }
+                    return try reader.verifyAuditChain()
+                }
+            )
+        } catch {
+            outcome = .failure(error)
         }
         switch outcome {
         case .failure(let error):

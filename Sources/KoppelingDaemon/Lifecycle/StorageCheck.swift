@@ -1,6 +1,6 @@
-import Dispatch
 import KoppelingStorage
 import Logging
+import NIOPosix
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -14,15 +14,18 @@ import Glibc
 /// The full check of the register file (`PRAGMA quick_check`), right after
 /// the daemon is ready and after each daily backup (DESIGN §4): it reads
 /// every page, which a large register need not wait for before it serves.
-/// On a read-only connection of its own, off the database thread and the
-/// event loop. Damage found turns changes off (`storage_damaged`), keeps
-/// reads going, is logged as critical and shown in `status`.
+/// On a read-only connection of its own, on the daemon's thread pool: off
+/// the database thread and the event loop. Damage found turns changes off
+/// (`storage_damaged`), keeps reads going, is logged as critical and shown
+/// in `status`.
 enum StorageCheck {
-    static func run(register: Register, health: StorageHealth, logger: Logger) async {
-        let outcome: Result<[String], any Error> = await withCheckedContinuation { done in
-            DispatchQueue.global(qos: .utility).async {
-                done.resume(returning: Result { try register.quickCheck() })
-            }
+    static func run(register: Register, health: StorageHealth, logger: Logger, pool: NIOThreadPool) async {
+        let outcome: Result<[String], any Error>
+        do {
+            outcome = try await pool.runIfActive { Result { try register.quickCheck() } }
+        } catch {
+            // The pool stops with the daemon: no check, so no verdict.
+            return
         }
         let problems: [String]
         switch outcome {
