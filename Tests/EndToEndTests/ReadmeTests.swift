@@ -256,7 +256,7 @@ struct ReadmeTests {
     /// The first build's duration, which a newcomer waits through.
     @Test func firstBuildTimeIsSaid() throws {
         let text = try String(contentsOf: Self.readmeURL, encoding: .utf8)
-        #expect(text.contains("about 4–5 minutes on a machine with 2 cores"))
+        #expect(text.contains("about 2–5 minutes on a machine with 2 cores"))
     }
 
     /// The daemon makes the day's run at start-up, then checks the audit
