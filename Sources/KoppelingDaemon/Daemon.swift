@@ -191,6 +191,10 @@ public struct Daemon: Sendable {
                 logger: logger,
                 afterReady: { [register, health = app.health, logger] in
                     await StorageCheck.run(register: register, health: health, logger: logger, pool: pool)
+                },
+                onStop: { [health = app.health, scans] in
+                    health.isStopping = true
+                    await scans.shutdown()
                 }
             )
         )

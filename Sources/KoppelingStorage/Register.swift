@@ -110,10 +110,12 @@ public final class Register: @unchecked Sendable {
 
     /// The full check of the file (`PRAGMA quick_check`), on a read-only
     /// connection of its own: what it finds wrong, empty when nothing.
-    public func quickCheck() throws -> [String] {
+    /// `stop` is asked now and then while it reads; once it says yes the
+    /// check ends with `SQLITE_INTERRUPT` (the daemon is stopping).
+    public func quickCheck(stop: @escaping () -> Bool = { false }) throws -> [String] {
         let reader = try DatabaseSetup.openReader(path: path)
         defer { reader.close() }
-        return try DatabaseSetup.quickCheck(reader)
+        return try reader.interruptible(by: stop) { try DatabaseSetup.quickCheck(reader) }
     }
 
     /// What a database at `schemaVersion` says about its secret.

@@ -24,6 +24,14 @@ final class StorageHealth: Sendable {
     private let lost = NIOLockedValueBox<RegisterFiles.File?>(nil)
     private let damaged = NIOLockedValueBox<String?>(nil)
     private let auditChain = NIOLockedValueBox<AuditChainStatus?>(nil)
+    private let stopping = NIOLockedValueBox(false)
+
+    /// Set when the daemon begins to stop: a full check of the file then
+    /// ends at once instead of holding the stop up.
+    var isStopping: Bool {
+        get { stopping.withLockedValue { $0 } }
+        set { stopping.withLockedValue { $0 = newValue } }
+    }
 
     init(database: String) {
         self.database = database

@@ -24,6 +24,10 @@ struct SocketService: Service {
     let logger: Logger
     /// Runs once the daemon is ready (the file's full check), beside serving.
     var afterReady: @Sendable () async -> Void = {}
+    /// Runs as the stop begins, before the requests in flight are waited
+    /// for: what would hold the stop up without answering anyone (scans,
+    /// the file's full check) is ended here.
+    var onStop: @Sendable () async -> Void = {}
 
     func run() async throws {
         let socketDescription = listener.ownsPath ? config.socketPath : "systemd socket"
@@ -41,6 +45,7 @@ struct SocketService: Service {
         notifier.send("STOPPING=1\nSTATUS=Stopping")
         try? await listener.channel.close()
         let open = registry.beginShutdown()
+        await onStop()
         await registry.drained(timeout: .seconds(config.shutdownGraceSeconds))
         // Let the last replies reach their sockets before closing them.
         for channel in open { try? await channel.eventLoop.submit {}.get() }

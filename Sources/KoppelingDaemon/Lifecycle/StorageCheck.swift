@@ -22,7 +22,7 @@ enum StorageCheck {
     static func run(register: Register, health: StorageHealth, logger: Logger, pool: NIOThreadPool) async {
         let outcome: Result<[String], any Error>
         do {
-            outcome = try await pool.runIfActive { Result { try register.quickCheck() } }
+            outcome = try await pool.runIfActive { Result { try register.quickCheck(stop: { health.isStopping }) } }
         } catch {
             // The pool stops with the daemon: no check, so no verdict.
             return
@@ -30,6 +30,8 @@ enum StorageCheck {
         let problems: [String]
         switch outcome {
         case .success(let found): problems = found
+        // Stopped with the daemon: no verdict.
+        case .failure(let error as SQLiteError) where error.isInterrupted: return
         // A file that cannot even be read through is damaged too.
         case .failure(let error): problems = ["\(error)"]
         }
