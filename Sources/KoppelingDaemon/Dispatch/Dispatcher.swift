@@ -59,35 +59,49 @@ enum Dispatcher {
         }
     }
 
-    /// One pass of the decoder over the line: the envelope is read by hand
-    /// and the params straight into the method's own type.
+    /// One pass of the decoder over the line, read as one request object:
+    /// the envelope is read by hand and the params straight into the
+    /// method's own type. A notification's refusal is here too, as the
+    /// reply it would have had: `read` is what drops it.
     static func parse(_ line: Data, decoding: Decoding = .tree) -> Parsed {
-        let parseError = Parsed.reply(parseErrorReply)
         // The decoder reads strings and numbers lazily, only those it
         // decodes: check the whole line up front.
-        guard isWellFormedText(line) else { return parseError }
-        switch line.withUnsafeBytes(JSONSyntax.verdict) {
+        guard isWellFormedText(line) else { return Parsed.reply(parseErrorReply) }
+        return object(line, verdict: line.withUnsafeBytes(JSONSyntax.verdict), decoding: decoding).parsed
+    }
+
+    /// A request object whose text is well formed and whose `verdict` is
+    /// known, and whether it is a notification: a valid request without
+    /// `id` (JSON-RPC 2.0 §4.1). An invalid one is never a notification: it
+    /// is answered with the id it has, or null.
+    static func object(
+        _ line: Data,
+        verdict: JSONSyntax.Verdict,
+        decoding: Decoding = .tree
+    ) -> (parsed: Parsed, isNotification: Bool) {
+        let parseError = (parsed: Parsed.reply(parseErrorReply), isNotification: false)
+        switch verdict {
         case .valid: break
         case .invalid: return parseError
-        case .duplicateMember(let name): return duplicateMemberReply(name)
+        case .duplicateMember(let name): return (duplicateMemberReply(name), false)
         }
         let envelope: Envelope
         do {
             envelope = try decoding.envelope(line)
         } catch DecodingError.typeMismatch, DecodingError.valueNotFound {
-            return invalidRequest(id: .null, "Een verzoek moet een JSON-object zijn (batches worden niet ondersteund).")
+            return (invalidRequest(id: .null, "Een verzoek moet een JSON-object zijn."), false)
         } catch {
             return parseError
         }
         switch envelope.outcome {
         case .invalidID:
-            return invalidRequest(id: .null, "'id' moet een tekst, een geheel getal of null zijn.")
+            return (invalidRequest(id: .null, "'id' moet een tekst, een geheel getal of null zijn."), false)
         case .invalidVersion:
-            return invalidRequest(id: envelope.id ?? .null, "'jsonrpc' moet \"2.0\" zijn.")
+            return (invalidRequest(id: envelope.id ?? .null, "'jsonrpc' moet \"2.0\" zijn."), false)
         case .invalidMethod:
-            return invalidRequest(id: envelope.id ?? .null, "'method' ontbreekt of is geen tekst.")
+            return (invalidRequest(id: envelope.id ?? .null, "'method' ontbreekt of is geen tekst."), false)
         case .unknownMethod(let name):
-            return .reply(
+            let reply = Parsed.reply(
                 ReplyEncoding.failure(
                     id: envelope.id ?? .null,
                     error: RPCError(
@@ -97,10 +111,12 @@ enum Dispatcher {
                     )
                 )
             )
+            return (reply, envelope.id == nil)
         case .refused(let route, let error):
-            return paramsRefusal(id: envelope.id, route: route, error)
+            return (paramsRefusal(id: envelope.id, route: route, error), envelope.id == nil)
         case .call(let route, let call):
-            return .request(Request(id: envelope.id, method: route.method, subject: call.subject, call: .success(call)))
+            let request = Request(id: envelope.id, method: route.method, subject: call.subject, call: .success(call))
+            return (.request(request), envelope.id == nil)
         }
     }
 
@@ -110,7 +126,7 @@ enum Dispatcher {
         error: RPCError(
             code: RPCErrorCode.parseError,
             reason: .parseError,
-            message: "De regel is geen geldige JSON (UTF-8, één object per regel)."
+            message: "De regel is geen geldige JSON (UTF-8, één object of één batch per regel)."
         )
     )
 
@@ -161,7 +177,7 @@ enum Dispatcher {
         return true
     }
 
-    private static func invalidRequest(id: RPCID, _ message: String) -> Parsed {
+    static func invalidRequest(id: RPCID, _ message: String) -> Parsed {
         .reply(
             ReplyEncoding.failure(
                 id: id,

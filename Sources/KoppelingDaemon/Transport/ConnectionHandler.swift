@@ -21,8 +21,10 @@ import Glibc
 /// connection runs nothing.
 ///
 /// At most `maxInFlight` requests per connection are started and not yet
-/// written to the socket; lines read beyond that wait here, unparsed, and
-/// reading stops until the client takes its replies. So a client that
+/// written to the socket (a line the responder says holds several, a
+/// batch, counts as that many; the responder bounds a batch's size);
+/// lines read beyond that wait here, unparsed, and reading stops until
+/// the client takes its replies. So a client that
 /// pipelines without reading holds the daemon to a bounded amount of
 /// memory, and the backlog stays in its own socket buffer.
 final class ConnectionHandler: ChannelInboundHandler {
@@ -227,6 +229,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             }.nonisolated()
         case .line(let buffer):
             let reply: EventLoopFuture<Data?>
+            order.requests = 1
             if registry.beginRequest() {
                 let registry = self.registry
                 order.repliesWritten = tail
@@ -235,9 +238,9 @@ final class ConnectionHandler: ChannelInboundHandler {
                 }
             } else {
                 reply = context.eventLoop.makeSucceededFuture(
-                    ReplyEncoding.failure(
-                        id: .null,
-                        error: RPCError(
+                    responder.refusal(
+                        of: buffer,
+                        RPCError(
                             code: RPCErrorCode.unavailable,
                             reason: .shuttingDown,
                             message: "De daemon stopt; probeer het zo opnieuw."
@@ -245,7 +248,12 @@ final class ConnectionHandler: ChannelInboundHandler {
                     )
                 )
             }
-            inFlight += 1
+            // A line of many requests (a batch) counts as that many, so
+            // batches cannot multiply what a connection has in flight: it
+            // starts while the count is under the cap, like any line, and
+            // no line after it starts until the count is back under it.
+            let requests = order.requests
+            inFlight += requests
             let logger = self.logger
             self.tail = tail.flatMap { reply }.assumeIsolated().recover { error -> Data? in
                 logger.error("request failed", metadata: ["error": "\(error)"])
@@ -256,7 +264,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             }.recover { _ in
                 // The client went away; the remaining replies have nowhere to go.
             }.always { _ in
-                self.inFlight -= 1
+                self.inFlight -= requests
                 self.replyWritten(context)
             }.nonisolated()
         }

@@ -1,4 +1,5 @@
 import KoppelingCore
+import KoppelingProtocol
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -17,9 +18,23 @@ import Glibc
 /// request order and applies backpressure; everything about what a line
 /// means — the protocol, the database, the register — is the responder's.
 protocol Responder: Sendable {
-    /// The reply line for `line` (`nil`: none, a notification), once it
-    /// may be written. `order` tells what the connection sent before it.
+    /// The reply line for `line` (`nil`: none, as for a notification), once
+    /// it may be written. `order` tells what the connection sent before
+    /// it; the responder sets `order.requests` for a line that holds more
+    /// than one request.
     func respond(to line: ByteBuffer, caller: EventLoopFuture<Caller>, order: ConnectionOrder) -> EventLoopFuture<Data?>
+
+    /// The line answering `line` when none of it may run (the daemon
+    /// stops), saying `error`; `nil` when nothing of it would be answered.
+    func refusal(of line: ByteBuffer, _ error: RPCError) -> Data?
+}
+
+extension Responder {
+    /// A responder that does not read its lines cannot tell a notification
+    /// or the request's id: it answers with a null id.
+    func refusal(of line: ByteBuffer, _ error: RPCError) -> Data? {
+        ReplyEncoding.failure(id: .null, error: error)
+    }
 }
 
 /// The requests one connection sent so far, as a responder must know them
@@ -35,6 +50,11 @@ final class ConnectionOrder {
     /// Closed with the connection: work off the loop (a scan) that is not
     /// yet done for it is dropped or stopped.
     let end = ConnectionEnd()
+    /// How many requests the line just handed to the responder holds (a
+    /// batch: its members), as the connection's in-flight cap counts them.
+    /// Set to 1 by the connection handler before each line, by the
+    /// responder for a line that holds more.
+    var requests = 1
 
     init(eventLoop: any EventLoop) {
         repliesWritten = eventLoop.makeSucceededVoidFuture()
