@@ -27,7 +27,6 @@ struct RobustnessTests {
         ),
         BadLine(description: "{}", bytes: line("{}"), codes: [-32600], reason: "invalid_request"),
         BadLine(description: "[]", bytes: line("[]"), codes: [-32600], reason: "invalid_request"),
-        BadLine(description: "a batch", bytes: line(#"[{"jsonrpc":"2.0","id":1,"method":"hello"}]"#), codes: [-32600]),
         BadLine(description: "a bare number", bytes: line("42"), codes: [-32600]),
         BadLine(description: "a bare string", bytes: line(#""hello""#), codes: [-32600]),
         BadLine(description: "null", bytes: line("null"), codes: [-32600]),

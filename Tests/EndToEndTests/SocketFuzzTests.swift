@@ -150,6 +150,19 @@ struct CheckedReply: CustomStringConvertible {
 
     static let codes: Set<Int64> = [-32700, -32600, -32601, -32602, -32603, -32001, -32002, -32003, -32004, -32005]
 
+    /// The replies one line holds: one object, or a batch's array of them
+    /// (JSON-RPC 2.0 §6), each checked as if it had come alone.
+    static func checkLine(_ line: Data) -> [Result<CheckedReply, CheckFailure>] {
+        guard line.first == UInt8(ascii: "[") else { return [check(line)] }
+        guard case .array(let members)? = try? JSONDecoder().decode(JSONValue.self, from: line), !members.isEmpty else {
+            return [.failure(CheckFailure("a batch reply is not a non-empty array: \(String(decoding: line.prefix(400), as: UTF8.self))"))]
+        }
+        return members.map { member in
+            guard let data = try? JSONEncoder().encode(member) else { return .failure(CheckFailure("unencodable member")) }
+            return check(data)
+        }
+    }
+
     /// The reply, or what is wrong with it.
     static func check(_ line: Data) -> Result<CheckedReply, CheckFailure> {
         let text = String(decoding: line.prefix(400), as: UTF8.self)
@@ -232,11 +245,16 @@ final class FuzzConnection: @unchecked Sendable {
         defer { done.wait() }
 
         var result = ExchangeResult()
-        // At most one reply per line the daemon can see, plus the sentinel.
+        // At most one reply line per line the daemon can see, plus the
+        // sentinel (a batch's replies share its one line).
         let maxReplies = bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } + 1
+        var replyLines = 0
         while true {
             let line: Data
-            do { line = try socket.readLine() } catch {
+            do {
+                line = try socket.readLine()
+                replyLines += 1
+            } catch {
                 if error == .closed {
                     result.closed = true
                 } else {
@@ -247,7 +265,8 @@ final class FuzzConnection: @unchecked Sendable {
                 }
                 return result
             }
-            switch CheckedReply.check(line) {
+            for checked in CheckedReply.checkLine(line) {
+            switch checked {
             case .failure(let f): result.problems.append(f.description)
             case .success(let reply):
                 result.replies.append(reply)
@@ -277,8 +296,9 @@ final class FuzzConnection: @unchecked Sendable {
                     return result
                 }
             }
-            if result.replies.count > maxReplies {
-                result.problems.append("more replies (\(result.replies.count)) than lines sent (\(maxReplies))")
+            }
+            if replyLines > maxReplies {
+                result.problems.append("more reply lines (\(replyLines)) than lines sent (\(maxReplies))")
                 return result
             }
         }
