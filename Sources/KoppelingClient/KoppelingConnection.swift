@@ -130,13 +130,14 @@ public final class KoppelingConnection {
         }
     }
 
-    /// Calls `method` and decodes its result; a refusal throws `RPCError`.
-    public func call<P: Encodable, R: Decodable>(_ method: String, _ params: P, as: R.Type = R.self) throws -> R {
+    /// Calls `method` and decodes its result as the type its descriptor
+    /// names; a refusal throws `RPCError`.
+    public func call<P, R>(_ method: MethodDescriptor<P, R>, _ params: P) throws -> R {
         let id = nextID
         nextID += 1
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
-        let line = try encoder.encode(RPCRequest(id: .number(id), method: method, params: params))
+        let line = try encoder.encode(RPCRequest(id: .number(id), method: method.name, params: params))
         let reply = try exchange(line)
         let decoded: RPCReply<R>
         do { decoded = try JSONDecoder().decode(RPCReply<R>.self, from: reply) } catch {
@@ -148,9 +149,9 @@ public final class KoppelingConnection {
     }
 
     /// The raw JSON of `result` (for `--json`), or the refusal.
-    public func callRaw<P: Encodable>(_ method: String, _ params: P) throws -> Data {
+    public func callRaw<P, R>(_ method: MethodDescriptor<P, R>, _ params: P) throws -> Data {
         let encoder = JSONEncoder()
-        let line = try encoder.encode(RPCRequest(id: .number(nextID), method: method, params: params))
+        let line = try encoder.encode(RPCRequest(id: .number(nextID), method: method.name, params: params))
         nextID += 1
         let reply = try exchange(line)
         guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: reply) else {

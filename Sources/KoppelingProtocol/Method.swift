@@ -1,54 +1,51 @@
-/// Every method of the socket protocol. The raw values are the wire names.
-public enum Method: String, Sendable, CaseIterable {
-    case hello
-    case status
-    case schoolAdd = "school.add"
-    case schoolList = "school.list"
-    case schoolGet = "school.get"
-    case schoolRemove = "school.remove"
-    case schoolImport = "school.import"
-    case catalogList = "catalog.list"
-    case catalogGet = "catalog.get"
-    case catalogLoad = "catalog.load"
-    case koppelingOverview = "koppeling.overview"
-    case koppelingActivate = "koppeling.activate"
-    case koppelingActivateMany = "koppeling.activate_many"
-    case koppelingReaccept = "koppeling.reaccept"
-    case koppelingDeactivate = "koppeling.deactivate"
-    case eckidSetKey = "eckid.set_key"
-    case eckidStatus = "eckid.status"
-    case eckidDisable = "eckid.disable"
-    case timerStatus = "timer.status"
-    case timerRun = "timer.run"
-    case auditList = "audit.list"
-    case registerExport = "register.export"
-    case auditVerify = "audit.verify"
-    case backupCreate = "backup.create"
+/// One method of the socket protocol: its wire name, the types of its
+/// params and result, where it runs and its Dutch label. Declared once, in
+/// `Methods`; the daemon's handler and the client's call are typed by it,
+/// so neither can drift from the other.
+public struct MethodDescriptor<Params: RPCParams, Result: Codable & Sendable>: Sendable {
+    /// The same facts without the types, for the lists made from `Methods.all`.
+    public let erased: AnyMethod
 
-    /// How the daemon runs the method: the one property that decides where
-    /// and in which transaction.
-    public var execution: Execution {
-        switch self {
-        case .schoolAdd, .schoolRemove, .schoolImport, .catalogLoad, .koppelingActivate, .koppelingActivateMany,
-            .koppelingReaccept, .koppelingDeactivate, .eckidSetKey, .eckidDisable, .timerRun:
-            return .write
-        case .backupCreate:
-            return .exclusive
-        case .hello, .status, .schoolList, .schoolGet, .catalogList, .catalogGet, .koppelingOverview,
-            .eckidStatus, .timerStatus, .auditList:
-            return .read
-        case .auditVerify, .registerExport:
-            // Reads: the check reveals no secret (only whether the rows
-            // verify), so everyone who may read the audit may run it. The
-            // export reads every activation ever made (ended ones too) and
-            // encodes tens of megabytes for 20,000 schools: seconds.
-            return .scan
-        }
+    public var name: String { erased.name }
+    public var execution: Execution { erased.execution }
+    public var label: String { erased.label }
+
+    /// `command`: the koppelingctl command that calls it (words separated
+    /// by spaces), nil when none does; the man page is made from it.
+    public init(_ name: String, _ execution: Execution, label: String, command: String?) {
+        erased = AnyMethod(
+            name: name,
+            execution: execution,
+            label: label,
+            command: command,
+            paramKeys: Params.allowedKeys
+        )
     }
+}
+
+/// A method's facts without its types.
+public struct AnyMethod: Sendable, Hashable, CustomStringConvertible {
+    /// The wire name.
+    public let name: String
+    /// How the daemon runs it: the one property that decides where and in
+    /// which transaction.
+    public let execution: Execution
+    /// Its Dutch name for human output (the audit).
+    public let label: String
+    /// The koppelingctl command that calls it, words separated by spaces.
+    public let command: String?
+    /// The member names its `params` may hold.
+    public let paramKeys: Set<String>
 
     /// Whether the method changes the register (or copies it), and so needs
     /// an administrator and is audited.
     public var changesState: Bool { execution == .write || execution == .exclusive }
+
+    public var description: String { name }
+
+    /// The name identifies a method: `Methods` declares each once.
+    public static func == (a: AnyMethod, b: AnyMethod) -> Bool { a.name == b.name }
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
 }
 
 /// Where and how a method runs.

@@ -43,9 +43,8 @@ struct PopulateCommand: ParsableCommand {
                 SchoolImportParams.Row(brin6: $0, name: "Vestiging \($0)")
             }
             _ = try connection.call(
-                Method.schoolImport.rawValue,
-                SchoolImportParams(schools: rows),
-                as: SchoolImportResult.self
+                Methods.schoolImport,
+                SchoolImportParams(schools: rows)
             )
         }
         let pairs = schools * RequestScript.koppelingen.count

@@ -16,15 +16,14 @@ enum ReadSchools {
         let rows = schools.map { SchoolImportParams.Row(brin6: $0, name: "Leesschool \($0)") }
         do {
             _ = try connection.call(
-                Method.schoolImport.rawValue,
-                SchoolImportParams(schools: rows),
-                as: SchoolImportResult.self
+                Methods.schoolImport,
+                SchoolImportParams(schools: rows)
             )
         } catch let refusal as RPCError {
             // All or nothing: a refusal may only mean they exist already.
             for school in schools {
                 do {
-                    _ = try connection.callRaw(Method.schoolGet.rawValue, Brin6Params(brin6: school))
+                    _ = try connection.callRaw(Methods.schoolGet, Brin6Params(brin6: school))
                 } catch {
                     throw BenchFailure("setting up the read schools failed: \(refusal.message); \(school): \(error)")
                 }

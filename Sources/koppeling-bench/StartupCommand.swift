@@ -48,7 +48,7 @@ struct StartupCommand: ParsableCommand {
                 throw BenchFailure("koppelingd did not report READY=1 within 60 s")
             }
             let connection = try KoppelingConnection(path: socket)
-            _ = try connection.callRaw(Method.hello.rawValue, NoParams())
+            _ = try connection.callRaw(Methods.hello, NoParams())
             let repliedAt = MonotonicClock.now()
             ready.append(Double(readyAt - started) / 1e6)
             firstReply.append(Double(repliedAt - started) / 1e6)

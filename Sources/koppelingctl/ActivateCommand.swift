@@ -138,7 +138,7 @@ struct ActivateCommand: ParsableCommand {
         guard let koppeling, let name else { return }
         // The terms shown here are the ones agreed to: their version goes
         // with the request, and the daemon refuses if they changed since.
-        let entry = try session.lookup(.catalogGet, CatalogGetParams(id: koppeling), as: CatalogGetResult.self)
+        let entry = try session.lookup(Methods.catalogGet, CatalogGetParams(id: koppeling))
         if !global.json {
             print("Koppeling:             \(entry.entry.name) (\(entry.entry.id))")
             print("Gebruikersvoorwaarden: versie \(entry.terms.version), SHA-256 \(entry.terms.sha256)")
@@ -182,7 +182,7 @@ struct ActivateCommand: ParsableCommand {
             startDate: startDate,
             endDate: endDate
         )
-        guard let r = try session.call(.koppelingActivate, params, as: ActivateResult.self) else { return }
+        guard let r = try session.call(Methods.koppelingActivate, params) else { return }
         let a = r.activation
         print("\(a.koppelingName) is geactiveerd voor school \(a.school).")
         Output.fields([
@@ -256,7 +256,7 @@ struct ActivateCommand: ParsableCommand {
         )
         let result: ActivateManyResult?
         do {
-            result = try session.call(.koppelingActivateMany, params, as: ActivateManyResult.self, fileLines: lines)
+            result = try session.call(Methods.koppelingActivateMany, params, fileLines: lines)
         } catch let exit as ExitCode where exit.rawValue == CtlExit.refused {
             // Refused: nothing was saved, the codes in the file were never used.
             if let file = generatedCodesFile, !generated.isEmpty { unlink(file) }

@@ -34,10 +34,10 @@ struct ActivationDialog {
 
     /// Walks the screen; nil when the person stops (no, or end of input).
     func run(_ session: Session) throws -> Answers? {
-        let status = try session.lookup(.status, NoParams(), as: StatusResult.self)
+        let status = try session.lookup(Methods.status, NoParams())
         let school = try self.school ?? ask("School (BRIN6): ")
         guard let school else { return nil }
-        let catalog = try session.lookup(.catalogList, NoParams(), as: CatalogListResult.self)
+        let catalog = try session.lookup(Methods.catalogList, NoParams())
         var koppeling = self.koppeling
         if koppeling == nil {
             print("Beschikbare koppelingen:")
@@ -45,7 +45,7 @@ struct ActivationDialog {
             koppeling = try ask("Koppeling (id): ")
         }
         guard let koppeling else { return nil }
-        let entry = try session.lookup(.catalogGet, CatalogGetParams(id: koppeling), as: CatalogGetResult.self)
+        let entry = try session.lookup(Methods.catalogGet, CatalogGetParams(id: koppeling))
         let e = entry.entry
         print("")
         Output.fields([

@@ -34,7 +34,7 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             let params = AuditListParams(brin6: school, since: since, limit: limit)
             let session = try Session(global)
-            guard let r = try session.call(.auditList, params, as: AuditListResult.self) else { return }
+            guard let r = try session.call(Methods.auditList, params) else { return }
             let times = try LocalTimes(session)
             if r.entries.isEmpty {
                 print("Geen regels gevonden.")
@@ -44,7 +44,7 @@ struct AuditCommand: ParsableCommand {
                 ["Tijdstip", "Gebruiker", "Handeling", "School", "Koppeling", "Uitkomst", "Reden"],
                 r.entries.map {
                     [
-                        times.format($0.at), "\($0.user) (\($0.uid))", Method.dutchLabel(of: $0.method),
+                        times.format($0.at), "\($0.user) (\($0.uid))", MethodLabels.dutchLabel(of: $0.method),
                         $0.school ?? "—",
                         $0.koppeling ?? "—", outcome($0.outcome),
                         $0.reasons.map(Reason.dutchLabel(of:)).joined(separator: ", "),
@@ -79,12 +79,12 @@ struct AuditCommand: ParsableCommand {
             let r: AuditVerifyResult
             if global.json {
                 // The raw result for scripts, and still exit 1 on a break.
-                let data = try session.callRaw(.auditVerify)
+                let data = try session.callRaw(Methods.auditVerify)
                 print(String(decoding: data, as: UTF8.self))
                 guard let decoded = try? JSONDecoder().decode(AuditVerifyResult.self, from: data) else { return }
                 r = decoded
             } else {
-                guard let decoded = try session.call(.auditVerify, as: AuditVerifyResult.self) else { return }
+                guard let decoded = try session.call(Methods.auditVerify) else { return }
                 r = decoded
             }
             if r.ok {
@@ -113,7 +113,7 @@ struct BackupCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        guard let r = try Session(global).call(.backupCreate, as: BackupResult.self) else { return }
+        guard let r = try Session(global).call(Methods.backupCreate) else { return }
         print("Back-up gemaakt: \(r.path) (\(r.sizeBytes) bytes).")
     }
 }

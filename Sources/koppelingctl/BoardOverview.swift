@@ -28,14 +28,13 @@ enum BoardOverview {
     }
 
     static func rows(_ session: Session) throws -> [Row] {
-        let schools = try session.lookup(.schoolList, NoParams(), as: SchoolListResult.self).schools
+        let schools = try session.lookup(Methods.schoolList, NoParams()).schools
         let register = try session.lookup(
-            .registerExport,
-            RegisterExportParams(brin6: nil, includeEnded: false),
-            as: RegisterExportResult.self
+            Methods.registerExport,
+            RegisterExportParams(brin6: nil, includeEnded: false)
         )
-        let imports = try session.lookup(.eckidStatus, EckidStatusParams(brin6: nil), as: EckidStatusResult.self)
-        let status = try session.lookup(.status, NoParams(), as: StatusResult.self)
+        let imports = try session.lookup(Methods.eckidStatus, EckidStatusParams(brin6: nil))
+        let status = try session.lookup(Methods.status, NoParams())
         let ending = Set(status.endingSoon.map { "\($0.school)/\($0.koppeling)" })
         let bySchool = Dictionary(grouping: register.rows, by: \.brin6)
         let pending = Dictionary(

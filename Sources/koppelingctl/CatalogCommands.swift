@@ -26,7 +26,7 @@ struct CatalogCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            guard let r = try Session(global).call(.catalogList, as: CatalogListResult.self) else { return }
+            guard let r = try Session(global).call(Methods.catalogList) else { return }
             Output.table(
                 ["Id", "Categorie", "Naam", "Prijs", "Voorwaarden"],
                 r.entries.map { [$0.id, $0.category, $0.name, $0.price, $0.termsVersion] }
@@ -43,7 +43,7 @@ struct CatalogCommand: ParsableCommand {
         @Argument(help: "Id van de koppeling, bijv. topdossier-eckid.") var id: String
 
         func run() throws {
-            guard let r = try Session(global).call(.catalogGet, CatalogGetParams(id: id), as: CatalogGetResult.self)
+            guard let r = try Session(global).call(Methods.catalogGet, CatalogGetParams(id: id))
             else { return }
             let e = r.entry
             Output.fields([
@@ -78,7 +78,7 @@ struct CatalogCommand: ParsableCommand {
         var output: String?
 
         func run() throws {
-            guard let r = try Session(global).call(.catalogGet, CatalogGetParams(id: id), as: CatalogGetResult.self)
+            guard let r = try Session(global).call(Methods.catalogGet, CatalogGetParams(id: id))
             else { return }
             if let output {
                 // The file holds the text exactly as accepted: its SHA-256
@@ -120,9 +120,8 @@ struct CatalogCommand: ParsableCommand {
             }
             guard
                 let r = try Session(global).call(
-                    .catalogLoad,
-                    CatalogLoadParams(entries: entries),
-                    as: CatalogLoadResult.self
+                    Methods.catalogLoad,
+                    CatalogLoadParams(entries: entries)
                 )
             else { return }
             print("Catalogus bijgewerkt: \(r.added) toegevoegd, \(r.updated) bijgewerkt.")

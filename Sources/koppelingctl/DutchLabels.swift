@@ -2,43 +2,16 @@ import KoppelingCore
 import KoppelingProtocol
 
 /// Dutch words for the protocol's method names and reason codes, for human
-/// output (the audit, refusals); `--json` keeps the codes. The switches are
-/// exhaustive: a new method or reason does not build without its label.
-extension Method {
-    var dutchLabel: String {
-        switch self {
-        case .hello: "kennismaken"
-        case .status: "toestand"
-        case .schoolAdd: "school toevoegen"
-        case .schoolList: "scholen tonen"
-        case .schoolGet: "school tonen"
-        case .schoolRemove: "school verwijderen"
-        case .schoolImport: "scholen importeren"
-        case .catalogList: "catalogus tonen"
-        case .catalogGet: "koppeling tonen"
-        case .catalogLoad: "catalogus laden"
-        case .koppelingOverview: "koppelingen tonen"
-        case .koppelingActivate: "koppeling activeren"
-        case .koppelingActivateMany: "koppeling activeren (meerdere scholen)"
-        case .koppelingReaccept: "opnieuw akkoord"
-        case .koppelingDeactivate: "koppeling beëindigen"
-        case .eckidSetKey: "ECKiD-sleutel invoeren"
-        case .eckidStatus: "ECKiD-imports tonen"
-        case .eckidDisable: "ECKiD-import stoppen"
-        case .timerStatus: "dagelijkse run tonen"
-        case .timerRun: "dagelijkse run"
-        case .auditList: "logboek tonen"
-        case .auditVerify: "logboek controleren"
-        case .registerExport: "verwerkingsregister"
-        case .backupCreate: "back-up maken"
-        }
-    }
-
+/// output (the audit, refusals); `--json` keeps the codes. A method's label
+/// is its descriptor's; the reason switch is exhaustive, so a new reason
+/// does not build without its label.
+enum MethodLabels {
     /// The label of a method name as the audit stores it (`audit.summary`
-    /// is the trail's own row, not a method).
+    /// is the trail's own row, not a method); the name itself for one this
+    /// koppelingctl does not know (a newer daemon).
     static func dutchLabel(of name: String) -> String {
         if name == "audit.summary" { return "samenvatting weigeringen" }
-        return Method(rawValue: name)?.dutchLabel ?? name
+        return Methods.named(name)?.label ?? name
     }
 }
 

@@ -30,9 +30,8 @@ struct EckidCommand: ParsableCommand {
             )
             guard
                 let r = try Session(global).call(
-                    .eckidSetKey,
-                    SetKeyParams(brin6: school, key: secret),
-                    as: SetKeyResult.self
+                    Methods.eckidSetKey,
+                    SetKeyParams(brin6: school, key: secret)
                 )
             else { return }
             if r.changed {
@@ -61,9 +60,8 @@ struct EckidCommand: ParsableCommand {
             let session = try Session(global)
             guard
                 let r = try session.call(
-                    .eckidStatus,
-                    EckidStatusParams(brin6: school),
-                    as: EckidStatusResult.self
+                    Methods.eckidStatus,
+                    EckidStatusParams(brin6: school)
                 )
             else { return }
             if r.imports.isEmpty {
@@ -103,7 +101,7 @@ struct EckidCommand: ParsableCommand {
 
         func run() throws {
             guard
-                let r = try Session(global).call(.eckidDisable, Brin6Params(brin6: school), as: EckidDisableResult.self)
+                let r = try Session(global).call(Methods.eckidDisable, Brin6Params(brin6: school))
             else { return }
             print("De ECKiD-import van \(r.import.school) is uitgezet.")
         }
@@ -140,7 +138,7 @@ struct TimerCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            guard let t = try Session(global).call(.timerStatus, as: TimerStatusResult.self) else { return }
+            guard let t = try Session(global).call(Methods.timerStatus) else { return }
             Output.fields(TimerCommand.timerLines(t, LocalTimes(zone: t.timeZone)))
         }
     }
@@ -153,7 +151,7 @@ struct TimerCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            guard let r = try Session(global).call(.timerRun, as: TimerRunResult.self) else { return }
+            guard let r = try Session(global).call(Methods.timerRun) else { return }
             print(
                 "Run uitgevoerd voor \(r.run.localDay): \(r.run.enabled) ECKiD-imports aangezet, \(r.run.stopped) gestopt."
             )

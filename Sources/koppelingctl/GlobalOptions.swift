@@ -54,19 +54,14 @@ struct Session {
     /// `fileLines` maps the request's rows (1-based) to the lines of the
     /// file they came from, so a refusal names the line the administrator
     /// sees in the file (`Regel 4`), not the row the daemon counted.
-    func call<P: Encodable, R: Decodable>(
-        _ method: Method,
-        _ params: P,
-        as type: R.Type,
-        fileLines: [Int] = []
-    ) throws -> R? {
+    func call<P, R>(_ method: MethodDescriptor<P, R>, _ params: P, fileLines: [Int] = []) throws -> R? {
         do {
             if options.json {
-                let data = try connection.callRaw(method.rawValue, params)
+                let data = try connection.callRaw(method, params)
                 print(String(decoding: data, as: UTF8.self))
                 return nil
             }
-            return try connection.call(method.rawValue, params, as: type)
+            return try connection.call(method, params)
         } catch let error as RPCError {
             Output.refusal(options.json ? error : Output.withFileLines(error, fileLines), json: options.json)
             throw ExitCode(CtlExit.refused)
@@ -77,9 +72,9 @@ struct Session {
 
     /// The raw JSON of `method`'s result, with the refusals and exit codes
     /// of `call`: for a command that prints it and still judges it.
-    func callRaw(_ method: Method) throws -> Data {
+    func callRaw<R>(_ method: MethodDescriptor<NoParams, R>) throws -> Data {
         do {
-            return try connection.callRaw(method.rawValue, NoParams())
+            return try connection.callRaw(method, NoParams())
         } catch let error as RPCError {
             Output.refusal(error, json: options.json)
             throw ExitCode(CtlExit.refused)
@@ -97,9 +92,9 @@ struct Session {
     /// Calls `method` for what a command needs to know before its own
     /// request (the terms version to show): decoded even with `--json`,
     /// where only the command's own result is printed.
-    func lookup<P: Encodable, R: Decodable>(_ method: Method, _ params: P, as type: R.Type) throws -> R {
+    func lookup<P, R>(_ method: MethodDescriptor<P, R>, _ params: P) throws -> R {
         do {
-            return try connection.call(method.rawValue, params, as: type)
+            return try connection.call(method, params)
         } catch let error as RPCError {
             Output.refusal(error, json: options.json)
             throw ExitCode(CtlExit.refused)
@@ -108,7 +103,7 @@ struct Session {
         }
     }
 
-    func call<R: Decodable>(_ method: Method, as type: R.Type) throws -> R? {
-        try call(method, NoParams(), as: type)
+    func call<R>(_ method: MethodDescriptor<NoParams, R>) throws -> R? {
+        try call(method, NoParams())
     }
 }

@@ -29,7 +29,7 @@ struct KoppelingenCommand: ParsableCommand {
             try BoardOverview.show(try Session(global), json: global.json)
             return
         }
-        guard let r = try Session(global).call(.koppelingOverview, Brin6Params(brin6: school), as: OverviewResult.self)
+        guard let r = try Session(global).call(Methods.koppelingOverview, Brin6Params(brin6: school))
         else { return }
         print("Koppelingen van \(r.school.brin6) \(r.school.name)\n")
         print("Beschikbare koppelingen")
@@ -84,7 +84,7 @@ struct ReacceptCommand: ParsableCommand {
 
     func run() throws {
         let session = try Session(global)
-        let entry = try session.lookup(.catalogGet, CatalogGetParams(id: koppeling), as: CatalogGetResult.self)
+        let entry = try session.lookup(Methods.catalogGet, CatalogGetParams(id: koppeling))
         if !global.json {
             print("Gebruikersvoorwaarden: versie \(entry.terms.version), SHA-256 \(entry.terms.sha256)")
         }
@@ -95,7 +95,7 @@ struct ReacceptCommand: ParsableCommand {
             agree: agree,
             termsVersion: entry.terms.version
         )
-        guard let r = try session.call(.koppelingReaccept, params, as: ReacceptResult.self) else { return }
+        guard let r = try session.call(Methods.koppelingReaccept, params) else { return }
         print(
             "Voorwaarden versie \(r.activation.termsVersion) van \(r.activation.koppelingName) geaccepteerd voor school \(r.activation.school)."
         )
@@ -114,7 +114,7 @@ struct DeactivateCommand: ParsableCommand {
 
     func run() throws {
         let params = DeactivateParams(brin6: school, koppeling: koppeling, reason: reason)
-        guard let r = try Session(global).call(.koppelingDeactivate, params, as: DeactivateResult.self) else { return }
+        guard let r = try Session(global).call(Methods.koppelingDeactivate, params) else { return }
         print("\(r.activation.koppelingName) is beëindigd voor school \(r.activation.school).")
         if r.eckidImportStopped { print("De ECKiD-import van deze school is daarmee ook gestopt.") }
     }

@@ -26,7 +26,7 @@ struct LocalTimes {
 
     /// The daemon's zone, asked of the daemon.
     init(_ session: Session) throws {
-        self.init(zone: try session.lookup(.status, NoParams(), as: StatusResult.self).timeZone)
+        self.init(zone: try session.lookup(Methods.status, NoParams()).timeZone)
     }
 
     /// `2026-12-01 09:22`; the text as it came when it is not an instant

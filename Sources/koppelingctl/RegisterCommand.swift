@@ -38,7 +38,7 @@ struct RegisterCommand: ParsableCommand {
 
         func run() throws {
             let params = RegisterExportParams(brin6: school, includeEnded: includeEnded)
-            guard let r = try Session(global).call(.registerExport, params, as: RegisterExportResult.self) else {
+            guard let r = try Session(global).call(Methods.registerExport, params) else {
                 return
             }
             let text: String

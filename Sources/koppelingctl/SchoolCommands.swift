@@ -30,9 +30,8 @@ struct SchoolCommand: ParsableCommand {
         func run() throws {
             guard
                 let r = try Session(global).call(
-                    .schoolAdd,
-                    SchoolAddParams(brin6: brin6, name: name),
-                    as: SchoolResult.self
+                    Methods.schoolAdd,
+                    SchoolAddParams(brin6: brin6, name: name)
                 )
             else { return }
             print("School \(r.school.brin6) (\(r.school.name)) is geregistreerd.")
@@ -48,7 +47,7 @@ struct SchoolCommand: ParsableCommand {
 
         func run() throws {
             let session = try Session(global)
-            guard let r = try session.call(.schoolList, as: SchoolListResult.self) else { return }
+            guard let r = try session.call(Methods.schoolList) else { return }
             if r.schools.isEmpty {
                 print("Er zijn nog geen scholen geregistreerd. Gebruik 'koppelingctl school add'.")
                 return
@@ -71,7 +70,7 @@ struct SchoolCommand: ParsableCommand {
 
         func run() throws {
             let session = try Session(global)
-            guard let r = try session.call(.schoolGet, Brin6Params(brin6: brin6), as: SchoolDetailResult.self)
+            guard let r = try session.call(Methods.schoolGet, Brin6Params(brin6: brin6))
             else { return }
             let times = try LocalTimes(session)
             Output.fields([
@@ -112,7 +111,7 @@ struct SchoolCommand: ParsableCommand {
         @Argument(help: "BRIN6 van de school.") var brin6: String
 
         func run() throws {
-            guard let r = try Session(global).call(.schoolRemove, Brin6Params(brin6: brin6), as: SchoolResult.self)
+            guard let r = try Session(global).call(Methods.schoolRemove, Brin6Params(brin6: brin6))
             else { return }
             print("School \(r.school.brin6) (\(r.school.name)) is verwijderd.")
         }
@@ -141,9 +140,8 @@ struct SchoolCommand: ParsableCommand {
             let rows = try CSV.schoolRows(try CSV.text(data, file: file))
             guard
                 let r = try Session(global).call(
-                    .schoolImport,
+                    Methods.schoolImport,
                     SchoolImportParams(schools: rows.map(\.row)),
-                    as: SchoolImportResult.self,
                     fileLines: rows.map(\.line)
                 )
             else { return }

@@ -6,7 +6,7 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        guard let s = try Session(global).call(.status, as: StatusResult.self) else { return }
+        guard let s = try Session(global).call(Methods.status) else { return }
         let times = LocalTimes(zone: s.timeZone)
         Output.fields(
             [

@@ -17,13 +17,17 @@ struct JSONOutputTests {
     // MARK: - The command tree
 
     /// Every runnable subcommand, as koppelingctl's own command tree (its
-    /// `--experimental-dump-help`) lists it, without the built-in `help`.
-    static let leaves: [[String]] = {
+    /// `--experimental-dump-help`) lists it, without the built-in `help`,
+    /// and whether it has an argument that must be given.
+    static let tree: [(path: [String], needsArguments: Bool)] = {
         let dump = try! ManPageTests.dump(BuiltProducts.koppelingctl)
-        var out: [[String]] = []
+        var out: [(path: [String], needsArguments: Bool)] = []
         func walk(_ command: [String: Any], _ path: [String]) {
             let subcommands = command["subcommands"] as? [[String: Any]] ?? []
-            if subcommands.isEmpty, !path.isEmpty { out.append(path) }
+            if subcommands.isEmpty, !path.isEmpty {
+                let arguments = command["arguments"] as? [[String: Any]] ?? []
+                out.append((path, arguments.contains { $0["isOptional"] as? Bool == false }))
+            }
             for sub in subcommands {
                 guard let name = sub["commandName"] as? String, !(path.isEmpty && name == "help") else { continue }
                 walk(sub, path + [name])
@@ -32,6 +36,8 @@ struct JSONOutputTests {
         walk(dump.command, [])
         return out
     }()
+
+    static var leaves: [[String]] { tree.map(\.path) }
 
     /// Subcommands that never talk to the daemon: they cannot be refused or
     /// find it unreachable.
@@ -70,7 +76,7 @@ struct JSONOutputTests {
         let testCode = E2E.code(for: "21QW00", length: 30)
         let eckidCode = E2E.code(for: "21QW00", length: 32)
         let name = ["--name", "J. de Vries", "--agree"]
-        return [
+        let listed = [
             Step(path: ["status"]),
             Step(path: ["school", "add"], rest: ["21QW00", "OBS De Regenboog"]),
             Step(path: ["school", "import"], rest: ["-"], stdin: "21QW01,OBS Het Anker\n"),
@@ -107,6 +113,10 @@ struct JSONOutputTests {
             Step(path: ["register", "export"]),
             Step(path: ["backup"]),
         ]
+        // A subcommand that needs no argument and has no step above runs
+        // bare, after them: a new reading command needs no line here.
+        let covered = Set(listed.map(\.path))
+        return listed + tree.filter { !$0.needsArguments && !covered.contains($0.path) }.map { Step(path: $0.path) }
     }
 
     /// `--json` before the subcommand for some steps, after it for others:

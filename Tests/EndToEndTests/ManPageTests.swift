@@ -1,4 +1,5 @@
 import Foundation
+import KoppelingProtocol
 import Testing
 
 /// What scripts/man-pages.sh builds the man pages from: the programs'
@@ -43,11 +44,16 @@ struct ManPageTests {
         #expect(dump.command["commandName"] as? String == "koppelingctl")
         #expect((dump.command["abstract"] as? String)?.contains("ESIS ↔ TOP dossier ECKiD") == true)
         let subs = Self.subcommands(dump.command)
-        for name in [
-            "status", "school", "catalog", "koppelingen", "activate", "reaccept", "deactivate",
-            "eckid", "timer", "audit", "register", "backup", "verification-code",
-        ] {
-            #expect(subs[name] != nil, "no subcommand \(name)")
+        // The command of every method, from its descriptor, and the one
+        // command that asks the daemon nothing.
+        let paths = Methods.all.compactMap(\.command).map { $0.split(separator: " ").map(String.init) }
+        for path in paths + [["verification-code", "generate"]] {
+            var command: [String: Any]? = dump.command
+            for word in path { command = command.flatMap { Self.subcommands($0)[word] } }
+            #expect(
+                (command?["abstract"] as? String)?.isEmpty == false,
+                "no subcommand '\(path.joined(separator: " "))' with an abstract"
+            )
         }
         #expect(
             (subs["activate"]?["abstract"] as? String)?.hasPrefix("Activeer een koppeling voor een school (stap 3–4)")

@@ -91,10 +91,10 @@ struct ProtocolDocTests {
     @Test func everyMethodHasAnExample() throws {
         let examples = try Self.examples()
         let documented = Set(examples.compactMap(\.method))
-        for method in Method.allCases {
-            #expect(documented.contains(method.rawValue), "docs/protocol.md has no example for '\(method.rawValue)'")
+        for method in Methods.all {
+            #expect(documented.contains(method.name), "docs/protocol.md has no example for '\(method.name)'")
         }
-        for name in documented.subtracting(Method.allCases.map(\.rawValue)) {
+        for name in documented.subtracting(Methods.all.map(\.name)) {
             // Examples of error replies may call a method that does not exist
             // on purpose; anything else is a stale example.
             let replies = examples.filter { $0.method == name }.map { Self.json($0.reply) }
@@ -144,10 +144,10 @@ struct ProtocolDocTests {
     }
 
     @Test func helloExampleListsExactlyTheMethods() throws {
-        let hello = try #require(try Self.examples().first { $0.method == Method.hello.rawValue })
+        let hello = try #require(try Self.examples().first { $0.method == Methods.hello.name })
         let reply = try #require(Self.json(hello.reply) as? [String: Any])
         let methods = (reply["result"] as? [String: Any])?["methods"] as? [String]
-        #expect(methods == Method.allCases.map(\.rawValue))
+        #expect(methods == Methods.all.map(\.name))
     }
 
     @Test func replayedRequestsGetRepliesOfTheDocumentedShape() throws {

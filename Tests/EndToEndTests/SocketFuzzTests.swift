@@ -155,10 +155,18 @@ struct CheckedReply: CustomStringConvertible {
     static func checkLine(_ line: Data) -> [Result<CheckedReply, CheckFailure>] {
         guard line.first == UInt8(ascii: "[") else { return [check(line)] }
         guard case .array(let members)? = try? JSONDecoder().decode(JSONValue.self, from: line), !members.isEmpty else {
-            return [.failure(CheckFailure("a batch reply is not a non-empty array: \(String(decoding: line.prefix(400), as: UTF8.self))"))]
+            return [
+                .failure(
+                    CheckFailure(
+                        "a batch reply is not a non-empty array: \(String(decoding: line.prefix(400), as: UTF8.self))"
+                    )
+                )
+            ]
         }
         return members.map { member in
-            guard let data = try? JSONEncoder().encode(member) else { return .failure(CheckFailure("unencodable member")) }
+            guard let data = try? JSONEncoder().encode(member) else {
+                return .failure(CheckFailure("unencodable member"))
+            }
             return check(data)
         }
     }
@@ -266,36 +274,36 @@ final class FuzzConnection: @unchecked Sendable {
                 return result
             }
             for checked in CheckedReply.checkLine(line) {
-            switch checked {
-            case .failure(let f): result.problems.append(f.description)
-            case .success(let reply):
-                result.replies.append(reply)
-                if reply.errorReason == "line_too_long" {
-                    result.sawLineTooLong = true
-                    if !batch.oversized {
-                        result.problems.append("line_too_long for a batch without an oversized line")
+                switch checked {
+                case .failure(let f): result.problems.append(f.description)
+                case .success(let reply):
+                    result.replies.append(reply)
+                    if reply.errorReason == "line_too_long" {
+                        result.sawLineTooLong = true
+                        if !batch.oversized {
+                            result.problems.append("line_too_long for a batch without an oversized line")
+                        }
+                    }
+                    // A well-formed request is never taken for a malformed one.
+                    if case .string(let id)? = reply.id, id.hasPrefix(FuzzGenerator.validPrefix) {
+                        result.wellFormed += 1
+                        if let code = reply.errorCode,
+                            [
+                                RPCErrorCode.parseError, RPCErrorCode.invalidRequest, RPCErrorCode.methodNotFound,
+                                RPCErrorCode.invalidParams,
+                            ].contains(code)
+                        {
+                            let input = batch.inputs.first { $0.id == id }
+                            result.problems.append(
+                                "well-formed request got \(code): \(reply)\n  request: \(input.map { String(decoding: $0.bytes.prefix(600), as: UTF8.self) } ?? "?")"
+                            )
+                        }
+                    }
+                    if reply.id == .string(sentinelID) {
+                        if !reply.isHello { result.problems.append("the sentinel hello got \(reply)") }
+                        return result
                     }
                 }
-                // A well-formed request is never taken for a malformed one.
-                if case .string(let id)? = reply.id, id.hasPrefix(FuzzGenerator.validPrefix) {
-                    result.wellFormed += 1
-                    if let code = reply.errorCode,
-                        [
-                            RPCErrorCode.parseError, RPCErrorCode.invalidRequest, RPCErrorCode.methodNotFound,
-                            RPCErrorCode.invalidParams,
-                        ].contains(code)
-                    {
-                        let input = batch.inputs.first { $0.id == id }
-                        result.problems.append(
-                            "well-formed request got \(code): \(reply)\n  request: \(input.map { String(decoding: $0.bytes.prefix(600), as: UTF8.self) } ?? "?")"
-                        )
-                    }
-                }
-                if reply.id == .string(sentinelID) {
-                    if !reply.isHello { result.problems.append("the sentinel hello got \(reply)") }
-                    return result
-                }
-            }
             }
             if replyLines > maxReplies {
                 result.problems.append("more reply lines (\(replyLines)) than lines sent (\(maxReplies))")
@@ -391,28 +399,8 @@ struct FuzzGenerator {
 
     static let schools = (0..<24).map { "\(10 + $0)\(["QW", "AB", "ZZ", "FU"][$0 % 4])0\($0 % 3)" }
     static let koppelingen = ["topdossier", "topdossier-eckid", "fuzz-kop", "fuzz-kop-2"]
-    /// Param names of every method, from the protocol's own types.
-    static func paramKeys(_ method: Method) -> [String] {
-        let keys: Set<String> =
-            switch method {
-            case .hello, .status, .schoolList, .catalogList, .timerStatus, .timerRun, .auditVerify, .backupCreate:
-                NoParams.allowedKeys
-            case .schoolAdd: SchoolAddParams.allowedKeys
-            case .schoolGet, .schoolRemove, .koppelingOverview, .eckidDisable: Brin6Params.allowedKeys
-            case .schoolImport: SchoolImportParams.allowedKeys
-            case .catalogGet: CatalogGetParams.allowedKeys
-            case .catalogLoad: CatalogLoadParams.allowedKeys
-            case .koppelingActivate: ActivationInput.allowedKeys
-            case .koppelingActivateMany: ActivateManyParams.allowedKeys
-            case .koppelingReaccept: ReacceptParams.allowedKeys
-            case .registerExport: RegisterExportParams.allowedKeys
-            case .koppelingDeactivate: DeactivateParams.allowedKeys
-            case .eckidSetKey: SetKeyParams.allowedKeys
-            case .eckidStatus: EckidStatusParams.allowedKeys
-            case .auditList: AuditListParams.allowedKeys
-            }
-        return keys.sorted()
-    }
+    /// Param names of every method, from its descriptor.
+    static func paramKeys(_ method: AnyMethod) -> [String] { method.paramKeys.sorted() }
 
     /// The member names of a `school.import` row and a catalogue entry, as
     /// their encoders write them.
@@ -589,7 +577,7 @@ struct FuzzGenerator {
     }()
 
     /// A plausible value for each param; mostly valid.
-    mutating func value(method: Method, key: String) -> J {
+    mutating func value(method: AnyMethod, key: String) -> J {
         switch key {
         case "brin6": return .string(brin6())
         case "name": return .string(name())
@@ -610,7 +598,7 @@ struct FuzzGenerator {
                     ])
             )
         case "limit": return .raw(chance(0.02) ? "10000" : String(int(-2...60)))
-        case "schools" where method == .koppelingActivateMany:
+        case "schools" where method == Methods.koppelingActivateMany.erased:
             return .array((0..<int(0...6)).map { _ in manySchoolsRow() })
         case "schools": return .array((0..<int(0...6)).map { _ in schoolRow() })
         case "entries": return .array((0..<int(0...3)).map { _ in catalogEntry() })
@@ -665,14 +653,14 @@ struct FuzzGenerator {
     }
 
     /// Params with every key a plausible value; `nil` for no params.
-    mutating func params(_ method: Method) -> J? {
+    mutating func params(_ method: AnyMethod) -> J? {
         let keys = Self.paramKeys(method)
         if keys.isEmpty { return pick([nil, .raw("{}"), .raw("null")]) }
         var members: [(String, J)] = []
         for key in keys {
             // Optional params are sometimes left out.
             if ["start_date", "end_date", "reason", "since", "limit", "include_ended"].contains(key)
-                || (method == .eckidStatus || method == .auditList), chance(0.3)
+                || (method == Methods.eckidStatus.erased || method == Methods.auditList.erased), chance(0.3)
             {
                 continue
             }
@@ -682,24 +670,24 @@ struct FuzzGenerator {
     }
 
     /// A well-formed request for `method` (its params may break rules).
-    mutating func validRequest(_ method: Method, id: String? = nil) -> String {
+    mutating func validRequest(_ method: AnyMethod, id: String? = nil) -> String {
         var method = method
-        if method == .backupCreate {
-            if backupsLeft > 0 { backupsLeft -= 1 } else { method = .status }
+        if method == Methods.backupCreate.erased {
+            if backupsLeft > 0 { backupsLeft -= 1 } else { method = Methods.status.erased }
         }
         let p = params(method)
-        if method == .koppelingActivate, case .object(let m)? = p,
+        if method == Methods.koppelingActivate.erased, case .object(let m)? = p,
             let school = m.first(where: { $0.0 == "brin6" }).map({ $0.1 }), case .string(let s) = school,
             let c = m.first(where: { $0.0 == "verification_code" }).map({ $0.1 }), case .string(let code) = c
         {
             codes[s] = code
         }
-        return request(method.rawValue, p, id: id.map { .string($0) })
+        return request(method.name, p, id: id.map { .string($0) })
     }
 
     /// Every method except a valid `backup.create` (its budget is spent
     /// on purpose).
-    mutating func anyMethod() -> Method { pick(Method.allCases) }
+    mutating func anyMethod() -> AnyMethod { pick(Methods.all) }
 
     // MARK: input kinds
 
@@ -708,16 +696,19 @@ struct FuzzGenerator {
         var keys = Self.paramKeys(method)
         if keys.isEmpty {
             // No params to get wrong: give the params themselves the wrong type.
-            if method == .backupCreate || chance(0.5) {
+            if method == Methods.backupCreate.erased || chance(0.5) {
                 return request(
-                    method.rawValue,
+                    method.name,
                     .raw(pick(["[]", "1", #""x""#, "true", #"{"x":1}"#, "[null]", "1e400"]))
                 )
             }
-            method = pick([.schoolAdd, .koppelingActivate, .catalogLoad, .schoolImport, .auditList])
+            method = pick([
+                Methods.schoolAdd.erased, Methods.koppelingActivate.erased, Methods.catalogLoad.erased,
+                Methods.schoolImport.erased, Methods.auditList.erased,
+            ])
             keys = Self.paramKeys(method)
         }
-        guard case .object(var members)? = params(method) else { return request(method.rawValue, nil) }
+        guard case .object(var members)? = params(method) else { return request(method.name, nil) }
         let target = pick(keys)
         members.removeAll { $0.0 == target }
         switch int(0...9) {
@@ -730,9 +721,11 @@ struct FuzzGenerator {
             // A wrong type inside a row or an entry.
             let rowKeys =
                 target == "entries"
-                ? Self.entryKeys : method == .koppelingActivateMany ? ["brin6", "verification_code"] : Self.rowKeys
+                ? Self.entryKeys
+                : method == Methods.koppelingActivateMany.erased ? ["brin6", "verification_code"] : Self.rowKeys
             let generated =
-                target == "entries" ? catalogEntry() : method == .koppelingActivateMany ? manySchoolsRow() : schoolRow()
+                target == "entries"
+                ? catalogEntry() : method == Methods.koppelingActivateMany.erased ? manySchoolsRow() : schoolRow()
             guard case .object(var row) = generated else { break }
             let k = pick(rowKeys)
             row.removeAll { $0.0 == k }
@@ -746,13 +739,15 @@ struct FuzzGenerator {
         default: members.append((target, wrongValue()))
         }
         if chance(0.5) { members.shuffle(using: &rng) }
-        return request(method.rawValue, .object(members))
+        return request(method.name, .object(members))
     }
 
     mutating func oddUnicodeRequest() -> String {
         let method = pick([
-            Method.schoolAdd, .schoolImport, .koppelingActivate, .koppelingDeactivate, .schoolGet, .catalogLoad,
-            .eckidSetKey, .auditList, .catalogGet, .koppelingOverview,
+            Methods.schoolAdd.erased, Methods.schoolImport.erased, Methods.koppelingActivate.erased,
+            Methods.koppelingDeactivate.erased, Methods.schoolGet.erased, Methods.catalogLoad.erased,
+            Methods.eckidSetKey.erased, Methods.auditList.erased, Methods.catalogGet.erased,
+            Methods.koppelingOverview.erased,
         ])
         guard case .object(var members)? = params(method), !members.isEmpty else { return validRequest(method) }
         let i = int(0...(members.count - 1))
@@ -761,17 +756,17 @@ struct FuzzGenerator {
             ? .string(pick(Self.oddStrings) + (chance(0.5) ? pick(Self.oddStrings) : ""))
             : .raw(pick(Self.oddLiterals))
         if chance(0.2) { return request(pick(Self.oddStrings), .object(members)) }  // odd method name
-        return request(method.rawValue, .object(members))
+        return request(method.name, .object(members))
     }
 
     mutating func envelopeRequest() -> String {
         let method =
             chance(0.8)
-            ? anyMethod().rawValue
+            ? anyMethod().name
             : pick(["", "HELLO", "hello ", "school.", ".", "school.add\u{0000}", "rpc.discover"])
         // A valid backup.create is on a budget: here its params are always wrong.
-        let isBackup = method == Method.backupCreate.rawValue
-        let validParams = isBackup ? nil : Method(rawValue: method).flatMap { params($0) }
+        let isBackup = method == Methods.backupCreate.name
+        let validParams = isBackup ? nil : Methods.named(method).flatMap { params($0) }
         var members: [(String, J)] = []
         let idChoices: [J] = [
             .raw("1"), .raw("-7"), .raw("null"), .raw("1.5"), .raw(pick(Self.hugeNumbers)), .raw("true"),
@@ -805,25 +800,28 @@ struct FuzzGenerator {
     }
 
     mutating func hugeNumberRequest() -> String {
-        let method = pick([Method.auditList, .catalogLoad, .koppelingActivate, .schoolGet, .hello])
+        let method = pick([
+            Methods.auditList.erased, Methods.catalogLoad.erased, Methods.koppelingActivate.erased,
+            Methods.schoolGet.erased, Methods.hello.erased,
+        ])
         guard case .object(var members)? = params(method) ?? .object([]) else { return validRequest(method) }
         let n = J.raw(pick(Self.hugeNumbers))
         switch method {
-        case .auditList:
+        case Methods.auditList.erased:
             members.removeAll { $0.0 == "limit" }
             members.append(("limit", n))
-        case .catalogLoad:
+        case Methods.catalogLoad.erased:
             if case .object(var e) = catalogEntry() {
                 e.removeAll { $0.0 == "price_cents" }
                 e.append(("price_cents", n))
                 members = [("entries", .array([.object(e)]))]
             }
-        case .koppelingActivate:
+        case Methods.koppelingActivate.erased:
             members.removeAll { $0.0 == "agree" }
             members.append(("agree", n))
-        default: return request(method.rawValue, method == .hello ? nil : .object(members), id: n)
+        default: return request(method.name, method == Methods.hello.erased ? nil : .object(members), id: n)
         }
-        return request(method.rawValue, .object(members), id: chance(0.3) ? n : nil)
+        return request(method.name, .object(members), id: chance(0.3) ? n : nil)
     }
 
     mutating func deepRequest() -> [UInt8] {
@@ -831,9 +829,9 @@ struct FuzzGenerator {
         switch int(0...4) {
         case 0: return Array(deep(depth: depth).text.utf8)
         case 1: return Array(String(repeating: pick(["[", "{", #"{"a":"#, "[{"]), count: depth).utf8)  // unclosed
-        case 2: return Array(request(Method.schoolGet.rawValue, .object([("brin6", deep(depth: depth))])).utf8)
-        case 3: return Array(request(Method.hello.rawValue, nil, id: deep(depth: depth)).utf8)
-        default: return Array(request(Method.catalogLoad.rawValue, .object([("entries", deep(depth: depth))])).utf8)
+        case 2: return Array(request(Methods.schoolGet.name, .object([("brin6", deep(depth: depth))])).utf8)
+        case 3: return Array(request(Methods.hello.name, nil, id: deep(depth: depth)).utf8)
+        default: return Array(request(Methods.catalogLoad.name, .object([("entries", deep(depth: depth))])).utf8)
         }
     }
 
@@ -884,7 +882,14 @@ struct FuzzGenerator {
     }
 
     mutating func invalidUTF8Request() -> [UInt8] {
-        var b = Array(validRequest(pick([.schoolAdd, .schoolGet, .koppelingActivate, .hello, .auditList])).utf8)
+        var b = Array(
+            validRequest(
+                pick([
+                    Methods.schoolAdd.erased, Methods.schoolGet.erased, Methods.koppelingActivate.erased,
+                    Methods.hello.erased, Methods.auditList.erased,
+                ])
+            ).utf8
+        )
         // Inside a string, mostly: just after an opening quote.
         let quotes = b.indices.filter { b[$0] == 0x22 }
         for _ in 0..<int(1...3) {
@@ -936,7 +941,7 @@ struct FuzzGenerator {
         for _ in 0..<count { batch.inputs.append(nextInput()) }
         if chance(0.004) {
             let over = ProtocolInfo.maxLineBytes + int(1...4096)
-            var big = Array(validRequest(.schoolAdd).utf8.prefix(40))
+            var big = Array(validRequest(Methods.schoolAdd.erased).utf8.prefix(40))
             big += [UInt8](repeating: pick([0x61, 0x20, 0x5B, 0xFF]), count: over - big.count)
             batch.inputs[batch.inputs.count - 1] = .init(kind: "oversized", bytes: big)
             batch.oversized = true

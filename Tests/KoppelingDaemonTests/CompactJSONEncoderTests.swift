@@ -80,7 +80,7 @@ struct CompactJSONEncoderTests {
                     daemon: "koppelingd",
                     version: "0.1.0",
                     protocol: 1,
-                    methods: Method.allCases.map(\.rawValue)
+                    methods: Methods.all.map(\.name)
                 )
             )
         )

@@ -18,7 +18,7 @@ struct TreeDecoderTests {
             return "reply " + String(decoding: data, as: UTF8.self)
         case .request(let r):
             let head =
-                "request \(String(describing: r.id)) \(r.method.rawValue) \(r.subject.school ?? "-")"
+                "request \(String(describing: r.id)) \(r.method.name) \(r.subject.school ?? "-")"
                 + " \(r.subject.koppeling ?? "-") \(r.subject.schools)"
             switch r.call {
             case .success(let call):
@@ -69,7 +69,7 @@ struct TreeDecoderTests {
         }
         let id = rng.below(10) == 0 ? "" : #","id":\#(pick(ids, &rng))"#
         let version = rng.below(20) == 0 ? #""jsonrpc":"1.0""# : #""jsonrpc":"2.0""#
-        return "{\(version),\"method\":\"\(route.method.rawValue)\"\(id)\(params)}"
+        return "{\(version),\"method\":\"\(route.method.name)\"\(id)\(params)}"
     }
 
     @Test func everyMethodWithRandomParams() throws {
@@ -85,7 +85,7 @@ struct TreeDecoderTests {
             for key in route.allowedKeys.sorted() {
                 for value in Self.values {
                     try Self.expectSame(
-                        #"{"jsonrpc":"2.0","id":1,"method":"\#(route.method.rawValue)","params":{"\#(key)":\#(value)}}"#
+                        #"{"jsonrpc":"2.0","id":1,"method":"\#(route.method.name)","params":{"\#(key)":\#(value)}}"#
                     )
                 }
             }

@@ -11,7 +11,7 @@ struct UnknownParamsTests {
     /// The methods without parameters, from the one route table.
     static let parameterless: [String] = Routes.all
         .filter { $0.allowedKeys.isEmpty }
-        .map(\.method.rawValue)
+        .map(\.method.name)
 
     @Test("the route table has parameterless methods to check")
     func someMethodsTakeNone() {

@@ -127,7 +127,7 @@ enum LineSplitting {
 // MARK: - Request parsing
 
 enum Parsing {
-    static let methodNames = Set(Method.allCases.map(\.rawValue))
+    static let methodNames = Set(Methods.all.map(\.name))
 
     /// What a line became, in words that can be compared.
     static func outcome(_ parsed: Parsed) -> String {
@@ -135,7 +135,8 @@ enum Parsing {
         case .reply(let data):
             return "reply " + String(decoding: data, as: UTF8.self)
         case .request(let r):
-            let head = "request \(String(describing: r.id)) \(r.method.rawValue) \(r.subject.school ?? "-")"
+            let head =
+                "request \(String(describing: r.id)) \(r.method.name) \(r.subject.school ?? "-")"
                 + " \(r.subject.koppeling ?? "-") \(r.subject.schools)"
             switch r.call {
             case .success(let call):
@@ -192,9 +193,9 @@ enum Parsing {
         case .request(let request):
             if case .failure(let error) = request.call {
                 if !request.method.changesState {
-                    fatalError("refused params of read-only \(request.method.rawValue) reached the chain")
+                    fatalError("refused params of read-only \(request.method.name) reached the chain")
                 }
-                if !methodNames.contains(request.method.rawValue) { fatalError("unknown method routed") }
+                if !methodNames.contains(request.method.name) { fatalError("unknown method routed") }
                 checkReply(ReplyEncoding.failure(id: request.id ?? .null, error: RPCError(error)), line: line)
                 return
             }
@@ -204,7 +205,7 @@ enum Parsing {
             if (try? JSONSerialization.jsonObject(with: line, options: [.fragmentsAllowed])) == nil,
                 !Grammar.hasHugeNumber(bytes)
             {
-                fatalError("JSONSerialization refuses a line accepted as a call to \(request.method.rawValue)")
+                fatalError("JSONSerialization refuses a line accepted as a call to \(request.method.name)")
             }
             // The id must survive the trip to a reply (as the dispatcher
             // writes it when the call is refused later).

@@ -81,7 +81,7 @@ public final class Application: @unchecked Sendable {
             daemon: "koppelingd",
             version: ProtocolInfo.daemonVersion,
             protocol: ProtocolInfo.version,
-            methods: Method.allCases.map(\.rawValue)
+            methods: Methods.all.map(\.name)
         )
     }
 

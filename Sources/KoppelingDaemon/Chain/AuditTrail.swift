@@ -113,7 +113,7 @@ struct AuditTrail: Middleware {
         try app.register.appendAudit(
             at: app.nowStamp,
             caller: caller,
-            method: request.method.rawValue,
+            method: request.method.name,
             school: school.map(normalisedSchool),
             // A change made names a koppeling the catalogue knows.
             koppeling: request.subject.koppeling.map { auditedKoppeling($0, known: outcome == .ok, app) },

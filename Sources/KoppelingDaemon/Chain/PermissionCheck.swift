@@ -5,6 +5,6 @@ import KoppelingCore
 struct PermissionCheck: Middleware {
     func handle(_ request: Request, context: RequestContext, next: (Request, RequestContext) -> Response) -> Response {
         guard request.method.changesState, !context.caller.mayChange else { return next(request, context) }
-        return .failure(.permissionDenied(method: request.method.rawValue))
+        return .failure(.permissionDenied(method: request.method.name))
     }
 }

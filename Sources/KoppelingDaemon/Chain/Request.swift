@@ -14,7 +14,7 @@ import Glibc
 /// concerns works on.
 struct Request: Sendable {
     let id: RPCID?
-    let method: Method
+    let method: AnyMethod
     /// What the audit records the request is about.
     let subject: AuditSubject
     /// The decoded call, or why its params were refused (a change with bad

@@ -3,7 +3,7 @@ import KoppelingProtocol
 import KoppelingStorage
 import Logging
 
-/// The one place a request's transaction is chosen, by `Method.execution`:
+/// The one place a request's transaction is chosen, by the method's `execution`:
 /// a read in one snapshot, a change in a write scope of its own (a
 /// savepoint inside a batch) together with what must commit with it, a
 /// backup outside any transaction. A failure rolls its scope back.
@@ -38,14 +38,14 @@ struct TransactionScope: Middleware {
 extension KoppelingError {
     /// The refusal a thrown error becomes (the one mapping, `init(storageError:)`),
     /// logged with its cause when the caller cannot act on it.
-    init(refusing error: any Error, of method: Method, logger: Logger) {
+    init(refusing error: any Error, of method: AnyMethod, logger: Logger) {
         self.init(storageError: error)
         // A scan stopped because its connection closed or the daemon stops
         // is no failure of the register: nobody waits for its reply.
         if let sqlite = error as? SQLiteError, sqlite.isInterrupted { return }
         if case .unavailable = self, !(error is KoppelingError) {
             // The method and the error only: params may hold a secret.
-            logger.error("request failed", metadata: ["method": "\(method.rawValue)", "error": "\(error)"])
+            logger.error("request failed", metadata: ["method": "\(method.name)", "error": "\(error)"])
         }
     }
 }

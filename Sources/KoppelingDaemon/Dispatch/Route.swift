@@ -31,23 +31,26 @@ struct PreparedCall: Sendable {
 
 /// One protocol method: how its params decode and which function serves it.
 struct Route: Sendable {
-    let method: Method
+    let method: AnyMethod
     /// The member names its `params` may hold.
-    let allowedKeys: Set<String>
+    var allowedKeys: Set<String> { method.paramKeys }
     /// Decodes the params (nil: absent or null) and checks their names.
     let decode: @Sendable (_ params: (decoder: any Decoder, keys: [String])?) throws(KoppelingError) -> PreparedCall
 
-    static func make<P: RPCParams, R: Encodable & SendableMetatype>(
-        _ method: Method,
+    /// The handler of `descriptor`, typed by it: a body that takes other
+    /// params or returns another result does not compile.
+    static func make<P, R>(
+        _ descriptor: MethodDescriptor<P, R>,
         subject: @escaping @Sendable (P) -> AuditSubject = { _ in .none },
         _ body: @escaping @Sendable (Application, P, Caller) throws -> R
     ) -> Route {
-        Route(method: method, allowedKeys: P.allowedKeys) { given throws(KoppelingError) in
+        let method = descriptor.erased
+        return Route(method: method) { given throws(KoppelingError) in
             let unknown = (given?.keys ?? []).filter { !P.allowedKeys.contains($0) }.sorted()
             if !unknown.isEmpty {
                 throw .invalidParams(
                     .unknownParams,
-                    message: "Onbekende parameter(s) voor '\(method.rawValue)': \(unknown.joined(separator: ", ")).",
+                    message: "Onbekende parameter(s) voor '\(method.name)': \(unknown.joined(separator: ", ")).",
                     fields: unknown
                 )
             }
