@@ -107,45 +107,9 @@ public enum RegisterRestore {
     private static func restore(backup: String, database: String, lock: RegisterLock, now: Date) throws -> Outcome {
         let directory = try StateDirectory.open(containing: database)
         let name = PathText.lastComponent(of: database)
-
-        // The copy first, beside the register, so the rename is atomic. A
-        // leftover of a broken restore goes first (a link there is removed,
-        // not followed).
         let incoming = name + ".restoring"
-        let scratch = [incoming, incoming + "-wal", incoming + "-shm", incoming + "-journal"]
-        for leftover in scratch { try directory.remove(leftover) }
-        let checked: Checked
-        do {
-            try copy(backup, into: directory, name: incoming)
-            checked = try check(
-                file: directory.pathOf(incoming),
-                named: backup,
-                secret: Register.secretPath(forDatabase: database)
-            )
-            // A read-only look at a copy in WAL mode may leave these.
-            for leftover in scratch.dropFirst() { try directory.remove(leftover) }
-        } catch {
-            for leftover in scratch { try? directory.remove(leftover) }
-            throw error
-        }
-
-        // The register it replaces, with its WAL and shared memory, kept
-        // aside under one name: SQLite finds a WAL by the database's name,
-        // so the aside copy stays complete, and a stale WAL can never be
-        // applied to the restored file.
-        var keptAside: String?
-        if directory.exists(name) {
-            var aside = name + ".before-restore-" + stamp(now)
-            var n = 1
-            while directory.exists(aside) {
-                n += 1
-                aside = name + ".before-restore-" + stamp(now) + "-\(n)"
-            }
-            for suffix in ["", "-wal", "-shm"] where directory.exists(name + suffix) {
-                try directory.rename(name + suffix, to: aside + suffix)
-            }
-            keptAside = directory.pathOf(aside)
-        }
+        let checked = try copyAndCheck(backup, to: incoming, in: directory, secret: Register.secretPath(forDatabase: database))
+        let keptAside = try keepAside(name, in: directory, now: now)
         for suffix in ["-wal", "-shm"] { try directory.remove(name + suffix) }
         try directory.rename(incoming, to: name)
         try directory.sync()
@@ -166,6 +130,52 @@ public enum RegisterRestore {
             owner: owner,
             secretUnchecked: checked.secretUnchecked
         )
+    }
+
+    /// The copy first, beside the register, so the rename is atomic, and
+    /// checked there. A leftover of a broken restore goes first (a link
+    /// there is removed, not followed); on any failure the copy goes too.
+    private static func copyAndCheck(
+        _ backup: String,
+        to incoming: String,
+        in directory: StateDirectory,
+        secret: String
+    ) throws -> Checked {
+        let scratch = [incoming, incoming + "-wal", incoming + "-shm", incoming + "-journal"]
+        try removeAll(scratch, in: directory)
+        do {
+            try copy(backup, into: directory, name: incoming)
+            let checked = try check(file: directory.pathOf(incoming), named: backup, secret: secret)
+            // A read-only look at a copy in WAL mode may leave these.
+            try removeAll(scratch.dropFirst(), in: directory)
+            return checked
+        } catch {
+            for leftover in scratch { try? directory.remove(leftover) }
+            throw error
+        }
+    }
+
+    private static func removeAll(_ names: some Sequence<String>, in directory: StateDirectory) throws {
+        for name in names { try directory.remove(name) }
+    }
+
+    /// The register it replaces, with its WAL and shared memory, kept aside
+    /// under one name: SQLite finds a WAL by the database's name, so the
+    /// aside copy stays complete, and a stale WAL can never be applied to
+    /// the restored file. Nil when there was no register.
+    private static func keepAside(_ name: String, in directory: StateDirectory, now: Date) throws -> String? {
+        guard directory.exists(name) else { return nil }
+        let stem = name + ".before-restore-" + stamp(now)
+        var aside = stem
+        var n = 1
+        while directory.exists(aside) {
+            n += 1
+            aside = stem + "-\(n)"
+        }
+        for suffix in ["", "-wal", "-shm"] where directory.exists(name + suffix) {
+            try directory.rename(name + suffix, to: aside + suffix)
+        }
+        return directory.pathOf(aside)
     }
 
     struct Checked {
