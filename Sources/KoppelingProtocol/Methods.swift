@@ -156,6 +156,13 @@ public enum Methods {
         command: "backup"
     )
 
+    public static let version = MethodDescriptor<NoParams, VersionResult>(
+        "version",
+        .read,
+        label: "versie tonen",
+        command: "version"
+    )
+
     /// Every method, in the order `hello` lists them.
     public static let all: [AnyMethod] = [
         hello.erased, status.erased, schoolAdd.erased, schoolList.erased, schoolGet.erased, schoolRemove.erased,
@@ -163,7 +170,7 @@ public enum Methods {
         koppelingActivate.erased, koppelingActivateMany.erased, koppelingReaccept.erased,
         koppelingDeactivate.erased, eckidSetKey.erased, eckidStatus.erased, eckidDisable.erased,
         timerStatus.erased, timerRun.erased, auditList.erased, registerExport.erased, auditVerify.erased,
-        backupCreate.erased,
+        backupCreate.erased, version.erased,
     ]
 
     /// The method of a wire name; nil for a name that is none.

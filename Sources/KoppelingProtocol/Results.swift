@@ -13,6 +13,19 @@ public struct HelloResult: Codable, Sendable {
     }
 }
 
+/// `version`: which daemon answers and which protocol it speaks, without
+/// the list of methods `hello` adds.
+public struct VersionResult: Codable, Sendable {
+    public var daemon: String
+    public var version: String
+    public var `protocol`: Int
+    public init(daemon: String, version: String, protocol: Int) {
+        self.daemon = daemon
+        self.version = version
+        self.protocol = `protocol`
+    }
+}
+
 public struct SchoolResult: Codable, Sendable {
     public var school: School
     public init(school: School) { self.school = school }

@@ -25,7 +25,7 @@ struct Koppelingctl: ParsableCommand {
             StatusCommand.self, SchoolCommand.self, CatalogCommand.self, KoppelingenCommand.self,
             ActivateCommand.self, ReacceptCommand.self, DeactivateCommand.self, EckidCommand.self,
             TimerCommand.self, AuditCommand.self, RegisterCommand.self, BackupCommand.self,
-            VerificationCodeCommand.self,
+            VerificationCodeCommand.self, VersionCommand.self,
         ]
     )
 
@@ -89,4 +89,22 @@ enum CtlExit {
     static let refused: Int32 = 1
     static let usage: Int32 = 2
     static let unreachable: Int32 = 3
+}
+
+/// Which koppelingd answers, beside this koppelingctl's own version: after
+/// an upgrade of one package and not the other, the two differ.
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "version",
+        abstract: "Toon de versie van koppelingd en van koppelingctl."
+    )
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        guard let v = try Session(global).call(Methods.version) else { return }
+        Output.fields([
+            ("Daemon", "\(v.daemon) \(v.version), protocolversie \(v.protocol)"),
+            ("koppelingctl", "\(ProtocolInfo.daemonVersion), protocolversie \(ProtocolInfo.version)"),
+        ])
+    }
 }

@@ -57,6 +57,9 @@ enum Routes {
         .make(Methods.registerExport) { app, p, _ in try app.registerExport(p) },
         .make(Methods.auditVerify) { app, _, _ in try app.verifyAudit() },
         .make(Methods.backupCreate) { app, _, _ in try app.createBackup() },
+        .make(Methods.version) { _, _, _ in
+            VersionResult(daemon: "koppelingd", version: ProtocolInfo.daemonVersion, protocol: ProtocolInfo.version)
+        },
     ]
 
     static let byName: [String: Route] = Dictionary(uniqueKeysWithValues: all.map { ($0.method.name, $0) })
