@@ -12,7 +12,7 @@ import Glibc
 #endif
 
 /// The daemon's responder: reads the line (one request or a batch), then
-/// runs each request where its `Method.execution` says — a read on the
+/// runs each request where its method's `execution` says — a read on the
 /// loop's own read-only connection, a change on the database thread, a
 /// scan of a whole table on a thread of its own — through the chain of
 /// concerns.
