@@ -467,7 +467,7 @@ enum Rules {
 
         for (rule, max) in [
             (TextRules.schoolName as (String, String) -> Result<String, Violation>, TextRules.schoolNameMaxLength),
-            (TextRules.personName, TextRules.personNameMaxLength),
+            ({ TextRules.personName($0, field: $1) }, TextRules.personNameMaxLength),
         ] {
             if case .success(let name) = rule(s, "name") {
                 guard !name.isEmpty, name.unicodeScalars.count <= max, name.trimmingWhitespace() == name,
