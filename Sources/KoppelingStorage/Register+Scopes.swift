@@ -59,14 +59,16 @@ extension Register {
     /// and its reply says it was not saved.
     func confirmCommit() throws {
         guard let watch = commitWatch else { return }
-        guard let file = watch.files.lost(logAtLeast: logLength) else {
+        // Not the length before this commit: a commit that restarts the
+        // log cuts it back to its limit itself (`journal_size_limit`).
+        guard let file = watch.files.lost(logAtLeast: 0) else {
             logLength = watch.files.size(of: .log)
             return
         }
         watch.lost(file)
         // The lock or the secret lost: the commit itself is in place.
         if file == .lock || file == .secret { return }
-        guard file != .register, try saveLostLog() else {
+        guard file != .register, try saveLostLog(logAtLeast: 0) else {
             throw RegisterFilesLost(file: file, saved: false)
         }
     }
@@ -76,8 +78,9 @@ extension Register {
     /// cannot replay it over what was saved. True when saved. A log cut
     /// short in place has lost its frames: nothing can bring those back,
     /// and the checkpoint finds them missing.
-    public func saveLostLog() throws -> Bool {
-        guard commitWatch?.files.logCutShort(atLeast: logLength) != true, try saveLogIntoRegister() else { return false }
+    /// `logAtLeast`: as for `RegisterFiles.lost`.
+    public func saveLostLog(logAtLeast: Int64) throws -> Bool {
+        guard commitWatch?.files.logCutShort(atLeast: logAtLeast) != true, try saveLogIntoRegister() else { return false }
         commitWatch?.files.setAsideReplacedLog()
         return true
     }

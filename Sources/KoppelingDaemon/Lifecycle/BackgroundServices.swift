@@ -51,7 +51,7 @@ struct StorageWatchService: Service {
 
     private static func save(executor: DatabaseExecutor, health: StorageHealth, logger: Logger) async {
         do {
-            if try await executor.run({ try $0.register.saveLostLog() }) {
+            if try await executor.run({ try $0.register.saveLostLog(logAtLeast: $0.register.logLength) }) {
                 logger.notice("the lost log's contents are saved into the register file", metadata: ["database": "\(health.database)"])
             } else {
                 logger.critical(
