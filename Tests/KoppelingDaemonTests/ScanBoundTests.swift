@@ -52,6 +52,28 @@ struct ScanBoundTests {
         try await group.shutdownGracefully()
     }
 
+    /// A client that sends its next scan once it has the reply to the last
+    /// one is never refused: the uid is free before the reply leaves (it
+    /// was freed after, and `ProtocolDocTests` met `scan_busy` once).
+    @Test("scans one after another, each sent once the last one's reply is in: none refused")
+    func backToBack() async throws {
+        let register = try TestRegister(start: utc("2026-11-29T09:00:00Z"))
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let scans = Scans(writer: register.app)
+        var refused = 0
+        for _ in 0..<2_000 {
+            do {
+                _ = try await scans.submit(caller: Self.reader, end: ConnectionEnd(), on: loop) { _ in 1 }.get()
+            } catch Scans.Refusal.busy {
+                refused += 1
+            }
+        }
+        #expect(refused == 0, "\(refused) of 2,000 scans refused as busy right after the reply to the one before")
+        await scans.shutdown()
+        try await group.shutdownGracefully()
+    }
+
     @Test("a queued scan whose connection closes never runs, and its uid may ask again at once")
     func closedBeforeItStarts() async throws {
         let register = try TestRegister(start: utc("2026-11-29T09:00:00Z"))

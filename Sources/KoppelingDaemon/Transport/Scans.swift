@@ -50,8 +50,14 @@ final class Scans: Sendable {
 
     private struct State {
         var stopping = false
-        /// The uids with a scan queued or running.
-        var busy: Set<Int> = []
+        /// The uids with a scan queued or running, and that scan's id.
+        var busy: [Int: Int] = [:]
+
+        /// Frees `uid` if its scan is `id` (a later scan of the uid may
+        /// hold it already).
+        mutating func free(uid: Int, id: Int) {
+            if busy[uid] == id { busy[uid] = nil }
+        }
         /// In the order they came; at most one a uid.
         var queue: [Job] = []
         var running: [Int: Job] = [:]
@@ -132,8 +138,9 @@ final class Scans: Sendable {
     ) -> EventLoopFuture<T> {
         let admitted = state.withLockedValue { s -> Result<Int, Refusal> in
             if s.stopping { return .failure(.stopping) }
-            guard s.busy.insert(caller.uid).inserted else { return .failure(.busy) }
+            guard s.busy[caller.uid] == nil else { return .failure(.busy) }
             s.nextID += 1
+            s.busy[caller.uid] = s.nextID
             return .success(s.nextID)
         }
         let id: Int
@@ -147,25 +154,28 @@ final class Scans: Sendable {
             caller: caller,
             end: end,
             stopped: NIOLockedValueBox(false),
-            run: { app, stop in
-                do {
-                    let value = try app.register.interruptible(by: { stop() != nil }) { try work(app) }
-                    if let refusal = stop() { promise.fail(refusal) } else { promise.succeed(value) }
-                } catch {
-                    promise.fail(stop() ?? error)
+            run: { [state] app, stop in
+                let outcome = Result { try app.register.interruptible(by: { stop() != nil }) { try work(app) } }
+                // The uid is free before the reply leaves: a client that
+                // sends its next scan once it has the reply is not refused.
+                state.withLockedValue { $0.free(uid: caller.uid, id: id) }
+                switch (outcome, stop()) {
+                case (_, let refusal?): promise.fail(refusal)
+                case (.success(let value), nil): promise.succeed(value)
+                case (.failure(let error), nil): promise.fail(error)
                 }
             },
             refuse: { promise.fail($0) }
         )
         // Registered before it is queued, so a close from now on finds it.
         guard end.onClose(id, { self.drop(id) }) else {
-            state.withLockedValue { _ = $0.busy.remove(caller.uid) }
+            state.withLockedValue { $0.free(uid: caller.uid, id: id) }
             promise.fail(Refusal.closed)
             return promise.futureResult
         }
         let refused = state.withLockedValue { s -> Bool in
             guard !s.stopping else {
-                s.busy.remove(caller.uid)
+                s.free(uid: caller.uid, id: id)
                 return true
             }
             s.queue.append(job)
@@ -216,7 +226,7 @@ final class Scans: Sendable {
         job.end.forget(job.id)
         state.withLockedValue { s in
             s.running[job.id] = nil
-            s.busy.remove(job.caller.uid)
+            s.free(uid: job.caller.uid, id: job.id)
         }
         startQueued()
     }
@@ -227,7 +237,7 @@ final class Scans: Sendable {
         let dropped = state.withLockedValue { s -> Job? in
             guard let index = s.queue.firstIndex(where: { $0.id == id }) else { return nil }
             let job = s.queue.remove(at: index)
-            s.busy.remove(job.caller.uid)
+            s.free(uid: job.caller.uid, id: job.id)
             return job
         }
         dropped?.refuse(Refusal.closed)
@@ -241,7 +251,7 @@ final class Scans: Sendable {
             for job in s.running.values { job.stopped.withLockedValue { $0 = true } }
             let queued = s.queue
             s.queue = []
-            for job in queued { s.busy.remove(job.caller.uid) }
+            for job in queued { s.free(uid: job.caller.uid, id: job.id) }
             return queued
         }
         for job in queued {
