@@ -85,17 +85,39 @@ public struct Daemon: Sendable {
     }
 
     /// Everything the daemon opens, in order, each closing pushed onto
-    /// `teardown` (which a failed start and a shutdown both unwind). The
-    /// services, in start order: the socket's last (it stops first).
+    /// `teardown` (which a failed start and a shutdown both unwind): the
+    /// register, the request path, the socket. The services, in start
+    /// order: the socket's last (it stops first).
     func open(
         into teardown: Teardown,
-        loops group: MultiThreadedEventLoopGroup
+        loops: MultiThreadedEventLoopGroup
     ) async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
-        let notifier = Notifier()
         let activation = SocketActivation.fromEnvironment()
+        let app = try openRegister(into: teardown)
+        let policy = AdminPolicy(adminGroup: config.adminGroup)
+        if policy.adminGID == nil {
+            logger.warning(
+                "admin group does not exist; only root and the daemon's own user may change things",
+                metadata: ["group": "\(config.adminGroup)"]
+            )
+        }
+        let path = try RequestPath.open(app: app, config: config, loops: loops, into: teardown) { pool in
+            CallerResolver(policy: policy, threadPool: pool)
+        }
+        let listener = try await path.listen(
+            config: config,
+            activation: activation,
+            loops: loops,
+            logger: logger,
+            into: teardown
+        )
+        return services(app: app, path: path, listener: listener, loops: loops)
+    }
+
+    /// The register, under its lock: a second daemon on it stops at the
+    /// lock, naming the one that runs, before the database is touched.
+    private func openRegister(into teardown: Teardown) throws -> Application {
         try SocketServer.createDirectory(config.stateDirectory)
-        // Before the database is touched: a second daemon on this register
-        // stops here, naming the one that runs.
         let lock = try RegisterLock.acquire(
             database: config.databasePath,
             holder: RegisterLock.holder(socket: config.socketPath)
@@ -113,92 +135,28 @@ public struct Daemon: Sendable {
         }
         let app = Application(register: register, config: config, clock: clock, logger: logger)
         app.removeUnfinishedBackups()
-        let executor = DatabaseExecutor(app: app)
-        teardown.push { await executor.shutdown() }
-        let policy = AdminPolicy(adminGroup: config.adminGroup)
-        if policy.adminGID == nil {
-            logger.warning(
-                "admin group does not exist; only root and the daemon's own user may change things",
-                metadata: ["group": "\(config.adminGroup)"]
-            )
-        }
-        // Work that may take seconds, never on the event loop: who is asking
-        // (an NSS lookup), and the full checks of the register file and of
-        // the audit chain.
-        let pool = NIOThreadPool(numberOfThreads: CallerResolver.threads)
-        pool.start()
-        teardown.push { try? await pool.shutdownGracefully() }
-        let callers = CallerResolver(policy: policy, threadPool: pool)
-        let registry = ConnectionRegistry(maxConnections: config.maxConnections)
-        let readers = try ReadConnections(group: group, writer: app)
-        teardown.push { await readers.close(group: group) }
-        let scans = Scans(writer: app)
-        teardown.push { await scans.shutdown() }
-        let responder = DaemonResponder(executor: executor, readers: readers, scans: scans)
-        let pipeline = ConnectionPipeline(
-            responder: responder,
-            callers: callers,
-            registry: registry,
-            maxInFlight: config.maxInFlightPerConnection,
-            idleTimeout: .seconds(config.idleTimeoutSeconds),
-            lineTimeout: .seconds(config.lineTimeoutSeconds),
-            logger: logger
-        )
-        let listener = try await SocketServer.start(
-            group: group,
-            config: config,
-            activation: activation,
-            logger: logger
-        ) { channel in
-            channel.eventLoop.makeCompletedFuture { try pipeline.addHandlers(to: channel) }
-        }
-        // The socket service closes it on shutdown; this is for a shutdown
-        // that came before that service could start (a SIGTERM during
-        // start-up). Closing twice is harmless.
-        teardown.push { [config] in
-            try? await listener.channel.close()
-            if listener.ownsPath { unlink(config.socketPath) }
-        }
-        let timer = DailyTimer(executor: executor, clock: clock, logger: logger) {
-            [config, logger, register, clock, health = app.health] in
-            if config.keepBackups > 0 {
-                do {
-                    let pruned = try await executor.run { app -> [String] in
-                        _ = try app.createBackup()
-                        return try app.pruneBackups(keep: config.keepBackups)
-                    }
-                    logger.info("daily backup written", metadata: ["pruned": "\(pruned.count)"])
-                } catch {
-                    logger.error("daily backup failed", metadata: ["error": "\(error)"])
-                }
-            }
-            await StorageCheck.run(register: register, health: health, logger: logger, pool: pool)
-            await AuditChainCheck.run(register: register, health: health, clock: clock, logger: logger, pool: pool)
-        }
+        return app
+    }
+
+    /// What keeps the daemon running, in start order: a service that ends
+    /// by itself (an error) ends the daemon cleanly.
+    private func services(
+        app: Application,
+        path: RequestPath,
+        listener: SocketServer.Listener,
+        loops: MultiThreadedEventLoopGroup
+    ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        let notifier = Notifier()
         var services: [any Service] = [
-            StorageWatchService(health: app.health, executor: executor, logger: logger),
-            TimerService(timer: timer),
+            StorageWatchService(health: app.health, executor: path.executor, logger: logger),
+            TimerService.daily(app: app, path: path),
         ]
         if let interval = Notifier.watchdogInterval() {
-            services.append(WatchdogService(interval: interval, executor: executor, group: group, notifier: notifier))
-        }
-        services.append(
-            SocketService(
-                listener: listener,
-                registry: registry,
-                config: config,
-                notifier: notifier,
-                logger: logger,
-                afterReady: { [register, health = app.health, logger] in
-                    await StorageCheck.run(register: register, health: health, logger: logger, pool: pool)
-                },
-                onStop: { [health = app.health, scans] in
-                    health.isStopping = true
-                    await scans.shutdown()
-                }
+            services.append(
+                WatchdogService(interval: interval, executor: path.executor, group: loops, notifier: notifier)
             )
-        )
-        // A service that ends by itself (an error) ends the daemon cleanly.
+        }
+        services.append(SocketService(app: app, path: path, listener: listener, notifier: notifier))
         return services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) }
     }
 }

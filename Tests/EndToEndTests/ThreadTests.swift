@@ -34,7 +34,7 @@ struct ThreadTests {
         while !daemon.output.contains(text), Date() < deadline { usleep(20_000) }
     }
 
-    @Test("no libdispatch thread once started and idle a while, no thread-priority line; SIGTERM stops it")
+    @Test("no libdispatch thread once started and idle a while, one thread pool, no thread-priority line; SIGTERM stops it")
     func noLibdispatchThread() throws {
         let daemon = try DaemonProcess(environment: Self.dispatchToStderr)
         // The full check after start ran off the loop, and the watchers
@@ -46,6 +46,14 @@ struct ThreadTests {
         usleep(2_500_000)
         let names = try Self.threadNames(of: daemon.process.processIdentifier)
         #expect(!names.contains(where: Self.isLibdispatch), "threads: \(names)")
+        // Every thread the daemon has: the main thread (signals), the one
+        // loop, the database thread and one thread pool of 7
+        // (`RequestPath.poolThreads`), each pool thread named once.
+        let pool = names.filter { $0.hasPrefix("TP-#") }.sorted()
+        #expect(pool == (0..<7).map { "TP-#\($0)" }, "threads: \(names)")
+        #expect(names.filter { $0.hasPrefix("NIO-ELT-") }.count == 1, "threads: \(names)")
+        #expect(names.count == pool.count + 3, "threads: \(names)")
+        #expect(Set(names).isSuperset(of: ["koppelingd", "koppelingd-db"]), "threads: \(names)")
         #expect(!daemon.output.lowercased().contains("thread priority"), "\(daemon.output)")
         #expect(daemon.stop() == 0)
         #expect(daemon.output.contains("stopped cleanly"), "\(daemon.output)")

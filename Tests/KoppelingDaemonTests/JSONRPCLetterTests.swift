@@ -39,7 +39,7 @@ struct JSONRPCLetterTests {
         _ body: @escaping @Sendable (TimedClient) throws -> T
     ) async throws -> T {
         let register = try TestRegister(start: utc("2026-11-29T09:00:00Z"))
-        let server = try await ScanServer.start(register: register)
+        let server = try await InProcessServer.start(register: register, daemonUID: CallerLookupTests.daemonUID, clientTimeoutSeconds: 60)
         do {
             let outcome = try await blocking { try body(try server.client(as: cred)) }
             await server.stop()

@@ -350,14 +350,6 @@ struct ReservedOutcome: @unchecked Sendable {
     let admins: [Reply]
 }
 
-extension InProcessServer {
-    /// A connection whose peer the daemon takes to be `cred`, with reads that give up.
-    func client(as cred: UCred) throws -> TimedClient {
-        peers.push(cred)
-        return try TimedClient(path: socketPath)
-    }
-}
-
 /// A client socket whose reads give up after a few seconds, so a refusal
 /// that never comes fails the test rather than hanging it.
 final class TimedClient {

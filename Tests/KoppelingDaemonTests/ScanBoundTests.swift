@@ -13,13 +13,19 @@ import Testing
 struct ScanBoundTests {
     static let reader = Caller(user: "leerkracht", uid: 1001, mayChange: false)
     static let otherReader = Caller(user: "conciërge", uid: 1003, mayChange: false)
+    /// As the daemon's (`RequestPath`); one for the suite, for the test process.
+    static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: RequestPath.poolThreads)
+        pool.start()
+        return pool
+    }()
 
     @Test("a second scan of a uid while its first runs is refused; another reader's waits; root's runs beside it")
     func oneScanPerUid() async throws {
         let register = try TestRegister(start: utc("2026-11-29T09:00:00Z"))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let scans = Scans(writer: register.app)
+        let scans = Scans(writer: register.app, pool: Self.pool)
         let started = Gate()
         let release = Gate()
         let first = scans.submit(caller: Self.reader, end: ConnectionEnd(), on: loop) { _ in
@@ -60,7 +66,7 @@ struct ScanBoundTests {
         let register = try TestRegister(start: utc("2026-11-29T09:00:00Z"))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let scans = Scans(writer: register.app)
+        let scans = Scans(writer: register.app, pool: Self.pool)
         var refused = 0
         for _ in 0..<2_000 {
             do {
@@ -79,7 +85,7 @@ struct ScanBoundTests {
         let register = try TestRegister(start: utc("2026-11-29T09:00:00Z"))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let scans = Scans(writer: register.app)
+        let scans = Scans(writer: register.app, pool: Self.pool)
         let runs = Counter()
         let started = Gate()
         let release = Gate()
@@ -111,7 +117,7 @@ struct ScanBoundTests {
         let register = try TestRegister(start: utc("2026-11-29T09:00:00Z"))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let scans = Scans(writer: register.app)
+        let scans = Scans(writer: register.app, pool: Self.pool)
         let started = Gate()
         let endless = scans.submit(caller: Self.reader, end: ConnectionEnd(), on: loop) { app in
             started.open()

@@ -24,7 +24,7 @@ struct ScanFloodTests {
     func secondScanOfAUidIsRefused() async throws {
         let register = try TestRegister(start: utc("2026-11-29T09:00:00Z"))
         try Self.appendChainedAuditRows(200_000, to: register)
-        let server = try await ScanServer.start(register: register)
+        let server = try await InProcessServer.start(register: register, daemonUID: CallerLookupTests.daemonUID, clientTimeoutSeconds: 60)
         let outcome = try await blocking { () throws -> (Reply, Reply, Reply) in
             let first = try server.client(as: UCred(uid: 1001, gid: 1001))
             let second = try server.client(as: UCred(uid: 1001, gid: 1001))
@@ -50,7 +50,7 @@ struct ScanFloodTests {
     func closedConnectionsScansAreDropped() async throws {
         let register = try TestRegister(start: utc("2026-11-29T09:00:00Z"))
         try Self.appendUnchainedAuditRows(1_000_000, to: register)
-        let server = try await ScanServer.start(register: register)
+        let server = try await InProcessServer.start(register: register, daemonUID: CallerLookupTests.daemonUID, clientTimeoutSeconds: 60)
         let (alone, probe) = try await blocking { () throws -> (Duration, Duration) in
             let alone = try Self.timedVerify(on: server.client(as: UCred(uid: 2200, gid: 2200)))
             // Eight readers, one scan each, then all of them hang up.
@@ -70,7 +70,7 @@ struct ScanFloodTests {
     func shutdownInterruptsALongScan() async throws {
         let register = try TestRegister(start: utc("2026-11-29T09:00:00Z"))
         try Self.appendChainedAuditRows(200_000, to: register)
-        let server = try await ScanServer.start(register: register)
+        let server = try await InProcessServer.start(register: register, daemonUID: CallerLookupTests.daemonUID, clientTimeoutSeconds: 60)
         let serving = server.serve(graceSeconds: 10)
         let alone = try await blocking { try Self.timedVerify(on: server.client(as: Self.root)) }
         let client = try server.client(as: Self.root)
@@ -94,7 +94,7 @@ struct ScanFloodTests {
     func rootDuringAFlood() async throws {
         let register = try TestRegister(start: utc("2026-11-29T09:00:00Z"))
         try Self.appendChainedAuditRows(12_000, to: register)
-        let server = try await ScanServer.start(register: register)
+        let server = try await InProcessServer.start(register: register, daemonUID: CallerLookupTests.daemonUID, clientTimeoutSeconds: 60)
         let (alone, during, after) = try await blocking { () throws -> (Duration, Duration, Duration) in
             let alone = try Self.timedVerify(on: server.client(as: Self.root))
             var flood = try (0..<32).map { _ in try server.client(as: UCred(uid: 1001, gid: 1001)) }
@@ -149,107 +149,5 @@ struct ScanFloodTests {
             INSERT INTO audit (at, os_user, os_uid, method, outcome) SELECT '2026-11-29T09:00:00Z', 'root', 0, 'school.add', 'ok' FROM n
             """
         )
-    }
-}
-
-/// The daemon's socket, connection pipeline, database thread, read
-/// connections and scan threads, with callers from `CallerLookupTests`'s
-/// directory (uid 0 is root) given by `client(as:)`.
-final class ScanServer: @unchecked Sendable {
-    let register: TestRegister
-    private let peers = PeerQueue()
-    private var group: MultiThreadedEventLoopGroup?
-    private var lookups: NIOThreadPool?
-    private var executor: DatabaseExecutor?
-    private var readers: ReadConnections?
-    private var scans: Scans?
-    private var listener: SocketServer.Listener?
-    private let registry: ConnectionRegistry
-
-    private init(register: TestRegister) {
-        self.register = register
-        registry = ConnectionRegistry(maxConnections: register.app.config.maxConnections)
-    }
-
-    static func start(register: TestRegister) async throws -> ScanServer {
-        let server = ScanServer(register: register)
-        let app = register.app
-        let policy = AdminPolicy(
-            adminGroup: CallerLookupTests.adminGroup,
-            daemonUID: CallerLookupTests.daemonUID,
-            directory: CallerLookupTests.directory
-        )
-        let lookups = NIOThreadPool(numberOfThreads: CallerResolver.threads)
-        lookups.start()
-        let peers = server.peers
-        let callers = CallerResolver(policy: policy, threadPool: lookups) { channel in
-            if let cred = peers.next() { return channel.eventLoop.makeSucceededFuture(cred) }
-            return PeerCredentials.read(channel)
-        }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let executor = DatabaseExecutor(app: app)
-        let readers = try ReadConnections(group: group, writer: app)
-        let scans = Scans(writer: app)
-        let pipeline = ConnectionPipeline(
-            responder: DaemonResponder(executor: executor, readers: readers, scans: scans),
-            callers: callers,
-            registry: server.registry,
-            maxInFlight: app.config.maxInFlightPerConnection,
-            idleTimeout: .seconds(app.config.idleTimeoutSeconds),
-            lineTimeout: .seconds(app.config.lineTimeoutSeconds),
-            logger: app.logger
-        )
-        let listener = try await SocketServer.start(
-            group: group,
-            config: app.config,
-            activation: nil,
-            logger: app.logger
-        ) { channel in
-            channel.eventLoop.makeCompletedFuture { try pipeline.addHandlers(to: channel) }
-        }
-        server.group = group
-        server.lookups = lookups
-        server.executor = executor
-        server.readers = readers
-        server.scans = scans
-        server.listener = listener
-        return server
-    }
-
-    /// A connection whose peer the daemon takes to be `cred`; its reads give
-    /// up after a minute (a scan queued behind many may take that long).
-    func client(as cred: UCred) throws -> TimedClient {
-        peers.push(cred)
-        return try TimedClient(path: register.app.config.socketPath, timeoutSeconds: 60)
-    }
-
-    /// The daemon's socket service, whose stop (the group's graceful
-    /// shutdown, as on SIGTERM) answers what is in flight within the grace
-    /// period and then closes the connections; `stop` is the teardown after it.
-    func serve(graceSeconds: Int64) -> (group: ServiceGroup, task: Task<Void, any Error>) {
-        var config = register.app.config
-        config.shutdownGraceSeconds = graceSeconds
-        var logger = register.app.logger
-        logger.logLevel = .critical
-        let service = SocketService(
-            listener: listener!,
-            registry: registry,
-            config: config,
-            notifier: Notifier(environment: [:]),
-            logger: logger,
-            onStop: { [scans] in await scans?.shutdown() }
-        )
-        let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
-        return (group, Task { try await group.run() })
-    }
-
-    func stop() async {
-        try? await listener?.channel.close()
-        await scans?.shutdown()
-        if let readers, let group { await readers.close(group: group) }
-        await executor?.shutdown()
-        unlink(register.app.config.socketPath)
-        try? await lookups?.shutdownGracefully()
-        try? await group?.shutdownGracefully()
     }
 }

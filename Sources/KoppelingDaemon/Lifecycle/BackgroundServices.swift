@@ -17,6 +17,29 @@ struct TimerService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown { await timer.run() }
     }
+
+    /// The daemon's: after each day's run, the backup (unless none are
+    /// kept), then the full checks of the register file and of the chain.
+    static func daily(app: Application, path: RequestPath) -> TimerService {
+        let (executor, pool, config, logger) = (path.executor, path.pool, app.config, app.logger)
+        let (register, health, clock) = (app.register, app.health, app.clock)
+        let timer = DailyTimer(executor: executor, clock: clock, logger: logger) {
+            if config.keepBackups > 0 {
+                do {
+                    let pruned = try await executor.run { app -> [String] in
+                        _ = try app.createBackup()
+                        return try app.pruneBackups(keep: config.keepBackups)
+                    }
+                    logger.info("daily backup written", metadata: ["pruned": "\(pruned.count)"])
+                } catch {
+                    logger.error("daily backup failed", metadata: ["error": "\(error)"])
+                }
+            }
+            await StorageCheck.run(register: register, health: health, logger: logger, pool: pool)
+            await AuditChainCheck.run(register: register, health: health, clock: clock, logger: logger, pool: pool)
+        }
+        return TimerService(timer: timer)
+    }
 }
 
 /// Looks once a second whether the register's files are still the ones

@@ -23,11 +23,47 @@ struct SocketService: Service {
     let notifier: Notifier
     let logger: Logger
     /// Runs once the daemon is ready (the file's full check), beside serving.
-    var afterReady: @Sendable () async -> Void = {}
+    let afterReady: @Sendable () async -> Void
     /// Runs as the stop begins, before the requests in flight are waited
     /// for: what would hold the stop up without answering anyone (scans,
     /// the file's full check) is ended here.
-    var onStop: @Sendable () async -> Void = {}
+    let onStop: @Sendable () async -> Void
+
+    /// The daemon's: the file's full check once ready; at the stop, changes
+    /// refused from then on and the scans ended.
+    init(app: Application, path: RequestPath, listener: SocketServer.Listener, notifier: Notifier) {
+        let (register, health, logger, pool, scans) = (app.register, app.health, app.logger, path.pool, path.scans)
+        self.init(
+            listener: listener,
+            registry: path.registry,
+            config: app.config,
+            notifier: notifier,
+            logger: logger,
+            afterReady: { await StorageCheck.run(register: register, health: health, logger: logger, pool: pool) },
+            onStop: {
+                health.isStopping = true
+                await scans.shutdown()
+            }
+        )
+    }
+
+    init(
+        listener: SocketServer.Listener,
+        registry: ConnectionRegistry,
+        config: DaemonConfig,
+        notifier: Notifier,
+        logger: Logger,
+        afterReady: @escaping @Sendable () async -> Void = {},
+        onStop: @escaping @Sendable () async -> Void = {}
+    ) {
+        self.listener = listener
+        self.registry = registry
+        self.config = config
+        self.notifier = notifier
+        self.logger = logger
+        self.afterReady = afterReady
+        self.onStop = onStop
+    }
 
     func run() async throws {
         let socketDescription = listener.ownsPath ? config.socketPath : "systemd socket"
@@ -50,7 +86,7 @@ struct SocketService: Service {
         // Let the last replies reach their sockets before closing them.
         for channel in open { try? await channel.eventLoop.submit {}.get() }
         for channel in open { try? await channel.close() }
-        if listener.ownsPath { unlink(config.socketPath) }
+        await listener.close(config: config)
         await afterReady
     }
 }

@@ -17,8 +17,9 @@ import Glibc
 /// Runs the requests that read a whole table that grows without bound
 /// (`Execution.scan`: `audit.verify`, `register.export`). Seconds on a large
 /// register: on the event loop every connection would wait for it. So they
-/// run on threads of their own, each on a read-only connection opened for
-/// it and closed after it; reads and changes go on meanwhile.
+/// run on the daemon's thread pool, at most `threads` at once, each on a
+/// read-only connection opened for it and closed after it; reads and
+/// changes go on meanwhile.
 ///
 /// Anyone who may connect could ask for scans again and again, so:
 /// - A uid has at most one scan queued or running; another is refused at
@@ -62,6 +63,8 @@ final class Scans: Sendable {
         var queue: [Job] = []
         var running: [Int: Job] = [:]
         var nextID = 0
+        /// `shutdown`s waiting for the running scans to end.
+        var stopWaiters: [CheckedContinuation<Void, Never>] = []
 
         /// The first queued scan that may start now, removed from the queue.
         mutating func next() -> Job? {
@@ -90,10 +93,11 @@ final class Scans: Sendable {
         }
     }
 
-    init(writer: Application) {
+    /// `pool` is shared (`RequestPath`): it must have more than `threads`
+    /// threads, and it outlives this.
+    init(writer: Application, pool: NIOThreadPool) {
         self.writer = writer
-        pool = NIOThreadPool(numberOfThreads: Self.threads)
-        pool.start()
+        self.pool = pool
     }
 
     /// Runs `parsed` as a scan for `caller`, whose connection is `end`; its
@@ -224,10 +228,14 @@ final class Scans: Sendable {
 
     private func finished(_ job: Job) {
         job.end.forget(job.id)
-        state.withLockedValue { s in
+        let stopped = state.withLockedValue { s -> [CheckedContinuation<Void, Never>] in
             s.running[job.id] = nil
             s.free(uid: job.caller.uid, id: job.id)
+            guard s.running.isEmpty else { return [] }
+            defer { s.stopWaiters = [] }
+            return s.stopWaiters
         }
+        for waiter in stopped { waiter.resume() }
         startQueued()
     }
 
@@ -258,6 +266,13 @@ final class Scans: Sendable {
             job.end.forget(job.id)
             job.refuse(Refusal.stopping)
         }
-        try? await pool.shutdownGracefully()
+        await withCheckedContinuation { waiter in
+            let idle = state.withLockedValue { s -> Bool in
+                if s.running.isEmpty { return true }
+                s.stopWaiters.append(waiter)
+                return false
+            }
+            if idle { waiter.resume() }
+        }
     }
 }

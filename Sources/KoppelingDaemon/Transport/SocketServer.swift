@@ -37,6 +37,12 @@ enum SocketServer {
         let channel: any Channel
         /// Whether we created the socket file (and so remove it at exit).
         let ownsPath: Bool
+
+        /// Stops listening and removes the socket file if it is ours.
+        func close(config: DaemonConfig) async {
+            try? await channel.close()
+            if ownsPath { unlink(config.socketPath) }
+        }
     }
 
     static func start(
