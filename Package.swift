@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(
             name: "KoppelingDaemonTests",
             dependencies: [
-                "KoppelingDaemon", "KoppelingTime", "KoppelingClient", "KoppelingStorage",
+                "KoppelingDaemon", "KoppelingTime", "KoppelingClient", "KoppelingStorage", "CSQLite",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

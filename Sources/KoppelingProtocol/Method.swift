@@ -50,6 +50,9 @@ public struct AnyMethod: Sendable, Hashable, CustomStringConvertible {
 
 /// Where and how a method runs.
 public enum Execution: Sendable, Equatable {
+    /// Needs nothing but the daemon itself (`hello`, `version`): on the
+    /// event loop, with no database and no transaction.
+    case answer
     /// Changes nothing: on the event loop, on its read-only connection, in
     /// one snapshot.
     case read

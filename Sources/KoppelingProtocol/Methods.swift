@@ -7,7 +7,7 @@ import KoppelingCore
 public enum Methods {
     public static let hello = MethodDescriptor<NoParams, HelloResult>(
         "hello",
-        .read,
+        .answer,
         label: "kennismaken",
         command: nil
     )
@@ -158,7 +158,7 @@ public enum Methods {
 
     public static let version = MethodDescriptor<NoParams, VersionResult>(
         "version",
-        .read,
+        .answer,
         label: "versie tonen",
         command: "version"
     )

@@ -16,7 +16,7 @@ extension Register {
     /// batch, a savepoint of its own, so its failure undoes only its part.
     public func write<T>(_ body: () throws -> T) throws -> T {
         let outermost = !db.isInTransaction
-        let result = try db.transaction(body)
+        let result = try db.transaction(.immediate, body)
         if outermost { try confirmCommit() }
         return result
     }
@@ -34,19 +34,16 @@ extension Register {
     /// false when SQLite ended the transaction by itself (see
     /// `isInTransaction`). A failed commit is rolled back and thrown.
     public func batch(_ body: () -> Bool) throws {
-        try db.execute("BEGIN IMMEDIATE")
-        guard body() else {
-            if db.isInTransaction { try? db.execute("ROLLBACK") }
-            return
-        }
         do {
-            try db.execute("COMMIT")
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
+            try db.transaction { if !body() { throw Abandoned() } }
+        } catch is Abandoned {
+            return
         }
         try confirmCommit()
     }
+
+    /// A batch its body gave up: rolled back, nothing to report.
+    private struct Abandoned: Error {}
 
     /// After each commit: the files it went to are still the register's.
     /// A log (or its index) removed or replaced under the daemon still takes

@@ -121,19 +121,29 @@ public final class SQLiteConnection: @unchecked Sendable {
 
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
-    /// Runs `body` in one `BEGIN IMMEDIATE` transaction: the write lock is
-    /// taken up front so a busy database fails fast instead of midway.
+    /// How a transaction takes its locks.
+    public enum TransactionKind: String, Sendable {
+        /// The write lock up front, so a busy database fails fast instead
+        /// of midway.
+        case immediate = "IMMEDIATE"
+        /// No lock until the first read: a read transaction (one snapshot).
+        case deferred = "DEFERRED"
+    }
+
+    /// Runs `body` in one transaction, committed when it returns and rolled
+    /// back when it throws: the one place a transaction begins and ends.
     /// Inside an open transaction it nests as a savepoint, so a request and
     /// its audit row commit together.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
+    public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
         if isInTransaction { return try savepoint("nested", body) }
-        try execute("BEGIN IMMEDIATE")
+        try execute("BEGIN \(kind.rawValue)")
         do {
             let result = try body()
             try execute("COMMIT")
             return result
         } catch {
-            try? execute("ROLLBACK")
+            // SQLite may have ended it already (a full disk, an I/O error).
+            if isInTransaction { try? execute("ROLLBACK") }
             throw error
         }
     }
@@ -141,10 +151,8 @@ public final class SQLiteConnection: @unchecked Sendable {
     /// Runs `body` in one read transaction: every statement in it sees the
     /// same snapshot, however many commits happen meanwhile (WAL). For the
     /// read-only connections, which never hold a write transaction.
-    public func snapshot<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN DEFERRED")
-        defer { try? execute("COMMIT") }
-        return try body()
+    func snapshot<T>(_ body: () throws -> T) throws -> T {
+        try transaction(.deferred, body)
     }
 
     /// Runs `body` inside a savepoint, so its failure undoes only its part.

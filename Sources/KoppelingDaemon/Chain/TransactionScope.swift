@@ -4,7 +4,7 @@ import KoppelingStorage
 import Logging
 
 /// The one place a request's transaction is chosen, by the method's `execution`:
-/// a read in one snapshot, a change in a write scope of its own (a
+/// none for an answer that needs no database, a read in one snapshot, a change in a write scope of its own (a
 /// savepoint inside a batch) together with what must commit with it, a
 /// backup outside any transaction. A failure rolls its scope back.
 struct TransactionScope: Middleware {
@@ -12,6 +12,8 @@ struct TransactionScope: Middleware {
         let register = context.app.register
         do {
             switch request.method.execution {
+            case .answer:
+                return next(request, context)
             case .read, .scan:
                 return try register.read { next(request, context) }
             case .write:
