@@ -7,7 +7,7 @@ import Testing
 @testable import KoppelingDaemon
 @testable import KoppelingStorage
 
-/// The scan threads by themselves, with work that waits for the test to let
+/// The scans by themselves, with work that waits for the test to let
 /// it go: who is refused, what never runs, and what a stop ends. No sleeps.
 @Suite("Scans: one per uid, none for a closed connection, none past the stop")
 struct ScanBoundTests {

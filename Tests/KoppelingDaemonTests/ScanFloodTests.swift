@@ -11,7 +11,7 @@ import Testing
 @testable import KoppelingStorage
 
 /// A reader cannot stall everyone's scans: through the daemon's socket,
-/// connection handler and scan threads, with callers from the made-up
+/// connection handler and scans, with callers from the made-up
 /// directory of `CallerLookupTests`. Timed against a trail long enough
 /// that one `audit.verify` takes a while, with margins of whole scans.
 @Suite("Scans through the socket: one per uid, none for a closed connection, none past the stop", .serialized)

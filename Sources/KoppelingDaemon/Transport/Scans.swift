@@ -26,8 +26,8 @@ import Glibc
 ///   once (-32005 `scan_busy`, with a hint to try again). Queued scans start
 ///   in the order they came, so a scan waits behind at most one of each
 ///   other uid's: round-robin between callers, without a queue per caller.
-/// - A reader never makes an administrator wait: of the two threads,
-///   callers who may only read share one, so an administrator's scan starts
+/// - A reader never makes an administrator wait: of the two scans that
+///   run at once, callers who may only read have one, so an administrator's scan starts
 ///   at once unless other administrators' take both.
 /// - A scan whose connection closed is dropped while queued (its uid may
 ///   ask again at once) and stopped while it runs: its reply has nowhere to
