@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// SIGTERM, SIGINT and SIGHUP, taken by the main thread with `sigwait`.
-/// ServiceLifecycle's signal handling is a `DispatchSource`, which starts
+/// ServiceLifecycle's signal handling is a libdispatch source, which starts
 /// libdispatch's threads (`LoopExecutor` says why the daemon has none).
 ///
 /// The signals are blocked before any other thread exists, so every thread
