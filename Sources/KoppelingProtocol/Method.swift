@@ -9,13 +9,22 @@ public struct MethodDescriptor<Params: RPCParams, Result: Codable & Sendable>: S
     public var name: String { erased.name }
     public var execution: Execution { erased.execution }
     public var label: String { erased.label }
+    public var needsDatabase: Bool { erased.needsDatabase }
 
     /// `command`: the koppelingctl command that calls it (words separated
     /// by spaces), nil when none does; the man page is made from it.
-    public init(_ name: String, _ execution: Execution, label: String, command: String?) {
+    /// `needsDatabase`: false for a read answered from the daemon alone.
+    public init(
+        _ name: String,
+        _ execution: Execution,
+        needsDatabase: Bool = true,
+        label: String,
+        command: String?
+    ) {
         erased = AnyMethod(
             name: name,
             execution: execution,
+            needsDatabase: needsDatabase,
             label: label,
             command: command,
             paramKeys: Params.allowedKeys
@@ -30,6 +39,9 @@ public struct AnyMethod: Sendable, Hashable, CustomStringConvertible {
     /// How the daemon runs it: the one property that decides where and in
     /// which transaction.
     public let execution: Execution
+    /// False for a read answered from the daemon alone (`hello`,
+    /// `version`): it runs where reads run, but opens no transaction.
+    public let needsDatabase: Bool
     /// Its Dutch name for human output (the audit).
     public let label: String
     /// The koppelingctl command that calls it, words separated by spaces.
@@ -50,9 +62,6 @@ public struct AnyMethod: Sendable, Hashable, CustomStringConvertible {
 
 /// Where and how a method runs.
 public enum Execution: Sendable, Equatable {
-    /// Needs nothing but the daemon itself (`hello`, `version`): on the
-    /// event loop, with no database and no transaction.
-    case answer
     /// Changes nothing: on the event loop, on its read-only connection, in
     /// one snapshot.
     case read

@@ -7,7 +7,8 @@ import KoppelingCore
 public enum Methods {
     public static let hello = MethodDescriptor<NoParams, HelloResult>(
         "hello",
-        .answer,
+        .read,
+        needsDatabase: false,
         label: "kennismaken",
         command: nil
     )
@@ -158,7 +159,8 @@ public enum Methods {
 
     public static let version = MethodDescriptor<NoParams, VersionResult>(
         "version",
-        .answer,
+        .read,
+        needsDatabase: false,
         label: "versie tonen",
         command: "version"
     )

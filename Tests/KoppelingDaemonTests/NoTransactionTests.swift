@@ -6,7 +6,7 @@ import Testing
 @testable import KoppelingDaemon
 @testable import KoppelingStorage
 
-/// A method that needs no database (`Execution.answer`: `hello`,
+/// A method that needs no database (`needsDatabase: false`: `hello`,
 /// `version`) opens no transaction and runs no statement; a read opens
 /// one snapshot. Seen through SQLite's own trace of the read connection
 /// the request runs on.
@@ -41,7 +41,7 @@ struct NoTransactionTests {
         return seen.texts
     }
 
-    @Test("hello and version run no statement at all", arguments: Methods.all.filter { $0.execution == .answer }.map(\.name))
+    @Test("hello and version run no statement at all", arguments: Methods.all.filter { !$0.needsDatabase }.map(\.name))
     func answersTouchNoDatabase(method: String) throws {
         let register = try TestRegister(start: utc("2026-11-29T09:00:00Z"))
         let line = #"{"jsonrpc":"2.0","id":1,"method":"\#(method)"}"#
@@ -50,8 +50,8 @@ struct NoTransactionTests {
 
     @Test("the two that need none are hello and version; status, which reads counts, needs one")
     func whichNeedNone() {
-        #expect(Methods.all.filter { $0.execution == .answer }.map(\.name) == ["hello", "version"])
-        #expect(Methods.status.execution == .read)
+        #expect(Methods.all.filter { !$0.needsDatabase }.map(\.name) == ["hello", "version"])
+        #expect(Methods.status.needsDatabase)
     }
 
     @Test("the control: a read runs in one snapshot, BEGIN first and COMMIT last")

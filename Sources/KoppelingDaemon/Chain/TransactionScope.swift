@@ -4,7 +4,7 @@ import KoppelingStorage
 import Logging
 
 /// The one place a request's transaction is chosen, by the method's `execution`:
-/// none for an answer that needs no database, a read in one snapshot, a change in a write scope of its own (a
+/// a read in one snapshot (none for one that needs no database), a change in a write scope of its own (a
 /// savepoint inside a batch) together with what must commit with it, a
 /// backup outside any transaction. A failure rolls its scope back.
 struct TransactionScope: Middleware {
@@ -12,9 +12,8 @@ struct TransactionScope: Middleware {
         let register = context.app.register
         do {
             switch request.method.execution {
-            case .answer:
-                return next(request, context)
             case .read, .scan:
+                guard request.method.needsDatabase else { return next(request, context) }
                 return try register.read { next(request, context) }
             case .write:
                 // Bad params need no scope: there is nothing to undo.

@@ -71,7 +71,7 @@ struct DaemonResponder: Responder {
     ) -> EventLoopFuture<Data?> {
         let loop = caller.eventLoop
         if case .reply(let data) = parsed { return loop.makeSucceededFuture(data) }
-        if parsed.execution == .read || parsed.execution == .answer, let reader = readers?.reader(for: loop) {
+        if parsed.execution == .read, let reader = readers?.reader(for: loop) {
             // Right here on the loop, once the replies before it are out: a
             // read sees every change this connection made before it.
             let reply = order.repliesWritten.flatMap { caller }.map { caller in
