@@ -242,7 +242,7 @@ public enum RegisterRestore {
     /// namespace. Read from /proc/net/unix: connecting to find out would
     /// make systemd start the daemon.
     static func isListening(_ path: String) -> Bool {
-        guard let table = try? String(contentsOfFile: "/proc/net/unix", encoding: .utf8) else { return false }
+        guard let table = readToEnd("/proc/net/unix") else { return false }
         for line in table.split(separator: "\n").dropFirst() {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             // Num RefCount Protocol Flags Type St Inode Path; flag 0x10000 = listening.
@@ -250,6 +250,25 @@ public enum RegisterRestore {
             if flags & 0x10000 != 0 { return true }
         }
         return false
+    }
+
+    /// A file of the kernel's (`/proc`) read to its end. Such files give
+    /// their size as 0 and are made as they are read; a reader that trusts
+    /// the size, as FoundationEssentials' `String(contentsOfFile:)` does,
+    /// gets one page (4 KiB: some 40 sockets of a server's hundreds).
+    static func readToEnd(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n >= 0 else { return nil }
+            if n == 0 { return String(decoding: bytes, as: UTF8.self) }
+            bytes.append(contentsOf: chunk[..<n])
+        }
     }
 
     /// Copies `source` (a regular file, never through a link at its last
