@@ -148,12 +148,12 @@ public struct Daemon: Sendable {
     ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let notifier = Notifier()
         var services: [any Service] = [
-            StorageWatchService(health: app.health, executor: path.executor, logger: logger),
+            StorageWatchService(health: app.health, executor: path.register.writer, logger: logger),
             TimerService.daily(app: app, path: path),
         ]
         if let interval = Notifier.watchdogInterval() {
             services.append(
-                WatchdogService(interval: interval, executor: path.executor, group: loops, notifier: notifier)
+                WatchdogService(interval: interval, executor: path.register.writer, group: loops, notifier: notifier)
             )
         }
         services.append(SocketService(app: app, path: path, listener: listener, notifier: notifier))

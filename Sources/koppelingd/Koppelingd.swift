@@ -79,7 +79,7 @@ struct Serve: ParsableCommand {
     @Option(
         name: .customLong("max-in-flight"),
         help: ArgumentHelp(
-            "Most requests per connection being answered at once; a client that pipelines more waits (default \(D.maxInFlightPerConnection))."
+            "Most requests of one connection read and not yet answered; past that the daemon stops reading it until it has caught up (default \(D.maxInFlightPerConnection))."
         )
     )
     var maxInFlight: Int?

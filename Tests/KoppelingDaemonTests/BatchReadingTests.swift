@@ -1,21 +1,18 @@
 import Foundation
 import KoppelingCore
 import KoppelingProtocol
-import Logging
 import NIOCore
-import NIOEmbedded
 import Testing
 
 @testable import KoppelingDaemon
 
 /// How a line is read as one request or a batch (`Dispatcher.read`), what a
-/// line gets when the daemon stops (`Dispatcher.refusal`), and how the
-/// connection handler counts a batch against its in-flight cap.
+/// line gets when the daemon stops (`Dispatcher.refusal`).
 @Suite("Reading batches")
 struct BatchReadingTests {
     static func hello(_ id: Int) -> String { #"{"jsonrpc":"2.0","id":\#(id),"method":"hello"}"# }
 
-    static func read(_ line: String) -> IncomingLine { Dispatcher.read(Data(line.utf8)) }
+    static func read(_ line: String) -> IncomingLine { Dispatcher.read(ByteBuffer(string: line)) }
 
     static func members(_ line: String) -> [Parsed]? {
         guard case .batch(let members) = read(line) else { return nil }
@@ -25,7 +22,7 @@ struct BatchReadingTests {
     /// The error code of a ready reply.
     static func code(_ parsed: Parsed?) -> Int? {
         guard case .reply(let data)? = parsed,
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            let object = try? JSONSerialization.jsonObject(with: Data(data.readableBytesView)) as? [String: Any]
         else { return nil }
         return (object["error"] as? [String: Any])?["code"] as? Int
     }
@@ -46,7 +43,7 @@ struct BatchReadingTests {
             Issue.record("\(members[1])")
             return
         }
-        let reply = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let reply = try #require(try JSONSerialization.jsonObject(with: Data(data.readableBytesView)) as? [String: Any])
         #expect(reply["id"] as? String == #"],[{"\"#, "\(reply)")
         #expect(Self.code(members[2]) == RPCErrorCode.invalidRequest)
         #expect(Self.code(members[3]) == RPCErrorCode.invalidRequest)
@@ -100,15 +97,13 @@ struct BatchReadingTests {
             return
         }
         #expect(Self.code(refusal) == RPCErrorCode.invalidRequest)
-        #expect(Self.read(line(most + 1)).requests == 1)
-        #expect(Self.read(line(most)).requests == most)
     }
 
     @Test("when the daemon stops: a call is refused with its id, a notification gets nothing, a batch one array")
     func refusalWhileStopping() throws {
         let error = RPCError(code: RPCErrorCode.unavailable, reason: .shuttingDown, message: "stopt")
         let refuse = { (line: String) in
-            Dispatcher.refusal(of: Data(line.utf8), error).map { String(decoding: $0, as: UTF8.self) }
+            Dispatcher.refusal(of: ByteBuffer(string: line), error).map { String(buffer: $0) }
         }
         #expect(refuse(#"{"jsonrpc":"2.0","method":"hello"}"#) == nil)
         #expect(refuse(#"[{"jsonrpc":"2.0","method":"hello"},{"jsonrpc":"2.0","method":"x"}]"#) == nil)
@@ -119,56 +114,5 @@ struct BatchReadingTests {
         )
         let replies = try #require(try JSONSerialization.jsonObject(with: Data(batch.utf8)) as? [[String: Any]])
         #expect(replies.map { $0["id"] as? Int } == [1, 2], "\(batch)")
-    }
-
-    /// Holds every line's reply until released; a line that starts with
-    /// `[` says it holds `weight` requests, as the daemon's responder does
-    /// for a batch.
-    final class WeighingResponder: Responder, @unchecked Sendable {
-        let weight: Int
-        private(set) var started = 0
-        private var pending: [EventLoopPromise<Data?>] = []
-
-        init(weight: Int) { self.weight = weight }
-
-        func respond(
-            to line: ByteBuffer,
-            caller: EventLoopFuture<Caller>,
-            order: ConnectionOrder
-        ) -> EventLoopFuture<Data?> {
-            started += 1
-            if line.readableBytesView.first == UInt8(ascii: "[") { order.requests = weight }
-            let promise = caller.eventLoop.makePromise(of: Data?.self)
-            pending.append(promise)
-            return promise.futureResult
-        }
-
-        func releaseFirst() { pending.removeFirst().succeed(Data("{}".utf8)) }
-    }
-
-    @Test("a batch counts as its members against the connection's in-flight cap")
-    func batchCountsAgainstTheCap() throws {
-        let responder = WeighingResponder(weight: 10)
-        let channel = EmbeddedChannel()
-        try ConnectionPipeline(
-            responder: responder,
-            callers: IdleBlankLineTests.KnownCaller(),
-            registry: ConnectionRegistry(maxConnections: 8),
-            maxInFlight: 16,
-            idleTimeout: .seconds(300),
-            lineTimeout: .seconds(30),
-            logger: Logger(label: "test")
-        ).addHandlers(to: channel)
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-        // 0 then 10 in flight: both batches start; at 20 the single line waits.
-        try channel.writeInbound(ByteBuffer(string: "[1]\n[2]\n{}\n"))
-        #expect(responder.started == 2)
-        responder.releaseFirst()
-        channel.embeddedEventLoop.run()
-        #expect(responder.started == 3, "the line after a finished batch did not start")
-        // Single lines count one each: 10 + 1 + five more stay under 16.
-        try channel.writeInbound(ByteBuffer(string: String(repeating: "{}\n", count: 5)))
-        #expect(responder.started == 8)
-        _ = try channel.finish(acceptAlreadyClosed: true)
     }
 }

@@ -123,14 +123,14 @@ struct BatchTruthTests {
         let futures = schools.enumerated().map { i, school in
             let line =
                 #"{"jsonrpc":"2.0","id":\#(i),"method":"school.add","params":{"brin6":"\#(school)","name":"School \#(school)"}}"#
-            return executor.submit(Dispatcher.parse(Data(line.utf8)), caller: TestRegister.admin, on: loop)
+            return executor.submit(Dispatcher.parse(ByteBuffer(string: line)), caller: TestRegister.admin, on: loop)
         }
         gate.signal()
         _ = try await held.value
         var replies: [[String: Any]] = []
         for future in futures {
             let data = try #require(try await future.get())
-            replies.append(try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any]))
+            replies.append(try #require(try JSONSerialization.jsonObject(with: Data(data.readableBytesView)) as? [String: Any]))
         }
         return replies
     }

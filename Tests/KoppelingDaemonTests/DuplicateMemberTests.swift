@@ -1,6 +1,7 @@
 import Foundation
 import KoppelingCore
 import KoppelingProtocol
+import NIOCore
 import Testing
 
 @testable import KoppelingDaemon
@@ -22,8 +23,8 @@ struct DuplicateMemberTests {
 
     /// The reply `Dispatcher.parse` gives, if it gives one.
     static func reply(_ line: String) -> [String: Any]? {
-        guard case .reply(let data) = Dispatcher.parse(Data(line.utf8)) else { return nil }
-        return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        guard case .reply(let data) = Dispatcher.parse(ByteBuffer(string: line)) else { return nil }
+        return try? JSONSerialization.jsonObject(with: Data(data.readableBytesView)) as? [String: Any]
     }
 
     /// Checks the refusal and returns its message.
@@ -48,7 +49,7 @@ struct DuplicateMemberTests {
     }
 
     static func isCall(_ line: String) -> Bool {
-        if case .request(let r) = Dispatcher.parse(Data(line.utf8)), case .success = r.call { return true }
+        if case .request(let r) = Dispatcher.parse(ByteBuffer(string: line)), case .success = r.call { return true }
         return false
     }
 

@@ -34,7 +34,7 @@ struct GroupCommitTests {
         let replies = brins.enumerated().map { i, b in
             let line =
                 #"{"jsonrpc":"2.0","id":\#(i),"method":"school.add","params":{"brin6":"\#(b)","name":"School \#(i)"}}"#
-            return executor.submit(Dispatcher.parse(Data(line.utf8)), caller: TestRegister.admin, on: loop)
+            return executor.submit(Dispatcher.parse(ByteBuffer(string: line)), caller: TestRegister.admin, on: loop)
         }
         // A second connection sees only what was committed.
         let observer = try SQLiteConnection(path: t.app.register.path, readOnly: true)
@@ -53,7 +53,7 @@ struct GroupCommitTests {
         var results: [[String: Any]] = []
         for future in replies {
             let data = try #require(try await future.get())
-            results.append(try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any]))
+            results.append(try #require(try JSONSerialization.jsonObject(with: Data(data.readableBytesView)) as? [String: Any]))
         }
 
         let failures = results.enumerated().filter { $0.element["error"] != nil }.map(\.offset)

@@ -20,21 +20,17 @@ struct IdleBlankLineTests {
     /// reply shows that a request ran.
     final class TestResponder: Responder, @unchecked Sendable {
         let held: Bool
-        private(set) var pending: [EventLoopPromise<Data?>] = []
+        private(set) var pending: [EventLoopPromise<ByteBuffer?>] = []
         private(set) var requests = 0
 
         init(held: Bool = false) { self.held = held }
 
-        func respond(
-            to line: ByteBuffer,
-            caller: EventLoopFuture<Caller>,
-            order: ConnectionOrder
-        ) -> EventLoopFuture<Data?> {
+        func respond(to line: ByteBuffer, from caller: Caller, connection: ConnectionEnd, on loop: any EventLoop) -> Answer {
             requests += 1
-            guard held else { return caller.eventLoop.makeSucceededFuture(Data(#"{"ok":true}"#.utf8)) }
-            let promise = caller.eventLoop.makePromise(of: Data?.self)
+            guard held else { return .now(ByteBuffer(string: #"{"ok":true}"#)) }
+            let promise = loop.makePromise(of: ByteBuffer?.self)
             pending.append(promise)
-            return promise.futureResult
+            return .later(promise.futureResult)
         }
 
         func release() {
@@ -50,13 +46,13 @@ struct IdleBlankLineTests {
         }
     }
 
-    static func makeChannel(responder: TestResponder = .init(), maxInFlight: Int = 64) throws -> EmbeddedChannel {
+    static func makeChannel(responder: TestResponder = .init(), maxWaiting: Int = 64) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
         let pipeline = ConnectionPipeline(
             responder: responder,
             callers: KnownCaller(),
             registry: ConnectionRegistry(maxConnections: 8),
-            maxInFlight: maxInFlight,
+            maxWaiting: maxWaiting,
             idleTimeout: idle,
             lineTimeout: lineTimeout,
             logger: Logger(label: "test")
@@ -139,7 +135,7 @@ struct IdleBlankLineTests {
         // One request at a time: the second waits, reading stops, as when
         // the client does not take its replies.
         let stuck = TestResponder(held: true)
-        let paused = try Self.makeChannel(responder: stuck, maxInFlight: 1)
+        let paused = try Self.makeChannel(responder: stuck, maxWaiting: 1)
         try Self.send(paused, Self.request + Self.request)
         #expect(stuck.requests == 1)
         Self.advance(paused, Self.idle)

@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import KoppelingProtocol
+import NIOCore
 import Testing
 
 @testable import KoppelingDaemon
@@ -36,8 +37,8 @@ struct NoTransactionTests {
             return 0
         }, context)
         defer { sqlite3_trace_v2(reader.db.handle, 0, nil, nil) }
-        let reply = Dispatcher.execute(Dispatcher.parse(Data(line.utf8)), app: app, caller: TestRegister.reader)
-        #expect(reply.map { String(decoding: $0, as: UTF8.self).contains("\"result\"") } == true)
+        let reply = Dispatcher.execute(Dispatcher.parse(ByteBuffer(string: line)), app: app, caller: TestRegister.reader)
+        #expect(reply.map { String(buffer: $0).contains("\"result\"") } == true)
         return seen.texts
     }
 

@@ -37,12 +37,12 @@ struct ScanBoundTests {
 
         let line = #"{"jsonrpc":"2.0","id":7,"method":"audit.verify"}"#
         let refused = try await scans.run(
-            Dispatcher.parse(Data(line.utf8)),
+            Dispatcher.parse(ByteBuffer(string: line)),
             caller: Self.reader,
             end: ConnectionEnd(),
             on: loop
         ).get()
-        let reply = try json(try #require(refused))
+        let reply = try json(Data(try #require(refused).readableBytesView))
         let other = scans.submit(caller: Self.otherReader, end: ConnectionEnd(), on: loop) { _ in "other" }
         let root = try await scans.submit(caller: TestRegister.admin, end: ConnectionEnd(), on: loop) { _ in "root" }
             .get()

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import KoppelingCore
 import KoppelingProtocol
 import KoppelingTime
@@ -62,9 +63,9 @@ final class TestRegister {
 
     /// Sends one JSON-RPC line through the dispatcher, as the socket would.
     func call(_ line: String, as caller: Caller = admin) -> [String: Any] {
-        let parsed = Dispatcher.parse(Data(line.utf8))
+        let parsed = Dispatcher.parse(ByteBuffer(string: line))
         guard let reply = Dispatcher.execute(parsed, app: app, caller: caller) else { return [:] }
-        return (try? JSONSerialization.jsonObject(with: reply) as? [String: Any]) ?? [:]
+        return (try? JSONSerialization.jsonObject(with: Data(reply.readableBytesView)) as? [String: Any]) ?? [:]
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import KoppelingCore
 import KoppelingProtocol
+import NIOCore
 import Testing
 
 @testable import KoppelingDaemon
@@ -13,9 +14,9 @@ import Testing
 struct TreeDecoderTests {
     /// What a line became, in words that can be compared.
     static func outcome(_ line: String, _ decoding: Dispatcher.Decoding) throws -> String {
-        switch Dispatcher.parse(Data(line.utf8), decoding: decoding) {
+        switch Dispatcher.parse(ByteBuffer(string: line), decoding: decoding) {
         case .reply(let data):
-            return "reply " + String(decoding: data, as: UTF8.self)
+            return "reply " + String(buffer: data)
         case .request(let r):
             let head =
                 "request \(String(describing: r.id)) \(r.method.name) \(r.subject.school ?? "-")"

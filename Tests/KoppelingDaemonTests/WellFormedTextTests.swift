@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 
 @testable import KoppelingDaemon
@@ -14,7 +15,7 @@ struct WellFormedTextTests {
     }
 
     static func check(_ bytes: [UInt8]) -> Bool {
-        Dispatcher.isWellFormedText(Data(bytes))
+        Dispatcher.isWellFormedText(ByteBuffer(bytes: bytes))
     }
 
     @Test("edges of every UTF-8 form")

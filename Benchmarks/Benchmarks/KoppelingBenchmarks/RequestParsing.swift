@@ -1,5 +1,5 @@
 import Benchmark
-import Foundation
+import NIOCore
 
 @testable import KoppelingDaemon
 
@@ -10,7 +10,7 @@ enum RequestParsingBenchmarks {
             ("hello", Requests.hello), ("school.get", Requests.schoolGet),
             ("koppeling.activate", Requests.activate),
         ] {
-            let data = Data(line.utf8)
+            let data = ByteBuffer(string: line)
             Benchmark("Dispatcher.parse: \(method)") { benchmark in
                 for _ in benchmark.scaledIterations {
                     blackHole(Dispatcher.parse(data))

@@ -133,7 +133,7 @@ enum Parsing {
     static func outcome(_ parsed: Parsed) -> String {
         switch parsed {
         case .reply(let data):
-            return "reply " + String(decoding: data, as: UTF8.self)
+            return "reply " + String(buffer: data)
         case .request(let r):
             let head =
                 "request \(String(describing: r.id)) \(r.method.name) \(r.subject.school ?? "-")"
@@ -167,16 +167,16 @@ enum Parsing {
             let expected: JSONSyntax.Verdict = grammar.duplicate.map { .duplicateMember($0) } ?? .valid
             if verdict != expected { fatalError("JSONSyntax says \(verdict), the grammar \(expected)") }
         }
-        let parsed = Dispatcher.parse(line)
+        let parsed = Dispatcher.parse(ByteBuffer(bytes: line))
         // The daemon's decoder against JSONDecoder, its twin: the same reply,
         // or the same request with the same params or the same refusal.
         let ours = outcome(parsed)
-        let foundation = outcome(Dispatcher.parse(line, decoding: .foundation))
+        let foundation = outcome(Dispatcher.parse(ByteBuffer(bytes: line), decoding: .foundation))
         if ours != foundation { fatalError("the decoder says \(ours), JSONDecoder \(foundation)") }
         if case .duplicateMember = verdict, isUTF8 {
             // Nothing runs: -32600 with a null id.
             guard case .reply(let data) = parsed, code(of: data) == RPCErrorCode.invalidRequest,
-                ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["id"] is NSNull
+                ((try? JSONSerialization.jsonObject(with: Data(data.readableBytesView))) as? [String: Any])?["id"] is NSNull
             else {
                 fatalError("a line that names a member twice did not get -32600 with a null id")
             }
@@ -222,14 +222,15 @@ enum Parsing {
         }
     }
 
-    static func code(of reply: Data) -> Int? {
-        ((try? JSONSerialization.jsonObject(with: reply)) as? [String: Any]).flatMap {
+    static func code(of reply: ByteBuffer) -> Int? {
+        ((try? JSONSerialization.jsonObject(with: Data(reply.readableBytesView))) as? [String: Any]).flatMap {
             ($0["error"] as? [String: Any])?["code"] as? Int
         }
     }
 
     /// A reply must be a JSON-RPC 2.0 error object with an integer code.
-    static func checkReply(_ data: Data, line: Data) {
+    static func checkReply(_ reply: ByteBuffer, line: Data) {
+        let data = Data(reply.readableBytesView)
         guard !data.isEmpty else { fatalError("empty reply") }
         if data.contains(0x0A) { fatalError("a reply contains a raw newline") }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {

@@ -1,5 +1,6 @@
 import KoppelingCore
 import KoppelingProtocol
+import NIOCore
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -24,7 +25,7 @@ struct Request: Sendable {
 
 /// What each stage of the chain answers: the encoded success reply, or the
 /// refusal. Replies for a refusal are encoded once, at the end.
-typealias Response = Result<Data, KoppelingError>
+typealias Response = Result<ByteBuffer, KoppelingError>
 
 /// The caller and the register a request is served with, and what must be
 /// written in the request's own transaction when it succeeds.

@@ -1,5 +1,6 @@
 import KoppelingCore
 import KoppelingProtocol
+import NIOCore
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -21,14 +22,6 @@ enum IncomingLine: Sendable {
     /// the replies of those that have one, or with no line at all.
     case batch([Parsed])
 
-    /// How many requests the line holds, as the connection's in-flight
-    /// cap counts them.
-    var requests: Int {
-        switch self {
-        case .single: 1
-        case .batch(let members): max(1, members.count)
-        }
-    }
 }
 
 extension Dispatcher {
@@ -41,11 +34,11 @@ extension Dispatcher {
     /// Reads a request line: a single request object, or a batch (an
     /// array) whose members are each parsed as if sent alone. A line that
     /// is not JSON is one parse error, batch or not.
-    static func read(_ line: Data) -> IncomingLine {
+    static func read(_ line: ByteBuffer) -> IncomingLine {
         guard isWellFormedText(line) else { return .single(.reply(parseErrorReply)) }
-        let verdict = line.withUnsafeBytes(JSONSyntax.verdict)
+        let verdict = line.withUnsafeReadableBytes(JSONSyntax.verdict)
         if verdict == .invalid { return .single(.reply(parseErrorReply)) }
-        guard let members = line.withUnsafeBytes({ batchMembers($0, limit: maxBatchMembers) }) else {
+        guard let members = line.withUnsafeReadableBytes({ batchMembers($0, limit: maxBatchMembers) }) else {
             return .single(answered(object(line, verdict: verdict)))
         }
         switch members {
@@ -61,11 +54,11 @@ extension Dispatcher {
         case .ranges(let ranges):
             return .batch(
                 ranges.compactMap { range in
-                    let member = line[(line.startIndex + range.lowerBound)..<(line.startIndex + range.upperBound)]
+                    let member = line.getSlice(at: line.readerIndex + range.lowerBound, length: range.count)!
                     // Inside a valid line without a repeated name, every
                     // member is so too; otherwise each is checked alone, so
                     // only the member that names something twice is refused.
-                    let memberVerdict = verdict == .valid ? .valid : member.withUnsafeBytes(JSONSyntax.verdict)
+                    let memberVerdict = verdict == .valid ? .valid : member.withUnsafeReadableBytes(JSONSyntax.verdict)
                     return answered(object(member, verdict: memberVerdict))
                 }
             )
@@ -143,16 +136,17 @@ extension Dispatcher {
 
     /// The one line answering a batch: the replies of its members that
     /// have one, as a JSON array in the members' order; nil when none has.
-    static func batchReply(_ replies: [Data?]) -> Data? {
+    static func batchReply(_ replies: [ByteBuffer?]) -> ByteBuffer? {
         let present = replies.compactMap { $0 }
         guard !present.isEmpty else { return nil }
-        var line = Data([UInt8(ascii: "[")])
-        line.reserveCapacity(present.reduce(2) { $0 + $1.count + 1 })
+        // Room for the brackets, the commas and the transport's newline.
+        var line = ByteBufferAllocator().buffer(capacity: present.reduce(3) { $0 + $1.readableBytes + 1 })
+        line.writeInteger(UInt8(ascii: "["))
         for (index, reply) in present.enumerated() {
-            if index > 0 { line.append(UInt8(ascii: ",")) }
-            line.append(reply)
+            if index > 0 { line.writeInteger(UInt8(ascii: ",")) }
+            line.writeImmutableBuffer(reply)
         }
-        line.append(UInt8(ascii: "]"))
+        line.writeInteger(UInt8(ascii: "]"))
         return line
     }
 
@@ -160,8 +154,8 @@ extension Dispatcher {
     /// stops): `error` for each request that would have been answered, a
     /// member's own defect for one that is invalid, nothing for a
     /// notification.
-    static func refusal(of line: Data, _ error: RPCError) -> Data? {
-        func refused(_ parsed: Parsed) -> Data? {
+    static func refusal(of line: ByteBuffer, _ error: RPCError) -> ByteBuffer? {
+        func refused(_ parsed: Parsed) -> ByteBuffer? {
             switch parsed {
             case .reply(let data): data
             case .request(let request): request.id.map { ReplyEncoding.failure(id: $0, error: error) }

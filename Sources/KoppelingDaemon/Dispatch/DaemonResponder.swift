@@ -2,97 +2,73 @@ import KoppelingCore
 import KoppelingProtocol
 import NIOCore
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The daemon's responder: reads the line (one request or a batch), then
 /// runs each request where its method's `execution` says — a read on the
-/// loop's own read-only connection, a change on the database thread, a
-/// scan of a whole table on a thread of its own — through the chain of
-/// concerns.
+/// loop's own read-only connection, a change on the writer thread, a scan
+/// of a whole table on the thread pool — through the chain of concerns.
 struct DaemonResponder: Responder {
-    let executor: DatabaseExecutor
-    let readers: ReadConnections?
-    var scans: Scans? = nil
+    let register: RegisterPool
 
-    func respond(to line: ByteBuffer, caller: EventLoopFuture<Caller>, order: ConnectionOrder) -> EventLoopFuture<Data?>
-    {
-        let incoming = Dispatcher.read(Data(line.readableBytesView))
-        order.requests = incoming.requests
-        switch incoming {
+    func respond(to line: ByteBuffer, from caller: Caller, connection: ConnectionEnd, on loop: any EventLoop) -> Answer {
+        switch Dispatcher.read(line) {
         case .single(nil):
-            return caller.eventLoop.makeSucceededFuture(nil)
+            return .now(nil)
         case .single(let parsed?):
-            return run(parsed, caller: caller, order: order)
+            return run(parsed, caller: caller, connection: connection, on: loop)
         case .batch(let members):
-            return runBatch(members, caller: caller, order: order)
+            return .later(runBatch(members, caller: caller, connection: connection, on: loop))
         }
     }
 
-    func refusal(of line: ByteBuffer, _ error: RPCError) -> Data? {
-        Dispatcher.refusal(of: Data(line.readableBytesView), error)
+    func refusal(of line: ByteBuffer, _ error: RPCError) -> ByteBuffer? {
+        Dispatcher.refusal(of: line, error)
+    }
+
+    private func run(_ parsed: Parsed, caller: Caller, connection: ConnectionEnd, on loop: any EventLoop) -> Answer {
+        switch parsed.execution {
+        case .read:
+            // Right here on the loop: the transport hands a line over once
+            // the replies before it are there, so it sees their changes.
+            .now(register.read(parsed, caller: caller, on: loop))
+        case .scan:
+            .later(register.scan(parsed, caller: caller, end: connection, on: loop))
+        case .write, .exclusive:
+            .later(register.write(parsed, caller: caller, on: loop))
+        }
     }
 
     /// Each member as if it were a line of its own sent after the one
-    /// before it: what the connection handler's `repliesWritten` is to a
-    /// line, the replies of the members before it (and the lines before the
-    /// batch) are to a member, so a read sees a change made before it in
-    /// the batch. The batch's one line waits for them all.
+    /// before it: a read or a scan runs once every member before it is
+    /// answered, so it sees their changes; a change waits for the reads
+    /// before it (or they could see it) but not for the changes, which
+    /// the database thread takes in order, so they share a commit.
     private func runBatch(
         _ members: [Parsed],
-        caller: EventLoopFuture<Caller>,
-        order: ConnectionOrder
-    ) -> EventLoopFuture<Data?> {
-        let loop = caller.eventLoop
-        let written = order.repliesWritten
-        var before = written
-        var replies: [EventLoopFuture<Data?>] = []
+        caller: Caller,
+        connection: ConnectionEnd,
+        on loop: any EventLoop
+    ) -> EventLoopFuture<ByteBuffer?> {
+        var answered = loop.makeSucceededVoidFuture()  // every member so far
+        var barrier = answered  // the last read or scan so far
+        var replies: [EventLoopFuture<ByteBuffer?>] = []
         replies.reserveCapacity(members.count)
         for member in members {
-            order.repliesWritten = before
-            let reply = run(member, caller: caller, order: order)
+            let reply: EventLoopFuture<ByteBuffer?>
+            switch member.execution {
+            case .write, .exclusive:
+                reply = barrier.flatMap { [register] in register.write(member, caller: caller, on: loop) }
+            case .read, .scan:
+                reply = answered.flatMap {
+                    switch run(member, caller: caller, connection: connection, on: loop) {
+                    case .now(let line): loop.makeSucceededFuture(line)
+                    case .later(let line): line
+                    }
+                }
+                barrier = reply.map { _ in () }.recover { _ in () }
+            }
             replies.append(reply)
-            before = before.and(reply).map { _ in () }
+            answered = answered.and(reply).map { _ in () }
         }
-        order.repliesWritten = written
         return EventLoopFuture.whenAllSucceed(replies, on: loop).map(Dispatcher.batchReply)
-    }
-
-    private func run(
-        _ parsed: Parsed,
-        caller: EventLoopFuture<Caller>,
-        order: ConnectionOrder
-    ) -> EventLoopFuture<Data?> {
-        let loop = caller.eventLoop
-        if case .reply(let data) = parsed { return loop.makeSucceededFuture(data) }
-        if parsed.execution == .read, let reader = readers?.reader(for: loop) {
-            // Right here on the loop, once the replies before it are out: a
-            // read sees every change this connection made before it.
-            let reply = order.repliesWritten.flatMap { caller }.map { caller in
-                Dispatcher.execute(parsed, app: reader, caller: caller)
-            }
-            // A change sent after this read waits until it has run, or the
-            // read could see it.
-            order.barrier = reply.map { _ in () }.recover { _ in () }
-            return reply
-        }
-        if parsed.execution == .scan, let scans {
-            // In the connection's order like any read, but off the loop.
-            let end = order.end
-            let reply = order.repliesWritten.flatMap { caller }.flatMap { caller in
-                scans.run(parsed, caller: caller, end: end, on: loop)
-            }
-            order.barrier = reply.map { _ in () }.recover { _ in () }
-            return reply
-        }
-        return order.barrier.flatMap { caller }.flatMap { [executor] caller in
-            executor.submit(parsed, caller: caller, on: loop)
-        }
     }
 }

@@ -1,5 +1,6 @@
 import KoppelingCore
 import KoppelingProtocol
+import NIOCore
 import KoppelingStorage
 
 #if canImport(FoundationEssentials)
@@ -15,7 +16,7 @@ import Glibc
 /// no database (malformed line, unknown method, bad params of a read) or a
 /// request for the chain of concerns.
 enum Parsed: Sendable {
-    case reply(Data)
+    case reply(ByteBuffer)
     case request(Request)
 
     var id: RPCID? {
@@ -48,13 +49,13 @@ enum Dispatcher {
         /// Not JSON at all: the caller's `parseError`.
         struct NotJSON: Error {}
 
-        func envelope(_ line: Data) throws -> Envelope {
+        func envelope(_ line: ByteBuffer) throws -> Envelope {
             switch self {
             case .tree:
-                guard let tree = line.withUnsafeBytes(JSONTree.parse) else { throw NotJSON() }
+                guard let tree = line.withUnsafeReadableBytes(JSONTree.parse) else { throw NotJSON() }
                 return try Envelope(from: TreeDecoder(tree))
             case .foundation:
-                return try JSONDecoder().decode(Envelope.self, from: line)
+                return try JSONDecoder().decode(Envelope.self, from: Data(line.readableBytesView))
             }
         }
     }
@@ -63,11 +64,11 @@ enum Dispatcher {
     /// the envelope is read by hand and the params straight into the
     /// method's own type. A notification's refusal is here too, as the
     /// reply it would have had: `read` is what drops it.
-    static func parse(_ line: Data, decoding: Decoding = .tree) -> Parsed {
+    static func parse(_ line: ByteBuffer, decoding: Decoding = .tree) -> Parsed {
         // The decoder reads strings and numbers lazily, only those it
         // decodes: check the whole line up front.
         guard isWellFormedText(line) else { return Parsed.reply(parseErrorReply) }
-        return object(line, verdict: line.withUnsafeBytes(JSONSyntax.verdict), decoding: decoding).parsed
+        return object(line, verdict: line.withUnsafeReadableBytes(JSONSyntax.verdict), decoding: decoding).parsed
     }
 
     /// A request object whose text is well formed and whose `verdict` is
@@ -75,7 +76,7 @@ enum Dispatcher {
     /// `id` (JSON-RPC 2.0 §4.1). An invalid one is never a notification: it
     /// is answered with the id it has, or null.
     static func object(
-        _ line: Data,
+        _ line: ByteBuffer,
         verdict: JSONSyntax.Verdict,
         decoding: Decoding = .tree
     ) -> (parsed: Parsed, isNotification: Bool) {
@@ -132,8 +133,8 @@ enum Dispatcher {
 
     /// Valid UTF-8 without raw control characters other than JSON's own
     /// white space: a NUL or an invalid byte is a parse error wherever it is.
-    static func isWellFormedText(_ line: Data) -> Bool {
-        line.withUnsafeBytes(isWellFormedText)
+    static func isWellFormedText(_ line: ByteBuffer) -> Bool {
+        line.withUnsafeReadableBytes(isWellFormedText)
     }
 
     /// One pass, no allocation (RFC 3629: no overlong forms, no UTF-16
@@ -198,7 +199,7 @@ enum Dispatcher {
     /// A reply line (`nil` for a notification) and whether the request
     /// succeeded, so a batch whose transaction SQLite ended can correct it.
     struct Outcome {
-        var reply: Data?
+        var reply: ByteBuffer?
         var succeeded: Bool
     }
 
@@ -224,7 +225,7 @@ enum Dispatcher {
     }
 
     /// The reply line only; `nil` for a notification.
-    static func execute(_ parsed: Parsed, app: Application, caller: Caller) -> Data? {
+    static func execute(_ parsed: Parsed, app: Application, caller: Caller) -> ByteBuffer? {
         respond(parsed, app: app, caller: caller).reply
     }
 }

@@ -1,5 +1,6 @@
 import KoppelingCore
 import KoppelingProtocol
+import NIOCore
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -26,7 +27,7 @@ struct PreparedCall: Sendable {
     /// The decoded params (the decoder twins in TreeDecoderTests compare them).
     let params: any Encodable & Sendable
     /// Runs the method and encodes its success reply for `id`.
-    let run: @Sendable (Application, Caller, RPCID) throws -> Data
+    let run: @Sendable (Application, Caller, RPCID) throws -> ByteBuffer
 }
 
 /// One protocol method: how its params decode and which function serves it.
@@ -150,22 +151,32 @@ enum ParamsDecoding {
 /// Reply lines: compact JSON with sorted keys, written by
 /// `CompactJSONEncoder`, or by Foundation for what that one leaves out.
 enum ReplyEncoding {
-    static func success<R: Encodable>(id: RPCID, result: R) throws -> Data {
+    static func success<R: Encodable>(id: RPCID, result: R) throws -> ByteBuffer {
         try encode(RPCSuccess(id: id, result: result))
     }
 
-    static func failure(id: RPCID, error: RPCError) -> Data {
+    static func failure(id: RPCID, error: RPCError) -> ByteBuffer {
         // Encoding strings and integers cannot fail.
-        (try? encode(RPCFailure(id: id, error: error))) ?? Data()
+        (try? encode(RPCFailure(id: id, error: error))) ?? ByteBuffer()
     }
 
-    static func encode<T: Encodable>(_ value: T) throws -> Data {
+    static func encode<T: Encodable>(_ value: T) throws -> ByteBuffer {
         do {
-            return Data(try CompactJSONEncoder().encode(value))
+            return line(try CompactJSONEncoder().encode(value))
         } catch is CompactJSONEncoder.Unsupported {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-            return try encoder.encode(value)
+            return line(try encoder.encode(value))
         }
     }
+
+    /// The reply's bytes with room for the newline the transport adds, so
+    /// that adding it copies nothing.
+    private static func line(_ bytes: some Collection<UInt8>) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: bytes.count + 1)
+        buffer.writeBytes(bytes)
+        return buffer
+    }
+
+    private static let allocator = ByteBufferAllocator()
 }

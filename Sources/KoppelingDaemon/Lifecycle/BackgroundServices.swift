@@ -21,7 +21,7 @@ struct TimerService: Service {
     /// The daemon's: after each day's run, the backup (unless none are
     /// kept), then the full checks of the register file and of the chain.
     static func daily(app: Application, path: RequestPath) -> TimerService {
-        let (executor, pool, config, logger) = (path.executor, path.pool, app.config, app.logger)
+        let (executor, pool, config, logger) = (path.register.writer, path.pool, app.config, app.logger)
         let (register, health, clock) = (app.register, app.health, app.clock)
         let timer = DailyTimer(executor: executor, clock: clock, logger: logger) {
             if config.keepBackups > 0 {

@@ -4,18 +4,16 @@ import NIOCore
 import NIOPosix
 
 /// Everything between the socket and the register, wired in one place for
-/// the daemon and for the in-process test servers alike: the database
-/// thread (changes), a read-only connection per loop (reads), the scans,
-/// the one thread pool beside them, the connection registry and the
-/// handlers of each connection. Each part's closing goes onto the teardown
+/// the daemon and for the in-process test servers alike: the register's
+/// pool (writer thread, a reader per loop, the scans), the one thread pool
+/// beside it, the connection registry and the handlers of each
+/// connection. Each part's closing goes onto the teardown
 /// as it opens, so a start that fails halfway closes what it opened.
 struct RequestPath: Sendable {
     /// Who asks on a new connection, found on the path's thread pool.
     typealias Callers = @Sendable (NIOThreadPool) -> any CallerSource
 
-    let executor: DatabaseExecutor
-    let readers: ReadConnections
-    let scans: Scans
+    let register: RegisterPool
     /// The one pool for work that may take seconds and never runs on the
     /// loop or the database thread: who is asking (an NSS lookup), the
     /// scans, the full checks of the register file and of the audit chain.
@@ -34,29 +32,22 @@ struct RequestPath: Sendable {
         into teardown: Teardown,
         callers: Callers
     ) throws -> RequestPath {
-        let executor = DatabaseExecutor(app: app)
-        teardown.push { await executor.shutdown() }
         let pool = NIOThreadPool(numberOfThreads: poolThreads)
         pool.start()
         teardown.push { try? await pool.shutdownGracefully() }
-        let readers = try ReadConnections(group: loops, writer: app)
-        teardown.push { await readers.close(group: loops) }
-        let scans = Scans(writer: app, pool: pool)
-        teardown.push { await scans.shutdown() }
+        let register = try RegisterPool.open(app: app, loops: loops, threads: pool, into: teardown)
         let registry = ConnectionRegistry(maxConnections: config.maxConnections)
         let pipeline = ConnectionPipeline(
-            responder: DaemonResponder(executor: executor, readers: readers, scans: scans),
+            responder: DaemonResponder(register: register),
             callers: callers(pool),
             registry: registry,
-            maxInFlight: config.maxInFlightPerConnection,
+            maxWaiting: config.maxInFlightPerConnection,
             idleTimeout: .seconds(config.idleTimeoutSeconds),
             lineTimeout: .seconds(config.lineTimeoutSeconds),
             logger: app.logger
         )
         return RequestPath(
-            executor: executor,
-            readers: readers,
-            scans: scans,
+            register: register,
             pool: pool,
             registry: registry,
             pipeline: pipeline

@@ -32,7 +32,7 @@ struct SocketService: Service {
     /// The daemon's: the file's full check once ready; at the stop, changes
     /// refused from then on and the scans ended.
     init(app: Application, path: RequestPath, listener: SocketServer.Listener, notifier: Notifier) {
-        let (register, health, logger, pool, scans) = (app.register, app.health, app.logger, path.pool, path.scans)
+        let (register, health, logger, pool, scans) = (app.register, app.health, app.logger, path.pool, path.register.scans)
         self.init(
             listener: listener,
             registry: path.registry,

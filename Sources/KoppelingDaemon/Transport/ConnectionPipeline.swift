@@ -13,7 +13,8 @@ struct ConnectionPipeline: Sendable {
     let responder: any Responder
     let callers: any CallerSource
     let registry: ConnectionRegistry
-    let maxInFlight: Int
+    /// Lines a connection may have read and not yet answered.
+    let maxWaiting: Int
     let idleTimeout: TimeAmount
     let lineTimeout: TimeAmount
     let logger: Logger
@@ -30,14 +31,9 @@ struct ConnectionPipeline: Sendable {
         )
         try sync.addHandler(BlankLineFilter())
         try sync.addHandler(IdleTimeoutHandler(timeout: idleTimeout))
+        try sync.addHandler(AdmissionHandler(callers: callers, registry: registry, logger: logger))
         try sync.addHandler(
-            ConnectionHandler(
-                responder: responder,
-                callers: callers,
-                registry: registry,
-                maxInFlight: maxInFlight,
-                logger: logger
-            )
+            ConnectionHandler(responder: responder, registry: registry, maxWaiting: maxWaiting, logger: logger)
         )
     }
 }

@@ -24,7 +24,7 @@ final class DatabaseExecutor: @unchecked Sendable {
     static let maxBatch = 256
 
     private enum Job {
-        case request(Parsed, Caller, EventLoopPromise<Data?>)
+        case request(Parsed, Caller, EventLoopPromise<ByteBuffer?>)
         case task(() -> Void)
     }
 
@@ -45,8 +45,8 @@ final class DatabaseExecutor: @unchecked Sendable {
     }
 
     /// Runs one protocol request; the future holds its reply line.
-    func submit(_ parsed: Parsed, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<Data?> {
-        let promise = eventLoop.makePromise(of: Data?.self)
+    func submit(_ parsed: Parsed, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<ByteBuffer?> {
+        let promise = eventLoop.makePromise(of: ByteBuffer?.self)
         enqueue(.request(parsed, caller, promise)) {
             promise.fail(ChannelError.ioOnClosedChannel)
         }
@@ -94,7 +94,7 @@ final class DatabaseExecutor: @unchecked Sendable {
                 condition.unlock(withValue: true)
                 return
             }
-            var batch: [(Parsed, Caller, EventLoopPromise<Data?>)] = []
+            var batch: [(Parsed, Caller, EventLoopPromise<ByteBuffer?>)] = []
             var task: (() -> Void)?
             if case .task(let body)? = queue.first {
                 task = body
@@ -113,7 +113,7 @@ final class DatabaseExecutor: @unchecked Sendable {
         }
     }
 
-    private func run(_ batch: [(Parsed, Caller, EventLoopPromise<Data?>)]) {
+    private func run(_ batch: [(Parsed, Caller, EventLoopPromise<ByteBuffer?>)]) {
         let register = app.register
         let writes = batch.contains { $0.0.execution == .write }
         let app = self.app

@@ -102,7 +102,7 @@ final class Scans: Sendable {
 
     /// Runs `parsed` as a scan for `caller`, whose connection is `end`; its
     /// reply, or its refusal (none for a closed connection or a notification).
-    func run(_ parsed: Parsed, caller: Caller, end: ConnectionEnd, on loop: any EventLoop) -> EventLoopFuture<Data?> {
+    func run(_ parsed: Parsed, caller: Caller, end: ConnectionEnd, on loop: any EventLoop) -> EventLoopFuture<ByteBuffer?> {
         submit(caller: caller, end: end, on: loop) { app in
             Dispatcher.execute(parsed, app: app, caller: caller)
         }.flatMapErrorThrowing { error in
