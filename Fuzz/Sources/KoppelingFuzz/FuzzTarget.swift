@@ -558,7 +558,7 @@ enum Rules {
             // Every violation must survive the trip to a reply.
             guard thorough else { return }
             let reply = ReplyEncoding.failure(id: .number(1), error: RPCError(e))
-            guard !reply.isEmpty else { fatalError("a rules failure did not encode") }
+            guard reply.readableBytes > 0 else { fatalError("a rules failure did not encode") }
         }
     }
 
