@@ -28,6 +28,8 @@ final class InProcessServer: @unchecked Sendable {
     private var listener: SocketServer.Listener?
 
     var socketPath: String { register.app.config.socketPath }
+    /// The register's writer thread, as the daemon's services reach it.
+    var writer: DatabaseExecutor { path!.register.writer }
 
     private init(register: TestRegister, policy: AdminPolicy, clientTimeoutSeconds: Int) {
         self.register = register

@@ -79,13 +79,17 @@ struct SocketService: Service {
         try? await gracefulShutdown()
         logger.info("stopping: finishing requests in flight")
         notifier.send("STOPPING=1\nSTATUS=Stopping")
-        try? await listener.channel.close()
         let open = registry.beginShutdown()
+        // Each connection writes the reply it waits for, refuses the lines
+        // after it and closes; those still open after the grace period
+        // are closed then.
+        let closed = listener.quiesce()
         await onStop()
-        await registry.drained(timeout: .seconds(config.shutdownGraceSeconds))
-        // Let the last replies reach their sockets before closing them.
-        for channel in open { try? await channel.eventLoop.submit {}.get() }
-        for channel in open { try? await channel.close() }
+        let deadline = listener.channel.eventLoop.scheduleTask(in: .seconds(config.shutdownGraceSeconds)) {
+            for channel in open { channel.close(promise: nil) }
+        }
+        try? await closed.get()
+        deadline.cancel()
         await listener.close(config: config)
         await afterReady
     }

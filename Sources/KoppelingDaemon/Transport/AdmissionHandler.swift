@@ -9,8 +9,8 @@ import NIOCore
 ///
 /// Until the caller is admitted its lines wait here, unparsed, and reading
 /// stops: a refused connection runs nothing. An admitted connection's
-/// caller goes up the pipeline as `Admitted`, then the lines that waited,
-/// then every line as it comes.
+/// lines that waited go up the pipeline, then its caller as `Admitted`
+/// (which starts them), then every line as it comes.
 final class AdmissionHandler: ChannelInboundHandler {
     typealias InboundIn = InboundLine
     typealias InboundOut = InboundLine
@@ -99,7 +99,6 @@ final class AdmissionHandler: ChannelInboundHandler {
         switch registry.admit(context.channel, as: caller) {
         case .admitted:
             phase = .admitted
-            context.fireUserInboundEventTriggered(Admitted(caller: caller))
             if readingPaused {
                 // Before the lines that waited: the handlers after this one
                 // pause reading again if those are too many.
@@ -107,9 +106,12 @@ final class AdmissionHandler: ChannelInboundHandler {
                 context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
                 context.read()
             }
-            while phase == .admitted, let line = held.popFirst() {
+            // All of them before the caller, so that a connection whose
+            // daemon stops meanwhile sees every line it must answer.
+            while let line = held.popFirst() {
                 context.fireChannelRead(wrapInboundOut(line))
             }
+            context.fireUserInboundEventTriggered(Admitted(caller: caller))
         case .readerCap(let first):
             if first {
                 logger.warning(

@@ -2,6 +2,7 @@ import KoppelingCore
 import KoppelingProtocol
 import Logging
 import NIOCore
+import NIOExtras
 
 /// One admitted connection: hands its lines to the responder one at a
 /// time, in the order they came, and writes each reply.
@@ -13,12 +14,16 @@ import NIOCore
 /// own socket buffers, not the daemon's memory. Lines read meanwhile wait
 /// here unparsed, at most `maxWaiting`; past that, reading stops until
 /// they have been answered.
+///
+/// When the daemon stops (`ChannelShouldQuiesceEvent`, from the listener's
+/// quiescing helper) reading stops, the reply being waited for is written,
+/// every line after it is refused (`shutting_down`), and the connection
+/// closes.
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = InboundLine
     typealias OutboundOut = ByteBuffer
 
     private let responder: any Responder
-    private let registry: ConnectionRegistry
     private let maxWaiting: Int
     private let logger: Logger
 
@@ -35,11 +40,12 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Nothing more is read (a line too long): the rest is answered, then closed.
     private var closing = false
     private var inputClosed = false
+    /// The daemon stops: nothing more runs; close once the replies are out.
+    private var quiescing = false
     private let end = ConnectionEnd()
 
-    init(responder: any Responder, registry: ConnectionRegistry, maxWaiting: Int, logger: Logger) {
+    init(responder: any Responder, maxWaiting: Int, logger: Logger) {
         self.responder = responder
-        self.registry = registry
         self.maxWaiting = max(1, maxWaiting)
         self.logger = logger
     }
@@ -52,6 +58,13 @@ final class ConnectionHandler: ChannelInboundHandler {
             // The client sent all it will: answer what is queued, then close.
             inputClosed = true
             closeIfDone(context)
+        } else if event is ChannelShouldQuiesceEvent {
+            quiescing = true
+            if !readingPaused {
+                readingPaused = true
+                context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+            }
+            startNext(context)
         } else if event is IdleTimeoutHandler.Idle {
             if !answering, waiting.isEmpty {
                 logger.debug("closing idle connection")
@@ -105,7 +118,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         if !readingPaused, waiting.count >= maxWaiting {
             readingPaused = true
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-        } else if readingPaused, waiting.count <= maxWaiting / 2, !closing {
+        } else if readingPaused, waiting.count <= maxWaiting / 2, !closing, !quiescing {
             readingPaused = false
             context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
             context.read()
@@ -128,7 +141,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             waiting.removeAll()
             write(reply, context: context, then: { context.close(promise: nil) })
         case .line(let buffer):
-            guard registry.beginRequest() else {
+            guard !quiescing else {
                 let refusal = responder.refusal(
                     of: buffer,
                     RPCError(code: RPCErrorCode.unavailable, reason: .shuttingDown, message: "De daemon stopt; probeer het zo opnieuw.")
@@ -138,12 +151,10 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
             switch responder.respond(to: buffer, from: caller, connection: end, on: context.eventLoop) {
             case .now(let reply):
-                registry.endRequest()
                 write(reply, context: context)
             case .later(let reply):
                 answering = true
                 reply.assumeIsolated().whenComplete { result in
-                    self.registry.endRequest()
                     self.answering = false
                     switch result {
                     case .success(let reply):
@@ -157,11 +168,14 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// Closes a connection whose client half-closed once everything it
-    /// sent is answered and written.
+    /// Closes a connection whose client half-closed, or whose daemon stops,
+    /// once everything it sent is answered and written.
     private func closeIfDone(_ context: ChannelHandlerContext) {
-        guard inputClosed, caller != nil, !answering, waiting.isEmpty, context.channel.isActive else { return }
+        guard inputClosed || quiescing, caller != nil, !answering, waiting.isEmpty, context.channel.isActive else {
+            return
+        }
         inputClosed = false
+        quiescing = false
         write(context.channel.allocator.buffer(capacity: 0), newline: false, context: context) {
             context.close(promise: nil)
         }

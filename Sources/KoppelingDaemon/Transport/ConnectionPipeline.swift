@@ -33,7 +33,7 @@ struct ConnectionPipeline: Sendable {
         try sync.addHandler(IdleTimeoutHandler(timeout: idleTimeout))
         try sync.addHandler(AdmissionHandler(callers: callers, registry: registry, logger: logger))
         try sync.addHandler(
-            ConnectionHandler(responder: responder, registry: registry, maxWaiting: maxWaiting, logger: logger)
+            ConnectionHandler(responder: responder, maxWaiting: maxWaiting, logger: logger)
         )
     }
 }

@@ -2,8 +2,8 @@ import KoppelingCore
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// The open connections and requests in flight, for the connection caps and
-/// a graceful shutdown.
+/// The open connections, for the connection caps and the end of a graceful
+/// shutdown (the connections still open after its grace period).
 ///
 /// Two caps keep readers from crowding out everyone else: a uid that may
 /// only read holds at most `maxPerReader` connections, and the last
@@ -14,15 +14,11 @@ final class ConnectionRegistry: Sendable {
         /// Open connections of callers who may only read, by uid; a uid with
         /// none has no entry, so this never outgrows the connections.
         var readers: [Int: ReaderConnections] = [:]
-        var inFlight = 0
         var shuttingDown = false
         /// Refusals at the cap since a connection was last admitted (the log names the first only).
         var refusedAtCap = 0
         /// Readers refused for want of an unreserved slot since a reader was last admitted.
         var refusedAtReserve = 0
-        /// Waiting for the last request in flight to end.
-        var drainWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
-        var nextWaiter = 0
     }
     private struct Connection {
         let channel: any Channel
@@ -136,58 +132,6 @@ final class ConnectionRegistry: Sendable {
         }
     }
 
-    /// Counts a request as in flight unless the daemon is stopping.
-    func beginRequest() -> Bool {
-        state.withLockedValue { s in
-            guard !s.shuttingDown else { return false }
-            s.inFlight += 1
-            return true
-        }
-    }
-
-    func endRequest() {
-        let waiters = state.withLockedValue { s -> [CheckedContinuation<Void, Never>] in
-            s.inFlight -= 1
-            guard s.inFlight == 0 else { return [] }
-            defer { s.drainWaiters = [:] }
-            return Array(s.drainWaiters.values)
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    /// Returns once no request is in flight (after `beginShutdown` no new
-    /// one starts), or after `timeout`, whichever comes first.
-    func drained(timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.noneInFlight() }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
-            group.cancelAll()
-        }
-    }
-
-    /// Suspends until the count of requests in flight is zero, or the
-    /// task is cancelled (the timeout won).
-    private func noneInFlight() async {
-        let id = state.withLockedValue { s -> Int in
-            s.nextWaiter += 1
-            return s.nextWaiter
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-                let now = state.withLockedValue { s -> Bool in
-                    if s.inFlight == 0 || Task.isCancelled { return true }
-                    s.drainWaiters[id] = waiter
-                    return false
-                }
-                if now { waiter.resume() }
-            }
-        } onCancel: {
-            state.withLockedValue { $0.drainWaiters.removeValue(forKey: id) }?.resume()
-        }
-    }
-
-    var inFlight: Int { state.withLockedValue { $0.inFlight } }
     var connectionCount: Int { state.withLockedValue { $0.connections.count } }
 
     /// Stops admitting work and returns the open connections.

@@ -2,6 +2,7 @@ import KoppelingCore
 import KoppelingProtocol
 import Logging
 import NIOCore
+import NIOExtras
 import NIOPosix
 
 #if canImport(FoundationEssentials)
@@ -37,6 +38,16 @@ enum SocketServer {
         let channel: any Channel
         /// Whether we created the socket file (and so remove it at exit).
         let ownsPath: Bool
+        /// Knows every connection the socket accepted.
+        let connections: ServerQuiescingHelper
+
+        /// Stops listening and tells every open connection to finish
+        /// (`ChannelShouldQuiesceEvent`); completes once all have closed.
+        func quiesce() -> EventLoopFuture<Void> {
+            let closed = channel.eventLoop.makePromise(of: Void.self)
+            connections.initiateShutdown(promise: closed)
+            return closed.futureResult
+        }
 
         /// Stops listening and removes the socket file if it is ours.
         func close(config: DaemonConfig) async {
@@ -52,15 +63,21 @@ enum SocketServer {
         logger: Logger,
         childInitializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
     ) async throws -> Listener {
+        let connections = ServerQuiescingHelper(group: group)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(connections.makeServerChannelHandler(channel: channel))
+                }
+            }
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer(childInitializer)
         if let fd = activation?.fileDescriptor {
             let channel = try await bootstrap.withBoundSocket(fd).get()
             logger.info("adopted socket from systemd", metadata: ["fd": "\(fd)"])
-            return Listener(channel: channel, ownsPath: false)
+            return Listener(channel: channel, ownsPath: false, connections: connections)
         }
         let path = config.socketPath
         guard path.utf8.count < 108 else { throw SocketSetupError.pathTooLong(path: path) }
@@ -71,7 +88,7 @@ enum SocketServer {
         if getuid() == 0, let gid = AdminPolicy.groupID(named: config.adminGroup) {
             chown(path, 0, gid)
         }
-        return Listener(channel: channel, ownsPath: true)
+        return Listener(channel: channel, ownsPath: true, connections: connections)
     }
 
     static func createDirectory(_ path: String) throws {
