@@ -49,7 +49,9 @@ struct ShutdownDrainTests {
 
     @Test("SIGTERM with a client that pipelined: every line read is answered in order (its result or shutting_down), then the close, long before the grace period")
     func pipelinedClientIsAnsweredThenClosed() async throws {
-        let server = try await InProcessServer.start(daemonUID: CallerLookupTests.daemonUID)
+        // Reads that wait a minute: beside the whole suite this test's
+        // tasks may wait seconds for a thread.
+        let server = try await InProcessServer.start(daemonUID: CallerLookupTests.daemonUID, clientTimeoutSeconds: 60)
         let serving = server.serve(graceSeconds: 30)
         let client = try server.client(as: Self.root)
         _ = try await blocking { try client.call(Self.hello) }
