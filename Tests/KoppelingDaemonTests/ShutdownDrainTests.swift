@@ -52,7 +52,7 @@ struct ShutdownDrainTests {
         // Reads that wait a minute: beside the whole suite this test's
         // tasks may wait seconds for a thread.
         let server = try await InProcessServer.start(daemonUID: CallerLookupTests.daemonUID, clientTimeoutSeconds: 60)
-        let serving = server.serve(graceSeconds: 30)
+        let serving = server.serve(graceSeconds: 120)
         let client = try server.client(as: Self.root)
         _ = try await blocking { try client.call(Self.hello) }
         // Small replies: all of them fit in the socket's buffers, so the
@@ -74,7 +74,9 @@ struct ShutdownDrainTests {
         #expect(replies.map(\.id) == Array(2..<(2 + replies.count)), "answered in order, each once")
         #expect(replies.allSatisfy { $0.result != nil || $0.errorReason == "shutting_down" }, "\(lines.prefix(3))")
         print("stop amid 499 pipelined lines: \(replies.count) answered (\(replies.filter { $0.result != nil }.count) results), closed after \(stopped)")
-        #expect(stopped < .seconds(10), "the stop took \(stopped) with nothing left to wait for")
+        // Far below the grace period: the stop did not wait it out (beside
+        // the whole suite the stop itself may wait seconds for a thread).
+        #expect(stopped < .seconds(60), "the stop took \(stopped) with nothing left to wait for, grace period 120 s")
     }
 
     @Test("a connection whose reply does not come within the grace period is closed at its end")
