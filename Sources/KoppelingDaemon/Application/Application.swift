@@ -114,4 +114,10 @@ public final class Application: @unchecked Sendable {
             auditChain: health.auditChainCheck
         )
     }
+
+    /// The same daemon on another connection to the register (a reader):
+    /// its configuration, clock, logger and health shared.
+    func on(_ register: Register) -> Application {
+        Application(register: register, config: config, clock: clock, logger: logger, startedAt: startedAt, health: health)
+    }
 }

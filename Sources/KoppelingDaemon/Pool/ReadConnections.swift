@@ -15,14 +15,7 @@ final class ReadConnections: Sendable {
         var readers: [ObjectIdentifier: Application] = [:]
         for loop in group.makeIterator() {
             let register = try writer.register.reader()
-            readers[ObjectIdentifier(loop)] = Application(
-                register: register,
-                config: writer.config,
-                clock: writer.clock,
-                logger: writer.logger,
-                startedAt: writer.startedAt,
-                health: writer.health
-            )
+            readers[ObjectIdentifier(loop)] = writer.on(register)
         }
         byLoop = NIOLockedValueBox(readers)
     }

@@ -213,14 +213,7 @@ final class Scans: Sendable {
                     return job.refuse(error)
                 }
                 defer { register.close() }
-                let app = Application(
-                    register: register,
-                    config: writer.config,
-                    clock: writer.clock,
-                    logger: writer.logger,
-                    startedAt: writer.startedAt,
-                    health: writer.health
-                )
+                let app = writer.on(register)
                 job.run(app) { job.stop }
             }
         }
