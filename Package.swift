@@ -31,6 +31,9 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // The C library's extended attributes (<sys/xattr.h>), for the
+        // socket's ACL entry that lets the reader group in.
+        .systemLibrary(name: "CXattr"),
         // Domain rules, types and errors: no I/O.
         .target(name: "KoppelingCore"),
         // The daemon's time: the injected clock, the IANA zone (the
@@ -52,7 +55,7 @@ let package = Package(
         .target(
             name: "KoppelingDaemon",
             dependencies: [
-                "KoppelingCore", "KoppelingTime", "KoppelingStorage", "KoppelingProtocol",
+                "KoppelingCore", "KoppelingTime", "KoppelingStorage", "KoppelingProtocol", "CXattr",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -63,7 +66,7 @@ let package = Package(
             ]
         ),
         // Blocking socket client used by koppelingctl and the tests.
-        .target(name: "KoppelingClient", dependencies: ["KoppelingProtocol"]),
+        .target(name: "KoppelingClient", dependencies: ["KoppelingCore", "KoppelingProtocol", "CXattr"]),
         .executableTarget(
             name: "koppelingd",
             dependencies: [
@@ -94,7 +97,7 @@ let package = Package(
         .testTarget(
             name: "KoppelingDaemonTests",
             dependencies: [
-                "KoppelingDaemon", "KoppelingTime", "KoppelingClient", "KoppelingStorage", "CSQLite",
+                "KoppelingDaemon", "KoppelingTime", "KoppelingClient", "KoppelingStorage", "CSQLite", "CXattr",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -103,7 +106,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["KoppelingClient", "KoppelingProtocol", "koppelingd", "koppelingctl"]
+            dependencies: ["KoppelingClient", "KoppelingProtocol", "CXattr", "koppelingd", "koppelingctl"]
         ),
     ]
 )

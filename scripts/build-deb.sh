@@ -75,7 +75,8 @@ Description: register of koppelingen between ESIS and TOP dossier ECKiD
  koppelingd keeps, per school, which koppelingen are activated and enables
  ECKiD imports daily. It runs as a hardened systemd service, started at
  boot and socket-activated; koppelingctl is its command-line client.
- Administrators are the members of the group koppelingbeheer.
+ Administrators are the members of the group koppelingbeheer; the privacy
+ officer, who reads everything and changes nothing, of koppelinginzage.
 EOF
 
 cat >"$pkg/DEBIAN/postinst" <<'EOF'

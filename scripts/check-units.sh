@@ -70,6 +70,7 @@ mkdir -p "$tmp/root/etc" "$tmp/root/var/lib"
 if systemd-sysusers --root="$tmp/root" "$units/koppelingd.sysusers" >"$tmp/sysusers.txt" 2>&1; then
     grep -q '^koppelingd:' "$tmp/root/etc/passwd" || fail "sysusers: no user koppelingd"
     grep -q '^koppelingbeheer:' "$tmp/root/etc/group" || fail "sysusers: no group koppelingbeheer"
+    grep -q '^koppelinginzage:' "$tmp/root/etc/group" || fail "sysusers: no group koppelinginzage"
 else
     cat "$tmp/sysusers.txt"
     fail "systemd-sysusers rejected koppelingd.sysusers"

@@ -183,3 +183,4 @@ systemctl try-restart koppelingd.service
 systemctl enable --now koppelingd.socket koppelingd.service
 say "koppelingd.socket and koppelingd.service are enabled and running; the daemon starts at boot."
 say "Add administrators with: usermod -aG koppelingbeheer NAME (they log in again afterwards)"
+say "Add the privacy officer (reads, never changes) with: usermod -aG koppelinginzage NAME"

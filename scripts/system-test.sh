@@ -333,11 +333,13 @@ for u in koppelingd.socket koppelingd.service; do
 done
 ok "user koppelingd exists" getent passwd koppelingd
 ok "group koppelingbeheer exists" getent group koppelingbeheer
+ok "group koppelinginzage exists" getent group koppelinginzage
 
 # --- 2. an administrator --------------------------------------------------------
 phase "2. administrator"
 ok "useradd beheerder in group koppelingbeheer" useradd --create-home --groups koppelingbeheer beheerder
-ok "useradd leerkracht (not in the group)" useradd --create-home leerkracht
+ok "useradd leerkracht (in neither group)" useradd --create-home leerkracht
+ok "useradd fg in group koppelinginzage (the privacy officer)" useradd --create-home --groups koppelinginzage fg
 as beheerder koppelingctl school add "$school" "OBS De Test"
 expect_rc 0 "beheerder: school add $school"
 expect_out "$school" "school add names the school"
@@ -361,13 +363,44 @@ expect_out topdossier-eckid "school show lists the topdossier-eckid activation"
 as beheerder koppelingctl status
 expect_rc 0 "beheerder: status"
 
-# --- 3. someone outside the group ---------------------------------------------
-phase "3. non-member"
+as beheerder koppelingctl register controller set --name "Stichting De Test" --number 41234 \
+    --address "Schoolstraat 1, 1234 AB Test" --contact "030 123 45 67" --fg-name "R. de Groot" --fg-email fg@test.nl
+expect_rc 0 "beheerder: register controller set"
+
+# --- 3. the privacy officer: reads everything, changes nothing -----------------
+phase "3. reader (koppelinginzage)"
+run stat -c '%a %U %G' /run/koppelingd/koppelingd.sock
+expect_out "660 koppelingd koppelingbeheer" "the socket stays mode 0660, group koppelingbeheer"
+as fg koppelingctl status
+expect_rc 0 "fg (in koppelinginzage only): status"
+as fg koppelingctl --json register export --include-ended
+expect_rc 0 "fg: register export"
+expect_out '"audit_head"' "the export names where the audit trail stood"
+expect_out "Stichting De Test" "the export is headed by the controller"
+expect_out '"accepted_record":"at_acceptance"' "the row shows the whole that was accepted"
+as fg koppelingctl register changes --from 2000-01-01 --to 2099-12-31
+expect_rc 0 "fg: register changes"
+as fg koppelingctl audit verify
+expect_rc 0 "fg: audit verify"
+as fg koppelingctl school add 21QW09 "OBS Van De FG"
+expect_rc 1 "fg: school add is refused (exit 1)"
+expect_out "geen rechten" "the refusal says the reader has no rights to change"
+as fg koppelingctl register controller set --name X --number 12345 --address Y --contact Z --fg-name Q --fg-email q@x.nl
+expect_rc 1 "fg: register controller set is refused"
+as beheerder koppelingctl --json audit --limit 3
+expect_out '"permission_denied"' "the reader's refused change is in the audit trail"
+
+# --- 3b. someone in neither group ----------------------------------------------
+phase "3b. non-member"
 as leerkracht koppelingctl status
-expect_rc 3 "leerkracht (not in koppelingbeheer): status exits with 3"
+expect_rc 3 "leerkracht (in neither group): status exits with 3"
 expect_out koppelingbeheer "the message names the group koppelingbeheer"
 expect_out "usermod -aG koppelingbeheer" "the message shows 'usermod -aG koppelingbeheer'"
+expect_out koppelinginzage "the message names the reader group koppelinginzage too"
 expect_no_out "Draait koppelingd" "the message does not blame a stopped daemon"
+as leerkracht koppelingctl --json register export
+expect_rc 3 "leerkracht: register export exits with 3"
+expect_no_out "$school" "leerkracht gets nothing of the register"
 
 # --- 4. power off and boot again ----------------------------------------------
 phase "4. power off, boot again"

@@ -1,3 +1,5 @@
+import CXattr
+import KoppelingCore
 import KoppelingProtocol
 
 #if canImport(FoundationEssentials)
@@ -14,16 +16,19 @@ public enum ClientError: Error, CustomStringConvertible {
     case notReachable(path: String, reason: String)
     /// The socket is there but this user may not open it: a matter of
     /// group membership, not of a daemon that is down.
-    case noAccess(path: String, group: String?)
+    /// `group`: the socket's group (administrators); `readerGroup`: the
+    /// group its ACL lets in to read, when there is one.
+    case noAccess(path: String, group: String?, readerGroup: String?)
     case connectionLost(path: String)
     case malformedReply(String)
 
     public var description: String {
         switch self {
         case .notReachable(let p, let r): "De daemon is niet bereikbaar via \(p) (\(r))."
-        case .noAccess(let p, let g):
+        case .noAccess(let p, let g, let r):
             "U heeft geen toegang tot de socket van koppelingd (\(p)): alleen root en leden van de groep "
-                + "\(g ?? "koppelingbeheer") mogen koppelingd gebruiken."
+                + "\(g ?? "koppelingbeheer") (beheren)" + (r.map { " of \($0) (inzien)" } ?? "")
+                + " mogen koppelingd gebruiken."
         case .connectionLost(let p): "De verbinding met de daemon via \(p) is onverwacht verbroken."
         case .malformedReply(let d): "Het antwoord van de daemon is niet te lezen: \(d)"
         }
@@ -53,7 +58,11 @@ public final class KoppelingConnection {
             let code = errno
             close(fd)
             if code == EACCES || code == EPERM {
-                throw ClientError.noAccess(path: path, group: Self.groupName(of: path))
+                throw ClientError.noAccess(
+                    path: path,
+                    group: Self.groupName(of: path),
+                    readerGroup: Self.readerGroupName(of: path)
+                )
             }
             throw ClientError.notReachable(path: path, reason: Self.dutch(errno: code))
         }
@@ -82,10 +91,23 @@ public final class KoppelingConnection {
     static func groupName(of path: String) -> String? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
+        return groupName(gid: info.st_gid)
+    }
+
+    /// The group the socket's ACL names (the daemon adds the reader group
+    /// there): the first `ACL_GROUP` entry of `system.posix_acl_access`.
+    static func readerGroupName(of path: String) -> String? {
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let n = buffer.withUnsafeMutableBytes { getxattr(path, SocketACL.attribute, $0.baseAddress, $0.count) }
+        guard n > 0, let gid = SocketACL.groupIDs(in: Array(buffer.prefix(n))).first else { return nil }
+        return groupName(gid: gid)
+    }
+
+    static func groupName(gid: gid_t) -> String? {
         var entry = group()
         var result: UnsafeMutablePointer<group>?
         var buffer = [CChar](repeating: 0, count: 16384)
-        guard getgrgid_r(info.st_gid, &entry, &buffer, buffer.count, &result) == 0, result != nil else { return nil }
+        guard getgrgid_r(gid, &entry, &buffer, buffer.count, &result) == 0, result != nil else { return nil }
         return String(cString: entry.gr_name)
     }
 

@@ -15,6 +15,20 @@ public struct CatalogEntry: Sendable, Equatable, Codable {
     /// *Doel van de verwerking*.
     public var purpose: String
     @NullWhenAbsent public var processorAgreement: ProcessorAgreement?
+    /// The other facts of the record of processing (AVG article 30(1)),
+    /// each a Dutch text from the supplier, or nil when the catalogue file
+    /// gives none (the export then names it as a gap):
+    /// *grondslag* (the legal basis),
+    @NullWhenAbsent public var legalBasis: String?
+    /// *bewaartermijn* (when the data is erased),
+    @NullWhenAbsent public var retention: String?
+    /// the recipients: the processor's legal entity and its sub-processors,
+    @NullWhenAbsent public var recipients: String?
+    /// where the data is kept, and any transfer outside the EEA with its
+    /// safeguard (or that there is none),
+    @NullWhenAbsent public var transfers: String?
+    /// and where the supplier describes its security measures.
+    @NullWhenAbsent public var security: String?
 
     public init(
         id: String,
@@ -29,7 +43,12 @@ public struct CatalogEntry: Sendable, Equatable, Codable {
         carriesEckidImport: Bool,
         dataSet: DataSet,
         purpose: String,
-        processorAgreement: ProcessorAgreement?
+        processorAgreement: ProcessorAgreement?,
+        legalBasis: String? = nil,
+        retention: String? = nil,
+        recipients: String? = nil,
+        transfers: String? = nil,
+        security: String? = nil
     ) {
         self.id = id
         self.category = category
@@ -44,6 +63,11 @@ public struct CatalogEntry: Sendable, Equatable, Codable {
         self.dataSet = dataSet
         self.purpose = purpose
         self.processorAgreement = processorAgreement
+        self.legalBasis = legalBasis
+        self.retention = retention
+        self.recipients = recipients
+        self.transfers = transfers
+        self.security = security
     }
 
     enum CodingKeys: String, CodingKey {
@@ -56,6 +80,8 @@ public struct CatalogEntry: Sendable, Equatable, Codable {
         case dataSet = "data_set"
         case purpose
         case processorAgreement = "processor_agreement"
+        case legalBasis = "legal_basis"
+        case retention, recipients, transfers, security
     }
 
     /// The price as the LAS shows it: "n.v.t." or "€ 12,50".
@@ -164,6 +190,28 @@ public enum CatalogRules {
                 }
             }
         }
+        for (f, value) in e.processingFacts {
+            guard let value else { continue }
+            let t = value.trimmingWhitespace()
+            if t.isEmpty || t.count > 2000 {
+                bad(f, "Het veld '\(f)' is een tekst van 1 tot 2000 tekens, of null als de leverancier het niet opgeeft.")
+            }
+        }
+        for (i, f) in e.dataSet.fields.prefix(200).enumerated() {
+            guard let subjects = f.dataSubjects else { continue }
+            if subjects.isEmpty || subjects.count > 10 {
+                bad(
+                    "data_set.fields[\(i)].data_subjects",
+                    "Noem van wie het veld gegevens bevat (1 tot 10 categorieën, zoals leerling, leerkracht, ouder), of null."
+                )
+            }
+            for (j, s) in subjects.enumerated() where !DataSet.isSubjectCategory(s) {
+                bad(
+                    "data_set.fields[\(i)].data_subjects[\(j)]",
+                    "Een categorie betrokkenen is een woord van kleine letters (zoals leerling, leerkracht, ouder), 2 tot 40 tekens."
+                )
+            }
+        }
         for (f, text) in e.texts {
             if let message = controlCharacterMessage(text, field: f, lineBreaksAllowed: f == "terms_text") {
                 v.append(Violation(field: "\(field).\(f)", reason: .controlCharacter, message: message))
@@ -229,6 +277,16 @@ extension CatalogEntry {
             all.append(("processor_agreement.name", processorAgreement.name))
             all.append(("processor_agreement.version", processorAgreement.version))
         }
+        for case (let f, let value?) in processingFacts { all.append((f, value)) }
         return all
+    }
+
+    /// The article-30 facts beside the data set, by wire name, in the order
+    /// the record shows them.
+    public var processingFacts: [(String, String?)] {
+        [
+            ("legal_basis", legalBasis), ("retention", retention), ("recipients", recipients),
+            ("transfers", transfers), ("security", security),
+        ]
     }
 }

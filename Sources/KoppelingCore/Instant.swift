@@ -14,6 +14,17 @@ public enum Instant {
         return "\(LocalDate(dayNumber: days))T\(pad(secs / 3600)):\(pad(secs / 60 % 60)):\(pad(secs % 60))Z"
     }
 
+    /// The same instant as the wall clock of a zone `offset` seconds east
+    /// of UTC reads it, with that offset: `2026-12-01T09:22:05+01:00`.
+    public static func rfc3339(_ date: Date, offset: Int) -> String {
+        let t = Int(date.timeIntervalSince1970.rounded(.down)) + offset
+        let local = rfc3339(Date(timeIntervalSince1970: Double(t)))
+        let sign = offset < 0 ? "-" : "+"
+        let minutes = abs(offset) / 60
+        func pad(_ v: Int) -> String { v < 10 ? "0\(v)" : String(v) }
+        return local.dropLast() + "\(sign)\(pad(minutes / 60)):\(pad(minutes % 60))"
+    }
+
     public static func parse(_ s: String) -> Date? {
         // Accepts what rfc3339 writes, and a plain date meaning its UTC
         // midnight. No second 60: the register's clock never writes a leap

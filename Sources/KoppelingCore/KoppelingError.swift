@@ -13,6 +13,9 @@ public enum KoppelingError: Error, Sendable, Equatable {
     case termsChanged(Violation, currentVersion: String)
     /// The caller may read but not change.
     case permissionDenied(method: String)
+    /// The caller is in neither the admin group nor the reader group: it
+    /// gets nothing, whatever it asks.
+    case notAMember(user: String, readerGroup: String, adminGroup: String)
     /// Try again later (database busy, shutting down).
     case unavailable(Reason, message: String)
     /// Parameters missing, of the wrong type, or unknown.
@@ -22,7 +25,7 @@ public enum KoppelingError: Error, Sendable, Equatable {
         switch self {
         case .rules(let v): return v
         case .notFound(let v), .conflict(let v), .termsChanged(let v, _): return [v]
-        case .permissionDenied, .unavailable, .invalidParams: return []
+        case .permissionDenied, .notAMember, .unavailable, .invalidParams: return []
         }
     }
 
@@ -33,6 +36,7 @@ public enum KoppelingError: Error, Sendable, Equatable {
         case .rules(let v): return v.first?.reason ?? .internalError
         case .notFound(let v), .conflict(let v), .termsChanged(let v, _): return v.reason
         case .permissionDenied: return .permissionDenied
+        case .notAMember: return .notAMember
         case .unavailable(let r, _), .invalidParams(let r, _, _): return r
         }
     }
@@ -44,7 +48,7 @@ public enum KoppelingError: Error, Sendable, Equatable {
             var seen = Set<String>()
             return violations.map(\.field).filter { seen.insert($0).inserted }
         case .invalidParams(_, _, let f): return f
-        case .permissionDenied, .unavailable: return []
+        case .permissionDenied, .notAMember, .unavailable: return []
         }
     }
 
@@ -63,6 +67,10 @@ public enum KoppelingError: Error, Sendable, Equatable {
         case .permissionDenied(let method):
             return
                 "U heeft geen rechten om '\(method)' uit te voeren. Alleen root, de gebruiker van de daemon en leden van de beheergroep mogen wijzigingen doen."
+        case .notAMember(let user, let readerGroup, let adminGroup):
+            return
+                "Alleen leden van de groep \(readerGroup) (inzien) of \(adminGroup) (beheren) kunnen koppelingd gebruiken. "
+                + "Een beheerder voegt u toe met: sudo usermod -aG \(readerGroup) \(user); daarna logt u opnieuw in."
         case .unavailable(_, let m), .invalidParams(_, let m, _): return m
         }
     }

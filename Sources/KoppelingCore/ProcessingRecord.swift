@@ -1,5 +1,7 @@
 /// One row of the processing register (*verwerkingsregister*): per
-/// activation, what an AVG register and a privacy officer need to know.
+/// activation, what an AVG article-30 record and a privacy officer need to
+/// know, from what the activation accepted (never today's catalogue in its
+/// place).
 public struct ProcessingRecord: Sendable, Equatable, Codable {
     public var brin6: String
     /// Null when the school has since been removed from the lists (its
@@ -8,10 +10,20 @@ public struct ProcessingRecord: Sendable, Equatable, Codable {
     public var koppeling: String
     public var koppelingName: String
     public var category: String
-    public var supplier: String
-    public var purpose: String
-    public var dataSet: DataSet
-    @NullWhenAbsent public var processorAgreement: ProcessorAgreement?
+    /// The whole the last acceptance agreed to: data set, purpose,
+    /// supplier, processor agreement and the other article-30 facts. Null
+    /// when it was not kept (an acceptance under a version replaced before
+    /// the register kept wholes).
+    @NullWhenAbsent public var accepted: ConsentDocument?
+    /// How sure the register is that `accepted` is what was accepted.
+    public var acceptedRecord: AcceptedRecord
+    /// When the whole shown was recorded.
+    @NullWhenAbsent public var acceptedRecordedAt: String?
+    /// The SHA-256 of the whole shown (of its canonical JSON).
+    @NullWhenAbsent public var consentSha256: String?
+    /// Whether today's catalogue entry differs from the whole shown (a new
+    /// version since); null when nothing was kept to compare.
+    @NullWhenAbsent public var catalogDiffers: Bool?
     public var activatedAt: String
     /// *Uw naam* of who accepted, and the OS account that made the change.
     public var activatedByName: String
@@ -28,6 +40,46 @@ public struct ProcessingRecord: Sendable, Equatable, Codable {
     public var termsAcceptedAt: String
     public var termsAcceptedByName: String
     public var termsOutdated: Bool
+    /// Every article-30 item this row leaves empty, by name (`retention`,
+    /// `data_subjects`, …): what to ask the supplier. Never a blank that
+    /// looks complete.
+    public var gaps: [String]
+
+    /// How the whole shown in a row is known.
+    public enum AcceptedRecord: String, Sendable, Codable, Equatable {
+        /// The acceptance kept the whole's hash: this is what was accepted.
+        case atAcceptance = "at_acceptance"
+        /// The acceptance came before the register kept wholes; this is its
+        /// version's whole as recorded at that upgrade. The release before
+        /// let a catalogue load change it under the same version, so
+        /// whether the acceptance saw exactly this cannot be known.
+        case atUpgrade = "at_upgrade"
+        /// No whole was kept for the version accepted.
+        case notKept = "not_kept"
+    }
+
+    /// The article-30(1) items a row draws from what was accepted, in the
+    /// order the record lists them.
+    public static let items = [
+        "purpose", "data_subjects", "data_categories", "recipients", "transfers", "retention", "security",
+        "legal_basis", "processor_agreement",
+    ]
+
+    /// The items `accepted` leaves empty; every item when nothing was kept.
+    public static func gaps(of accepted: ConsentDocument?) -> [String] {
+        guard let a = accepted else { return items }
+        var empty: Set<String> = []
+        if a.purpose.isEmpty { empty.insert("purpose") }
+        if a.dataSet.fields.isEmpty { empty.insert("data_categories") }
+        if a.dataSet.dataSubjects?.isEmpty ?? true { empty.insert("data_subjects") }
+        if a.recipients == nil { empty.insert("recipients") }
+        if a.transfers == nil { empty.insert("transfers") }
+        if a.retention == nil { empty.insert("retention") }
+        if a.security == nil { empty.insert("security") }
+        if a.legalBasis == nil { empty.insert("legal_basis") }
+        if a.processorAgreement == nil { empty.insert("processor_agreement") }
+        return items.filter(empty.contains)
+    }
 
     public init(
         brin6: String,
@@ -35,10 +87,11 @@ public struct ProcessingRecord: Sendable, Equatable, Codable {
         koppeling: String,
         koppelingName: String,
         category: String,
-        supplier: String,
-        purpose: String,
-        dataSet: DataSet,
-        processorAgreement: ProcessorAgreement?,
+        accepted: ConsentDocument?,
+        acceptedRecord: AcceptedRecord,
+        acceptedRecordedAt: String?,
+        consentSha256: String?,
+        catalogDiffers: Bool?,
         activatedAt: String,
         activatedByName: String,
         activatedBy: String,
@@ -59,10 +112,11 @@ public struct ProcessingRecord: Sendable, Equatable, Codable {
         self.koppeling = koppeling
         self.koppelingName = koppelingName
         self.category = category
-        self.supplier = supplier
-        self.purpose = purpose
-        self.dataSet = dataSet
-        self.processorAgreement = processorAgreement
+        self.accepted = accepted
+        self.acceptedRecord = acceptedRecord
+        self.acceptedRecordedAt = acceptedRecordedAt
+        self.consentSha256 = consentSha256
+        self.catalogDiffers = catalogDiffers
         self.activatedAt = activatedAt
         self.activatedByName = activatedByName
         self.activatedBy = activatedBy
@@ -77,14 +131,17 @@ public struct ProcessingRecord: Sendable, Equatable, Codable {
         self.termsAcceptedAt = termsAcceptedAt
         self.termsAcceptedByName = termsAcceptedByName
         self.termsOutdated = termsOutdated
+        self.gaps = Self.gaps(of: accepted)
     }
 
     enum CodingKeys: String, CodingKey {
-        case brin6, koppeling, category, supplier, purpose, active
+        case brin6, koppeling, category, accepted, active, gaps
         case schoolName = "school_name"
         case koppelingName = "koppeling_name"
-        case dataSet = "data_set"
-        case processorAgreement = "processor_agreement"
+        case acceptedRecord = "accepted_record"
+        case acceptedRecordedAt = "accepted_recorded_at"
+        case consentSha256 = "consent_sha256"
+        case catalogDiffers = "catalog_differs"
         case activatedAt = "activated_at"
         case activatedByName = "activated_by_name"
         case activatedBy = "activated_by"

@@ -234,13 +234,33 @@ public struct AuditEntry: Sendable, Equatable, Codable {
 
 /// Who is calling: the peer credentials of the socket connection.
 public struct Caller: Sendable, Equatable {
+    /// What a caller may do (DESIGN §2 *A privacy officer reads, never
+    /// changes*).
+    public enum Role: String, Sendable, Equatable {
+        /// Root, the daemon's own user and members of the admin group.
+        case administrator
+        /// Members of the reader group (`koppelinginzage`): every reading
+        /// method, no change.
+        case reader
+        /// In neither group: nothing.
+        case none
+    }
+
     public let user: String
     public let uid: Int
-    public let mayChange: Bool
+    public let role: Role
 
-    public init(user: String, uid: Int, mayChange: Bool) {
+    public var mayChange: Bool { role == .administrator }
+    public var mayRead: Bool { role != .none }
+
+    public init(user: String, uid: Int, role: Role) {
         self.user = user
         self.uid = uid
-        self.mayChange = mayChange
+        self.role = role
+    }
+
+    /// An administrator, or else a reader.
+    public init(user: String, uid: Int, mayChange: Bool) {
+        self.init(user: user, uid: uid, role: mayChange ? .administrator : .reader)
     }
 }

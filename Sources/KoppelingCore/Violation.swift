@@ -31,6 +31,9 @@ public enum Reason: String, Sendable, Codable, CaseIterable {
     case duplicateInBatch = "duplicate_in_batch"
     case dateFormat = "date_format"
     case limitRange = "limit_range"
+    /// A bestuursnummer (5 digits) or KvK number (8 digits) is expected.
+    case controllerNumberFormat = "controller_number_format"
+    case emailFormat = "email_format"
     // State
     case schoolNotFound = "school_not_found"
     case koppelingNotFound = "koppeling_not_found"
@@ -47,6 +50,10 @@ public enum Reason: String, Sendable, Codable, CaseIterable {
     case termsChanged = "terms_changed"
     /// A catalogue load gives another text under a terms version already known.
     case termsTextChanged = "terms_text_changed"
+    /// A catalogue load changes part of what a school agrees to (the data
+    /// set, the purpose, the supplier, …) under a terms version already
+    /// known; `field` names the first part that differs.
+    case consentChanged = "consent_changed"
     case termsAlreadyAccepted = "terms_already_accepted"
     // Warnings (in results, never refusals)
     case verificationCodeWeak = "verification_code_weak"
@@ -63,6 +70,8 @@ public enum Reason: String, Sendable, Codable, CaseIterable {
     case unknownParams = "unknown_params"
     case lineTooLong = "line_too_long"
     case permissionDenied = "permission_denied"
+    /// The caller is in neither the admin nor the reader group.
+    case notAMember = "not_a_member"
     /// An audit row that counts a caller's refusals beyond the per-minute limit.
     case auditSummary = "audit_summary"
     case databaseBusy = "database_busy"

@@ -94,11 +94,17 @@ public struct Daemon: Sendable {
     ) async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let activation = SocketActivation.fromEnvironment()
         let app = try openRegister(into: teardown)
-        let policy = AdminPolicy(adminGroup: config.adminGroup)
+        let policy = CallerPolicy(adminGroup: config.adminGroup, readerGroup: config.readerGroup)
         if policy.adminGID == nil {
             logger.warning(
                 "admin group does not exist; only root and the daemon's own user may change things",
                 metadata: ["group": "\(config.adminGroup)"]
+            )
+        }
+        if policy.readerGID == nil {
+            logger.warning(
+                "reader group does not exist; nobody outside the admin group may read the register",
+                metadata: ["group": "\(config.readerGroup)"]
             )
         }
         let path = try RequestPath.open(app: app, config: config, loops: loops, into: teardown) { pool in

@@ -18,6 +18,8 @@ public struct DaemonConfig: Sendable {
     public var socketPath: String
     public var schedule: DailySchedule
     public var adminGroup: String
+    /// The group whose members read everything and change nothing.
+    public var readerGroup: String
     public var keepBackups: Int
     public var maxConnections: Int
     public var maxInFlightPerConnection: Int
@@ -35,6 +37,7 @@ public struct DaemonConfig: Sendable {
         public static let timeZone = "Europe/Amsterdam"
         public static let runAt = "00:05"
         public static let adminGroup = "koppelingbeheer"
+        public static let readerGroup = "koppelinginzage"
         public static let keepBackups = 14
         public static let maxConnections = 1024
         /// Connections one uid who may only read holds at most, so a single
@@ -59,6 +62,7 @@ public struct DaemonConfig: Sendable {
         socketPath: String,
         schedule: DailySchedule,
         adminGroup: String = Defaults.adminGroup,
+        readerGroup: String = Defaults.readerGroup,
         keepBackups: Int = Defaults.keepBackups,
         maxConnections: Int = Defaults.maxConnections,
         maxInFlightPerConnection: Int = Defaults.maxInFlightPerConnection,
@@ -70,6 +74,7 @@ public struct DaemonConfig: Sendable {
         self.socketPath = socketPath
         self.schedule = schedule
         self.adminGroup = adminGroup
+        self.readerGroup = readerGroup
         self.keepBackups = keepBackups
         self.maxConnections = maxConnections
         self.maxInFlightPerConnection = maxInFlightPerConnection

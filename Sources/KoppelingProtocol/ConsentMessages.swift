@@ -101,20 +101,3 @@ public struct RegisterExportParams: RPCParams {
     }
 }
 
-public struct RegisterExportResult: Codable, Sendable {
-    /// When the export was made (RFC 3339 UTC) and the daemon's zone, for
-    /// the heading of a printed register.
-    public var exportedAt: String
-    public var timeZone: String
-    public var rows: [ProcessingRecord]
-    public init(exportedAt: String, timeZone: String, rows: [ProcessingRecord]) {
-        self.exportedAt = exportedAt
-        self.timeZone = timeZone
-        self.rows = rows
-    }
-    enum CodingKeys: String, CodingKey {
-        case rows
-        case exportedAt = "exported_at"
-        case timeZone = "time_zone"
-    }
-}

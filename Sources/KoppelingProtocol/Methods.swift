@@ -140,6 +140,25 @@ public enum Methods {
         label: "verwerkingsregister",
         command: "register export"
     )
+    public static let registerSetController = MethodDescriptor<SetControllerParams, ControllerResult>(
+        "register.set_controller",
+        .write,
+        label: "verwerkingsverantwoordelijke vastleggen",
+        command: "register controller set"
+    )
+    public static let registerGetController = MethodDescriptor<NoParams, ControllerResult>(
+        "register.get_controller",
+        .read,
+        label: "verwerkingsverantwoordelijke tonen",
+        command: "register controller show"
+    )
+    /// A scan: a period may hold every activation of years.
+    public static let registerChanges = MethodDescriptor<RegisterChangesParams, RegisterChangesResult>(
+        "register.changes",
+        .scan,
+        label: "wijzigingen in het register",
+        command: "register changes"
+    )
     /// A scan of the whole audit trail. A read: the check reveals no secret
     /// (only whether the rows verify), so everyone who may read the audit
     /// may run it.
@@ -171,7 +190,8 @@ public enum Methods {
         schoolImport.erased, catalogList.erased, catalogGet.erased, catalogLoad.erased, koppelingOverview.erased,
         koppelingActivate.erased, koppelingActivateMany.erased, koppelingReaccept.erased,
         koppelingDeactivate.erased, eckidSetKey.erased, eckidStatus.erased, eckidDisable.erased,
-        timerStatus.erased, timerRun.erased, auditList.erased, registerExport.erased, auditVerify.erased,
+        timerStatus.erased, timerRun.erased, auditList.erased, registerExport.erased,
+        registerSetController.erased, registerGetController.erased, registerChanges.erased, auditVerify.erased,
         backupCreate.erased, version.erased,
     ]
 

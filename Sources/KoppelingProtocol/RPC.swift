@@ -53,7 +53,7 @@ public enum RPCErrorCode {
         case .rules: ruleFailed
         case .notFound: notFound
         case .conflict, .termsChanged: conflict
-        case .permissionDenied: permissionDenied
+        case .permissionDenied, .notAMember: permissionDenied
         case .unavailable(let reason, _): reason == .internalError ? internalError : unavailable
         case .invalidParams: invalidParams
         }

@@ -36,5 +36,9 @@ enum EmbeddedMigrations {
             name: "0008_terms_index.sql",
             sql: String(decoding: PackageResources._008_terms_index_sql, as: UTF8.self)
         ),
+        File(
+            name: "0009_consent_whole.sql",
+            sql: String(decoding: PackageResources._009_consent_whole_sql, as: UTF8.self)
+        ),
     ]
 }

@@ -148,8 +148,12 @@ extension Register {
         try db.run(
             """
             INSERT INTO terms_acceptance (activation_id, terms_version, terms_sha256, accepted_by_name, os_user, os_uid,
-                accepted_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+                accepted_at, consent_sha256)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (
+                -- The whole accepted with the version, kept by every load.
+                SELECT d.sha256 FROM consent_document d
+                WHERE d.koppeling_id = (SELECT koppeling_id FROM activation WHERE id = ?1) AND d.version = ?2
+            ))
             """,
             [
                 .integer(activation), .text(version), digest.map { .text($0) } ?? .null, .text(name),

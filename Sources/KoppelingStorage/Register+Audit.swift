@@ -186,6 +186,14 @@ extension Register {
         var previous: [UInt8]?
     }
 
+    /// Where the audit chain stands: its last row's id and chain value (hex),
+    /// for the heading of an export, so a printed copy can be matched to
+    /// the trail. Nil while the trail is empty or not yet chained.
+    public func auditChainHead() throws -> (id: Int64, value: String)? {
+        guard let head = try auditHead(), let chain = head.chain else { return nil }
+        return (head.lastID, TermsDigest.hex(chain))
+    }
+
     func auditHead() throws -> AuditHead? {
         try db.queryOne("SELECT last_id, row_count, chain, prev_chain FROM audit_head WHERE id = 1") { r in
             AuditHead(

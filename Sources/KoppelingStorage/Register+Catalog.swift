@@ -4,7 +4,8 @@ extension Register {
     static let catalogColumns = """
         id, category, name, description, supplier, price_cents, terms_text, terms_version,
         recommended_prerequisite, carries_eckid_import, data_set_profile, purpose,
-        processor_agreement_name, processor_agreement_version
+        processor_agreement_name, processor_agreement_version, legal_basis, retention, recipients, transfers,
+        security
         """
 
     func catalogEntry(_ r: Row) throws -> CatalogEntry {
@@ -28,15 +29,26 @@ extension Register {
             carriesEckidImport: r.int(9) != 0,
             dataSet: DataSet(profile: r.text(10), fields: try dataFields(of: id)),
             purpose: r.text(11),
-            processorAgreement: agreement
+            processorAgreement: agreement,
+            legalBasis: r.optionalText(14),
+            retention: r.optionalText(15),
+            recipients: r.optionalText(16),
+            transfers: r.optionalText(17),
+            security: r.optionalText(18)
         )
     }
 
     func dataFields(of id: String) throws -> [DataSet.Field] {
         try db.query(
-            "SELECT name, description FROM catalog_data_field WHERE koppeling_id = ? ORDER BY position",
+            "SELECT name, description, data_subjects FROM catalog_data_field WHERE koppeling_id = ? ORDER BY position",
             [.text(id)]
-        ) { DataSet.Field(name: $0.text(0), description: $0.text(1)) }
+        ) {
+            DataSet.Field(
+                name: $0.text(0),
+                description: $0.text(1),
+                dataSubjects: try $0.optionalText(2).map(ConsentRecords.decodeSubjects)
+            )
+        }
     }
 
     public func catalog() throws -> [CatalogEntry] {
@@ -99,6 +111,18 @@ extension Register {
                     )
                 }
                 let version = e.termsVersion.trimmingWhitespace()
+                if let changed = try consentChange(e.normalised) {
+                    violations.append(
+                        Violation(
+                            field: "entries[\(i)].\(changed)",
+                            reason: .consentChanged,
+                            message:
+                                "Wat een school bij '\(e.id)' versie \(version) aanvaardt, ligt vast: '\(changed)' wijkt af "
+                                + "van wat onder die versie al geldt. Een wijziging krijgt een nieuwe versie van de "
+                                + "voorwaarden (wie akkoord ging, ging akkoord met het oude)."
+                        )
+                    )
+                }
                 if let stored = try termsDigest(e.id, version: version), stored != TermsDigest.sha256Hex(e.termsText) {
                     violations.append(
                         Violation(
@@ -115,16 +139,17 @@ extension Register {
             var added = 0
             var outdated = 0
             let nextOrder = try db.queryOne("SELECT coalesce(max(sort_order), 0) FROM catalog_entry") { $0.int(0) } ?? 0
-            for (i, e) in entries.enumerated() {
-                let version = e.termsVersion.trimmingWhitespace()
+            for (i, raw) in entries.enumerated() {
+                let e = raw.normalised
+                let version = e.termsVersion
+                func optional(_ s: String?) -> SQLValue { s.map { .text($0) } ?? .null }
                 let values: [SQLValue] = [
-                    .text(e.id), .text(e.category.trimmingWhitespace()), .text(e.name.trimmingWhitespace()),
-                    .text(e.description.trimmingWhitespace()), .text(e.supplier.trimmingWhitespace()),
+                    .text(e.id), .text(e.category), .text(e.name), .text(e.description), .text(e.supplier),
                     e.priceCents.map { .integer(Int64($0)) } ?? .null, .text(e.termsText), .text(version),
-                    e.recommendedPrerequisite.map { .text($0) } ?? .null, .integer(e.carriesEckidImport ? 1 : 0),
-                    .text(e.dataSet.profile.trimmingWhitespace()), .text(e.purpose.trimmingWhitespace()),
-                    e.processorAgreement.map { .text($0.name.trimmingWhitespace()) } ?? .null,
-                    e.processorAgreement.map { .text($0.version.trimmingWhitespace()) } ?? .null,
+                    optional(e.recommendedPrerequisite), .integer(e.carriesEckidImport ? 1 : 0),
+                    .text(e.dataSet.profile), .text(e.purpose), optional(e.processorAgreement?.name),
+                    optional(e.processorAgreement?.version), optional(e.legalBasis), optional(e.retention),
+                    optional(e.recipients), optional(e.transfers), optional(e.security),
                     .integer(Int64(nextOrder + 10 * (i + 1))),
                 ]
                 if existing.contains(e.id) {
@@ -133,16 +158,17 @@ extension Register {
                         UPDATE catalog_entry SET category = ?2, name = ?3, description = ?4, supplier = ?5, price_cents = ?6,
                             terms_text = ?7, terms_version = ?8, recommended_prerequisite = ?9, carries_eckid_import = ?10,
                             data_set_profile = ?11, purpose = ?12, processor_agreement_name = ?13,
-                            processor_agreement_version = ?14
+                            processor_agreement_version = ?14, legal_basis = ?15, retention = ?16, recipients = ?17,
+                            transfers = ?18, security = ?19
                         WHERE id = ?1
                         """,
-                        Array(values.prefix(14))
+                        Array(values.prefix(19))
                     )
                 } else {
                     try db.run(
                         """
                         INSERT INTO catalog_entry (\(Register.catalogColumns), sort_order)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                         values
                     )
@@ -151,13 +177,17 @@ extension Register {
                 try db.run("DELETE FROM catalog_data_field WHERE koppeling_id = ?", [.text(e.id)])
                 for (position, f) in e.dataSet.fields.enumerated() {
                     try db.run(
-                        "INSERT INTO catalog_data_field (koppeling_id, position, name, description) VALUES (?, ?, ?, ?)",
+                        """
+                        INSERT INTO catalog_data_field (koppeling_id, position, name, description, data_subjects)
+                        VALUES (?, ?, ?, ?, ?)
+                        """,
                         [
-                            .text(e.id), .integer(Int64(position + 1)), .text(f.name.trimmingWhitespace()),
-                            .text(f.description.trimmingWhitespace()),
+                            .text(e.id), .integer(Int64(position + 1)), .text(f.name), .text(f.description),
+                            optional(f.dataSubjects.map(ConsentRecords.encodeSubjects)),
                         ]
                     )
                 }
+                try recordConsent(of: e.id, now: now)
                 try db.run(
                     """
                     INSERT INTO terms (koppeling_id, version, text, sha256, first_loaded_at) VALUES (?, ?, ?, ?, ?)

@@ -2,21 +2,24 @@ import KoppelingCore
 
 extension Register {
     /// The processing register: one row per activation (active ones, and
-    /// ended ones when asked), by school and koppeling.
+    /// ended ones when asked), by school and koppeling, each with the whole
+    /// its last acceptance agreed to.
     public func processingRegister(school: Brin6?, includeEnded: Bool) throws -> [ProcessingRecord] {
         var sql = """
-            SELECT a.school_brin6, s.name, a.koppeling_id, c.name, c.category, c.supplier, c.purpose,
-                   c.data_set_profile, c.processor_agreement_name, c.processor_agreement_version,
+            SELECT a.school_brin6, s.name, a.koppeling_id, c.name, c.category,
                    a.activated_at, a.accepted_by_name, a.os_user, a.start_date, a.end_date,
                    a.deactivated_at, a.deactivated_by, a.deactivation_reason,
                    a.terms_version, a.terms_sha256, t.accepted_at, t.accepted_by_name,
-                   a.deactivated_at IS NULL AND a.terms_version <> c.terms_version
+                   a.deactivated_at IS NULL AND a.terms_version <> c.terms_version,
+                   t.consent_sha256, d.document, d.sha256, d.recorded_at, today.sha256
             FROM activation a
             JOIN catalog_entry c ON c.id = a.koppeling_id
             LEFT JOIN school s ON s.brin6 = a.school_brin6
             LEFT JOIN terms_acceptance t ON t.id = (
                 SELECT max(id) FROM terms_acceptance WHERE activation_id = a.id
             )
+            LEFT JOIN consent_document d ON d.koppeling_id = a.koppeling_id AND d.version = a.terms_version
+            LEFT JOIN consent_document today ON today.koppeling_id = c.id AND today.version = c.terms_version
             WHERE 1 = 1
             """
         var values: [SQLValue] = []
@@ -26,40 +29,44 @@ extension Register {
         }
         if !includeEnded { sql += " AND a.deactivated_at IS NULL" }
         sql += " ORDER BY a.school_brin6, c.category, c.sort_order, a.id"
-        var fields: [String: [DataSet.Field]] = [:]
+        // Many rows share a whole: each is decoded once.
+        var wholes: [String: ConsentDocument] = [:]
         return try db.query(sql, values) { r in
-            let koppeling = r.text(2)
-            if fields[koppeling] == nil { fields[koppeling] = try dataFields(of: koppeling) }
-            let agreement: ProcessorAgreement? =
-                if let name = r.optionalText(8), let version = r.optionalText(9) {
-                    ProcessorAgreement(name: name, version: version)
-                } else {
-                    nil
-                }
+            var accepted: ConsentDocument?
+            var record = ProcessingRecord.AcceptedRecord.notKept
+            if let json = r.optionalText(19) {
+                let sha = r.text(20)
+                if wholes[sha] == nil { wholes[sha] = try ConsentRecords.decode(json) }
+                accepted = wholes[sha]
+                // An acceptance that kept a hash names the whole it saw; one
+                // made before wholes were kept has none.
+                record = r.optionalText(18) == sha ? .atAcceptance : .atUpgrade
+            }
             return ProcessingRecord(
                 brin6: r.text(0),
                 schoolName: r.optionalText(1),
-                koppeling: koppeling,
+                koppeling: r.text(2),
                 koppelingName: r.text(3),
                 category: r.text(4),
-                supplier: r.text(5),
-                purpose: r.text(6),
-                dataSet: DataSet(profile: r.text(7), fields: fields[koppeling] ?? []),
-                processorAgreement: agreement,
-                activatedAt: r.text(10),
-                activatedByName: r.text(11),
-                activatedBy: r.text(12),
-                startDate: r.text(13),
-                endDate: r.optionalText(14),
-                active: r.isNull(15),
-                endedAt: r.optionalText(15),
-                endedBy: r.optionalText(16),
-                endReason: r.optionalText(17),
-                termsVersion: r.text(18),
-                termsSha256: r.optionalText(19),
-                termsAcceptedAt: r.optionalText(20) ?? r.text(10),
-                termsAcceptedByName: r.optionalText(21) ?? r.text(11),
-                termsOutdated: r.int(22) != 0
+                accepted: accepted,
+                acceptedRecord: record,
+                acceptedRecordedAt: accepted == nil ? nil : r.optionalText(21),
+                consentSha256: accepted == nil ? nil : r.optionalText(20),
+                catalogDiffers: accepted == nil ? nil : r.optionalText(22) != r.optionalText(20),
+                activatedAt: r.text(5),
+                activatedByName: r.text(6),
+                activatedBy: r.text(7),
+                startDate: r.text(8),
+                endDate: r.optionalText(9),
+                active: r.isNull(10),
+                endedAt: r.optionalText(10),
+                endedBy: r.optionalText(11),
+                endReason: r.optionalText(12),
+                termsVersion: r.text(13),
+                termsSha256: r.optionalText(14),
+                termsAcceptedAt: r.optionalText(15) ?? r.text(5),
+                termsAcceptedByName: r.optionalText(16) ?? r.text(6),
+                termsOutdated: r.int(17) != 0
             )
         }
     }

@@ -36,11 +36,13 @@ struct Session {
             connection = try KoppelingConnection(path: path)
         } catch {
             let hint: String
-            if case .noAccess(_, let group) = error {
+            if case .noAccess(_, let group, let readerGroup) = error {
                 let group = group ?? "koppelingbeheer"
+                let user = Self.userName()
                 hint =
-                    "Een beheerder voegt u toe met: sudo usermod -aG \(group) \(Self.userName());"
-                    + " daarna logt u opnieuw in (of start u een nieuwe shell met 'newgrp \(group)')."
+                    "Een beheerder voegt u toe met: sudo usermod -aG \(group) \(user)"
+                    + (readerGroup.map { " (beheren), of sudo usermod -aG \($0) \(user) (alleen inzien)" } ?? "")
+                    + "; daarna logt u opnieuw in (of start u een nieuwe shell met 'newgrp \(group)')."
             } else {
                 let explicit = options.socket != nil || SocketChoice.fromEnvironment != nil
                 hint = SocketChoice.unreachableHint(path: path, explicit: explicit)

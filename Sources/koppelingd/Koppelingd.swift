@@ -38,7 +38,7 @@ struct Serve: ParsableCommand {
         abstract: "Serve the register on its socket (the default).",
         discussion: """
             Environment: KOPPELINGD_DATABASE, KOPPELINGD_SOCKET, KOPPELINGD_TIME_ZONE, KOPPELINGD_RUN_AT,
-            KOPPELINGD_ADMIN_GROUP, KOPPELINGD_KEEP_BACKUPS, KOPPELINGD_MAX_CONNECTIONS, KOPPELINGD_MAX_IN_FLIGHT,
+            KOPPELINGD_ADMIN_GROUP, KOPPELINGD_READER_GROUP, KOPPELINGD_KEEP_BACKUPS, KOPPELINGD_MAX_CONNECTIONS, KOPPELINGD_MAX_IN_FLIGHT,
             KOPPELINGD_IDLE_TIMEOUT, KOPPELINGD_LINE_TIMEOUT, KOPPELINGD_LOG_LEVEL.
             Defaults: as root /var/lib/koppelingd/koppelingd.db and /run/koppelingd/koppelingd.sock;
             otherwise under $XDG_STATE_HOME/koppelingd and $XDG_RUNTIME_DIR/koppelingd.
@@ -64,6 +64,13 @@ struct Serve: ParsableCommand {
         help: ArgumentHelp("Group whose members may change the register (default \(D.adminGroup)).")
     )
     var adminGroup: String?
+    @Option(
+        name: .customLong("reader-group"),
+        help: ArgumentHelp(
+            "Group whose members may read everything and change nothing, e.g. the privacy officer (default \(D.readerGroup))."
+        )
+    )
+    var readerGroup: String?
     @Option(
         name: .customLong("keep-backups"),
         help: ArgumentHelp("Daily backups to keep after the timer run; 0 turns them off (default \(D.keepBackups)).")
@@ -149,6 +156,7 @@ struct Serve: ParsableCommand {
             socketPath: Self.absolute(socket ?? env["KOPPELINGD_SOCKET"] ?? defaults.socket),
             schedule: DailySchedule(zone: zone, runAt: time),
             adminGroup: adminGroup ?? env["KOPPELINGD_ADMIN_GROUP"] ?? D.adminGroup,
+            readerGroup: readerGroup ?? env["KOPPELINGD_READER_GROUP"] ?? D.readerGroup,
             keepBackups: keep,
             maxConnections: maxConn,
             maxInFlightPerConnection: inFlight,

@@ -110,7 +110,15 @@ struct JSONOutputTests {
             Step(path: ["timer", "run"]),
             Step(path: ["audit", "list"]),
             Step(path: ["audit", "verify"]),
+            Step(
+                path: ["register", "controller", "set"],
+                rest: [
+                    "--name", "Stichting De Regenboog", "--number", "41234", "--address", "Schoolstraat 1, Voorbeeld",
+                    "--contact", "030 123 45 67", "--fg-name", "R. de Groot", "--fg-email", "fg@regenboog.nl",
+                ]
+            ),
             Step(path: ["register", "export"]),
+            Step(path: ["register", "changes"], rest: ["--from", "2026-01-01", "--to", "2099-12-31"]),
             Step(path: ["backup"]),
         ]
         // A subcommand that needs no argument and has no step above runs

@@ -1,4 +1,6 @@
+import CXattr
 import Foundation
+import KoppelingCore
 import KoppelingProtocol
 import Testing
 
@@ -15,25 +17,34 @@ struct PermissionTests {
     static let nogroup: gid_t = 65534
 
     @Test(
-        "a user outside the admin group reads everything, every change is refused with -32004 and audited; admin-group members may change"
+        "a reader-group member reads everything, every change is refused with -32004 and audited; admin-group members may change; anyone else gets nothing"
     )
     func readersAndAdmins() throws {
         let accounts = try TemporaryAccounts()
         let daemon = try DaemonProcess(
-            arguments: ["--admin-group", accounts.group],
+            arguments: ["--admin-group", accounts.group, "--reader-group", accounts.readerGroup],
             environment: ["KOPPELINGD_LOG_LEVEL": "trace"]
         )
-        // The daemon makes its socket 0660 root:<admin group>; others may
-        // connect only because the test opens it up.
-        #expect(E2E.mode(daemon.socketPath) == 0o660)
+        // The daemon makes its socket 0660 root:<admin group>, with an ACL
+        // entry for the reader group where the file system keeps one.
+        #expect(E2E.mode(daemon.socketPath).map { $0 & 0o707 } == 0o600)
         var info = stat()
         #expect(
             stat(daemon.socketPath, &info) == 0 && info.st_gid == accounts.groupID,
             "the socket belongs to the admin group"
         )
+        let files = try ForeignCtl(socketPath: daemon.socketPath)
+        let outsider = files.as(uid: Self.nobody, gid: Self.nogroup)
+        if Self.aclNames(daemon.socketPath, gid: accounts.readerGroupID) {
+            let r = try files.as(uid: Self.nobody, gid: accounts.readerGroupID).run(["status"])
+            #expect(r.status == 0, "the reader group connects through the socket's ACL\n\(r.transcript)")
+            let kept = try outsider.run(["status"])
+            #expect(kept.status == 3, "anyone else cannot open the socket\n\(kept.transcript)")
+        }
+        // Beyond the socket's mode the daemon decides by the credentials:
+        // the test opens the socket up to show it.
         #expect(chmod(daemon.socketPath, 0o666) == 0)
 
-        let files = try ForeignCtl(socketPath: daemon.socketPath)
         let root = Ctl(socketPath: daemon.socketPath)
         var outputs: [String] = []
         var secrets: [String] = []
@@ -66,12 +77,25 @@ struct PermissionTests {
         try asRoot(["eckid", "set-key", "--school", "21QW00", "--key-stdin"], stdin: eckidCode + "\n")
         let backupsBefore = Self.backups(daemon)
 
-        // nobody reads.
-        let reader = files.as(uid: Self.nobody, gid: Self.nogroup)
+        // Someone in neither group gets nothing, whatever the method.
+        for arguments in [["--json", "status"], ["--json", "school", "list"], ["--json", "register", "export"]] {
+            let r = try outsider.run(arguments)
+            outputs += [r.stdout, r.stderr]
+            let error = r.json?["error"] as? [String: Any]
+            #expect(r.status == 1 && error?["reason"] as? String == "not_a_member", "\(r.transcript)")
+            #expect(!r.stdout.contains("21QW00"), "\(r.transcript)")
+        }
+        let told = try outsider.run(["school", "list"])
+        #expect(told.stderr.contains("usermod -aG \(accounts.readerGroup) nobody"), "\(told.transcript)")
+
+        // nobody, in the reader group, reads: every reading command.
+        let reader = files.as(uid: Self.nobody, gid: accounts.readerGroupID)
         for arguments in [
             ["status"], ["school", "list"], ["school", "show", "21QW00"], ["koppelingen", "--school", "21QW00"],
             ["catalog", "list"], ["catalog", "show", "topdossier-eckid"], ["eckid", "status"], ["timer", "status"],
-            ["audit"], ["--json", "status"], ["school", "list", "--json"],
+            ["audit"], ["audit", "verify"], ["--json", "status"], ["school", "list", "--json"],
+            ["register", "export", "--include-ended"], ["register", "controller", "show"],
+            ["register", "changes", "--from", "2026-01-01", "--to", "2099-12-31"],
         ] {
             let r = try reader.run(arguments)
             outputs += [r.stdout, r.stderr]
@@ -128,6 +152,14 @@ struct PermissionTests {
             (Methods.eckidDisable.erased, ["eckid", "disable", "--school", "21QW00"], nil),
             (Methods.timerRun.erased, ["timer", "run"], nil),
             (Methods.backupCreate.erased, ["backup"], nil),
+            (
+                Methods.registerSetController.erased,
+                [
+                    "register", "controller", "set", "--name", "X", "--number", "12345", "--address", "Y", "--contact",
+                    "Z", "--fg-name", "Q", "--fg-email", "q@x.nl",
+                ],
+                nil
+            ),
         ]
         // Every changing method is refused to a reader in MethodRegistryTests,
         // made from `Methods.all`; here each koppelingctl command that changes
@@ -223,10 +255,12 @@ struct PermissionTests {
         )
     }
 
-    @Test("a user outside the admin group is told it is a matter of the group, and how to join it")
+    @Test("a user in neither group is told it is a matter of the groups, and how to join them")
     func nonMemberIsToldAboutTheGroup() throws {
         let accounts = try TemporaryAccounts()
-        let daemon = try DaemonProcess(arguments: ["--admin-group", accounts.group])
+        let daemon = try DaemonProcess(
+            arguments: ["--admin-group", accounts.group, "--reader-group", accounts.readerGroup]
+        )
         // The socket as the socket unit makes it: 0660, group koppelingbeheer.
         #expect(chown(daemon.socketPath, 0, accounts.groupID) == 0)
         #expect(chmod(daemon.socketPath, 0o660) == 0)
@@ -234,11 +268,20 @@ struct PermissionTests {
         let files = try ForeignCtl(socketPath: daemon.socketPath)
         let r = try files.as(uid: Self.nobody, gid: Self.nogroup).run(["status"])
         #expect(r.status == 3, "\(r.transcript)")
+        // The reader group is named where the socket's ACL names it (a file
+        // system that keeps ACLs).
+        let readers = Self.aclNames(daemon.socketPath, gid: accounts.readerGroupID)
         #expect(
-            r.stderr.contains("alleen root en leden van de groep \(accounts.group) mogen koppelingd gebruiken"),
+            r.stderr.contains(
+                "alleen root en leden van de groep \(accounts.group) (beheren)"
+                    + (readers ? " of \(accounts.readerGroup) (inzien)" : "") + " mogen koppelingd gebruiken"
+            ),
             "\(r.transcript)"
         )
         #expect(r.stderr.contains("sudo usermod -aG \(accounts.group) nobody"), "\(r.transcript)")
+        if readers {
+            #expect(r.stderr.contains("sudo usermod -aG \(accounts.readerGroup) nobody (alleen inzien)"), "\(r.transcript)")
+        }
         #expect(!r.stderr.contains("Draait koppelingd"), "the wrong cause: \(r.transcript)")
         #expect(daemon.stop() == 0)
     }
@@ -285,6 +328,14 @@ struct PermissionTests {
 
     // MARK: - Helpers
 
+    /// Whether the socket's ACL has an entry for group `gid` (the file
+    /// system keeps ACLs and the daemon added one).
+    static func aclNames(_ path: String, gid: gid_t) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let n = buffer.withUnsafeMutableBytes { getxattr(path, SocketACL.attribute, $0.baseAddress, $0.count) }
+        return n > 0 && SocketACL.groupIDs(in: Array(buffer.prefix(n))).contains(gid)
+    }
+
     static func backups(_ daemon: DaemonProcess) -> [String] {
         E2E.regularFiles(under: daemon.stateDirectory).filter { $0.contains("/backups/") }.sorted()
     }
@@ -321,6 +372,10 @@ final class TemporaryAccounts {
             .allSatisfy { FileManager.default.isExecutableFile(atPath: $0) }
 
     let group: String
+    /// The reader group (`--reader-group`): nobody is in it; a test runs as
+    /// a uid whose gid is this one.
+    let readerGroup: String
+    let readerGroupID: gid_t
     let primaryMember: String
     let supplementaryMember: String
     let groupID: gid_t
@@ -331,9 +386,11 @@ final class TemporaryAccounts {
     init() throws {
         let tag = String((0..<6).map { _ in "abcdefghijklmnopqrstuvwxyz".randomElement()! })
         group = "kt-beheer-" + tag
+        readerGroup = "kt-inzage-" + tag
         primaryMember = "kt-a-" + tag
         supplementaryMember = "kt-b-" + tag
         try Self.run("/usr/sbin/groupadd", ["--system", group])
+        try Self.run("/usr/sbin/groupadd", ["--system", readerGroup])
         try Self.run(
             "/usr/sbin/useradd",
             ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--gid", group, primaryMember]
@@ -345,10 +402,12 @@ final class TemporaryAccounts {
                 "--groups", group, supplementaryMember,
             ]
         )
-        guard let g = getgrnam(group)?.pointee.gr_gid, let a = getpwnam(primaryMember)?.pointee,
+        guard let g = getgrnam(group)?.pointee.gr_gid, let r = getgrnam(readerGroup)?.pointee.gr_gid,
+            let a = getpwnam(primaryMember)?.pointee,
             let b = getpwnam(supplementaryMember)?.pointee
         else { throw Failure("accounts not found after creating them") }
         groupID = g
+        readerGroupID = r
         primaryMemberID = a.pw_uid
         supplementaryMemberID = b.pw_uid
         supplementaryMemberGroupID = b.pw_gid
@@ -358,6 +417,7 @@ final class TemporaryAccounts {
         try? Self.run("/usr/sbin/userdel", [primaryMember])
         try? Self.run("/usr/sbin/userdel", [supplementaryMember])
         try? Self.run("/usr/sbin/groupdel", [group])
+        try? Self.run("/usr/sbin/groupdel", [readerGroup])
     }
 
     struct Failure: Error, CustomStringConvertible {

@@ -435,7 +435,7 @@ struct FuzzGenerator {
         rng = SplitMix64(seed: seed)
         backupsLeft = 2 + inputs / 250_000
         precondition(Self.rowKeys == ["brin6", "name"], "row keys: \(Self.rowKeys)")
-        precondition(Self.entryKeys.count == 13, "entry keys: \(Self.entryKeys)")
+        precondition(Self.entryKeys.count == 18, "entry keys: \(Self.entryKeys)")
     }
 
     // MARK: random helpers
@@ -602,6 +602,13 @@ struct FuzzGenerator {
             return .array((0..<int(0...6)).map { _ in manySchoolsRow() })
         case "schools": return .array((0..<int(0...6)).map { _ in schoolRow() })
         case "entries": return .array((0..<int(0...3)).map { _ in catalogEntry() })
+        case "from", "to": return .string(chance(0.9) ? date() : pick(Self.oddStrings))
+        case "number": return .string(chance(0.8) ? String(int(10_000...99_999)) : pick(Self.oddStrings))
+        case "privacy_officer":
+            return .object([
+                ("name", .string(name())),
+                ("email", .string(chance(0.8) ? "fg\(int(1...9))@bestuur.nl" : pick(Self.oddStrings))),
+            ])
         default: return .string(name())
         }
     }
@@ -637,7 +644,16 @@ struct FuzzGenerator {
                             "fields",
                             .array(
                                 (0..<int(0...3)).map { _ in
-                                    .object([("name", .string(name())), ("description", .string(name()))])
+                                    .object(
+                                        [("name", .string(name())), ("description", .string(name()))]
+                                            + (chance(0.5)
+                                                ? [
+                                                    (
+                                                        "data_subjects",
+                                                        .array([.string(pick(["leerling", "ouder", "X", ""]))])
+                                                    )
+                                                ] : [])
+                                    )
                                 }
                             )
                         ),
@@ -645,6 +661,8 @@ struct FuzzGenerator {
                 case "processor_agreement":
                     chance(0.4)
                         ? .raw("null") : .object([("name", .string(name())), ("version", .string("\(int(1...5)).0"))])
+                case "legal_basis", "retention", "recipients", "transfers", "security":
+                    chance(0.5) ? .raw("null") : .string(chance(0.8) ? "Fuzz \(key) \(int(1...9))" : pick(Self.oddStrings))
                 default: .string(chance(0.8) ? "Fuzz \(key) \(int(1...9))" : pick(Self.oddStrings))
                 }
             members.append((key, v))

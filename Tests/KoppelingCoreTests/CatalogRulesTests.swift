@@ -155,7 +155,7 @@ struct CatalogRulesTests {
             Set(object.keys) == [
                 "id", "category", "name", "description", "supplier", "price_cents", "terms_text",
                 "terms_version", "recommended_prerequisite", "carries_eckid_import", "data_set", "purpose",
-                "processor_agreement",
+                "processor_agreement", "legal_basis", "retention", "recipients", "transfers", "security",
             ]
         )
         #expect(try JSONDecoder().decode(CatalogEntry.self, from: data) == entry(priceCents: 1250))

@@ -14,14 +14,17 @@ import Testing
 struct CallerLookupTests {
     static let adminGroup = "koppelingbeheer"
     static let adminGID: UInt32 = 3000
+    static let readerGroup = "koppelinginzage"
+    static let readerGID: UInt32 = 5000
     /// Not root and not the test's own uid, whoever runs the tests.
     static let daemonUID: UInt32 = 4242
 
-    /// Users and groups of a made-up system.
+    /// Users and groups of a made-up system: `leerkracht` is in the reader
+    /// group (5000), `beheerder` in both, `conciërge` in neither.
     static let directory = FakeDirectory(
         users: [1001: "leerkracht", 1002: "beheerder", 1003: "conciërge", daemonUID: "koppelingd"],
-        groups: ["leerkracht": [1001, 5000], "beheerder": [1002, 5000, adminGID], "conciërge": [1003]],
-        groupIDs: [adminGroup: adminGID]
+        groups: ["leerkracht": [1001, readerGID], "beheerder": [1002, readerGID, adminGID], "conciërge": [1003]],
+        groupIDs: [adminGroup: adminGID, readerGroup: readerGID]
     )
 
     @Test("a slow lookup for one connection does not hold up another; the first still gets its replies, in order")
@@ -153,7 +156,11 @@ struct CallerLookupTests {
     func missingAdminGroup() async throws {
         // The same users, but the group database has no koppelingbeheer:
         // a member list naming its gid must not count.
-        let withoutGroup = FakeDirectory(users: Self.directory.users, groups: Self.directory.groups, groupIDs: [:])
+        let withoutGroup = FakeDirectory(
+            users: Self.directory.users,
+            groups: Self.directory.groups,
+            groupIDs: [Self.readerGroup: Self.readerGID]
+        )
         let server = try await InProcessServer.start(directory: withoutGroup, daemonUID: Self.daemonUID)
         #expect(server.policy.adminGID == nil)
         let replies = try await blocking { () throws -> [(String, Reply)] in
@@ -175,19 +182,25 @@ struct CallerLookupTests {
         await server.stop()
 
         #expect(replies.count == 4)
-        for (name, reply) in replies.prefix(2) {
-            #expect(reply.errorCode == -32004 && reply.errorReason == "permission_denied", "\(name): \(reply.raw)")
-        }
+        // beheerder is in the reader group too: it may read, not change; a
+        // gid that would be the admin group's counts for nothing.
+        #expect(replies[0].1.errorCode == -32004 && replies[0].1.errorReason == "permission_denied", "\(replies[0].1.raw)")
+        #expect(replies[1].1.errorCode == -32004 && replies[1].1.errorReason == "not_a_member", "\(replies[1].1.raw)")
         for (name, reply) in replies.dropFirst(2) {
             #expect(reply.result != nil, "\(name): \(reply.raw)")
         }
     }
 
     @Test(
-        "the policy itself: root, the daemon's uid, primary and supplementary admin group; an unknown uid is in no other group"
+        "the policy itself: root, the daemon's uid, primary and supplementary admin and reader group; anyone else nothing"
     )
     func policyDecisions() {
-        let policy = AdminPolicy(adminGroup: Self.adminGroup, daemonUID: Self.daemonUID, directory: Self.directory)
+        let policy = CallerPolicy(
+            adminGroup: Self.adminGroup,
+            readerGroup: Self.readerGroup,
+            daemonUID: Self.daemonUID,
+            directory: Self.directory
+        )
         #expect(policy.adminGID == Self.adminGID)
         #expect(
             policy.caller(for: UCred(uid: 1001, gid: 1001)) == Caller(user: "leerkracht", uid: 1001, mayChange: false)
@@ -201,7 +214,14 @@ struct CallerLookupTests {
             policy.caller(for: UCred(uid: Self.daemonUID, gid: 1))
                 == Caller(user: "koppelingd", uid: 4242, mayChange: true)
         )
-        #expect(policy.caller(for: UCred(uid: 777, gid: 777)) == Caller(user: "uid 777", uid: 777, mayChange: false))
+        #expect(policy.caller(for: UCred(uid: 777, gid: 777)) == Caller(user: "uid 777", uid: 777, role: .none))
+        // The reader group: supplementary, primary, and for a uid the user
+        // database does not know, only as its primary group.
+        #expect(policy.caller(for: UCred(uid: 1001, gid: 1001)).role == .reader)
+        #expect(policy.caller(for: UCred(uid: 1003, gid: 1003)).role == .none)
+        #expect(policy.caller(for: UCred(uid: 1003, gid: Self.readerGID)).role == .reader)
+        #expect(policy.caller(for: UCred(uid: 778, gid: Self.readerGID)).role == .reader)
+        #expect(policy.readerGID == Self.readerGID)
     }
 }
 

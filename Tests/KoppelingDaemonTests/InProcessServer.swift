@@ -17,7 +17,7 @@ import ServiceLifecycle
 /// `as:` someone: the tests run as root, who may always change.
 final class InProcessServer: @unchecked Sendable {
     let register: TestRegister
-    let policy: AdminPolicy
+    let policy: CallerPolicy
     let peers = PeerQueue()
     /// How long a client's read waits (a scan queued behind many may take
     /// a minute).
@@ -31,7 +31,7 @@ final class InProcessServer: @unchecked Sendable {
     /// The register's writer thread, as the daemon's services reach it.
     var writer: DatabaseExecutor { path!.register.writer }
 
-    private init(register: TestRegister, policy: AdminPolicy, clientTimeoutSeconds: Int) {
+    private init(register: TestRegister, policy: CallerPolicy, clientTimeoutSeconds: Int) {
         self.register = register
         self.policy = policy
         self.clientTimeoutSeconds = clientTimeoutSeconds
@@ -46,7 +46,12 @@ final class InProcessServer: @unchecked Sendable {
         clientTimeoutSeconds: Int = 5
     ) async throws -> InProcessServer {
         let register = try register ?? TestRegister(start: utc("2026-11-29T09:00:00Z"))
-        let policy = AdminPolicy(adminGroup: CallerLookupTests.adminGroup, daemonUID: daemonUID, directory: directory)
+        let policy = CallerPolicy(
+            adminGroup: CallerLookupTests.adminGroup,
+            readerGroup: CallerLookupTests.readerGroup,
+            daemonUID: daemonUID,
+            directory: directory
+        )
         let server = InProcessServer(register: register, policy: policy, clientTimeoutSeconds: clientTimeoutSeconds)
         var config = register.app.config
         config.maxConnections = maxConnections

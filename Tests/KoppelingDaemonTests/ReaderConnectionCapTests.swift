@@ -59,7 +59,7 @@ struct ReaderConnectionCapTests {
             }
             let admin = try server.client(as: Self.admin)
             let adminHello = try admin.call(Self.hello)
-            let otherReader = try server.client(as: UCred(uid: 1003, gid: 1003)).call(Self.hello)
+            let otherReader = try server.client(as: UCred(uid: 1003, gid: CallerLookupTests.readerGID)).call(Self.hello)
             let stillServed = try held[0].call(Self.hello)
             let audit = try admin.call(#"{"jsonrpc":"2.0","id":3,"method":"audit.list","params":{}}"#)
             return CapOutcome(
@@ -128,12 +128,12 @@ struct ReaderConnectionCapTests {
         let outcome = try await blocking { () throws -> ReservedOutcome in
             var held: [TimedClient] = []
             for (uid, count) in [(1001, 12), (1003, 12), (1004, 11)] as [(UInt32, Int)] {
-                held += try Self.hold(count, as: UCred(uid: uid, gid: uid), on: server)
+                held += try Self.hold(count, as: UCred(uid: uid, gid: CallerLookupTests.readerGID), on: server)
             }
             var refusals: [Reply] = []
             // A new uid, and one that holds only 12.
             for uid in [1005, 1001] as [UInt32] {
-                let client = try server.client(as: UCred(uid: uid, gid: uid))
+                let client = try server.client(as: UCred(uid: uid, gid: CallerLookupTests.readerGID))
                 client.send(Self.hello)
                 if let line = try client.readLine() { refusals.append(try json(Data(line.utf8))) }
             }

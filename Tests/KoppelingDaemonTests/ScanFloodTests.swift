@@ -28,7 +28,7 @@ struct ScanFloodTests {
         let outcome = try await blocking { () throws -> (Reply, Reply, Reply) in
             let first = try server.client(as: UCred(uid: 1001, gid: 1001))
             let second = try server.client(as: UCred(uid: 1001, gid: 1001))
-            let other = try server.client(as: UCred(uid: 1003, gid: 1003))
+            let other = try server.client(as: UCred(uid: 1003, gid: CallerLookupTests.readerGID))
             for client in [first, second, other] { _ = try client.call(Self.hello) }
             first.send(Self.verify)
             usleep(300_000)  // the first is running (a scan of this trail takes seconds)
@@ -52,14 +52,14 @@ struct ScanFloodTests {
         try Self.appendUnchainedAuditRows(1_000_000, to: register)
         let server = try await InProcessServer.start(register: register, daemonUID: CallerLookupTests.daemonUID, clientTimeoutSeconds: 60)
         let (alone, probe) = try await blocking { () throws -> (Duration, Duration) in
-            let alone = try Self.timedVerify(on: server.client(as: UCred(uid: 2200, gid: 2200)))
+            let alone = try Self.timedVerify(on: server.client(as: UCred(uid: 2200, gid: CallerLookupTests.readerGID)))
             // Eight readers, one scan each, then all of them hang up.
-            var gone = try (2001...2008).map { uid in try server.client(as: UCred(uid: UInt32(uid), gid: 100)) }
+            var gone = try (2001...2008).map { uid in try server.client(as: UCred(uid: UInt32(uid), gid: CallerLookupTests.readerGID)) }
             for client in gone { _ = try client.call(Self.hello) }
             for client in gone { client.send(Self.verify) }
             usleep(200_000)
             gone.removeAll()
-            let probe = try Self.timedVerify(on: server.client(as: UCred(uid: 2100, gid: 2100)))
+            let probe = try Self.timedVerify(on: server.client(as: UCred(uid: 2100, gid: CallerLookupTests.readerGID)))
             return (alone, probe)
         }
         await server.stop()

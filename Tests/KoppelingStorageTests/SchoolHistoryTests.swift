@@ -96,8 +96,17 @@ struct SchoolHistoryTests {
     }
 
     /// The two tables as migration 0001 made them (with the cascade), and
-    /// without what 0006 added, so 0005 and 0006 run again on reopening.
+    /// without what 0006 and 0009 added, so 0005, 0006 and 0009 run again on
+    /// reopening.
     static let previousSchema = """
+        DROP VIEW catalog_consent;
+        DROP TABLE consent_document;
+        DROP TABLE controller;
+        ALTER TABLE catalog_entry DROP COLUMN legal_basis;
+        ALTER TABLE catalog_entry DROP COLUMN retention;
+        ALTER TABLE catalog_entry DROP COLUMN recipients;
+        ALTER TABLE catalog_entry DROP COLUMN transfers;
+        ALTER TABLE catalog_entry DROP COLUMN security;
         DROP TABLE terms_acceptance;
         DROP TABLE terms;
         DROP TABLE catalog_data_field;

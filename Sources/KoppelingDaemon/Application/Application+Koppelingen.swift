@@ -234,14 +234,6 @@ extension Application {
         return ReacceptResult(activation: record)
     }
 
-    func registerExport(_ p: RegisterExportParams) throws -> RegisterExportResult {
-        let school = try p.brin6.map { try brin6($0) }
-        return RegisterExportResult(
-            exportedAt: nowStamp,
-            timeZone: zone.identifier,
-            rows: try register.processingRegister(school: school, includeEnded: p.includeEnded ?? false)
-        )
-    }
 
     func deactivate(_ p: DeactivateParams, caller: Caller) throws -> DeactivateResult {
         let b = try brin6(p.brin6)

@@ -55,6 +55,9 @@ enum Routes {
         .make(Methods.timerRun) { app, _, _ in try app.runTimerNow() },
         .make(Methods.auditList) { app, p, _ in try app.auditList(p) },
         .make(Methods.registerExport) { app, p, _ in try app.registerExport(p) },
+        .make(Methods.registerSetController) { app, p, caller in try app.setController(p, caller: caller) },
+        .make(Methods.registerGetController) { app, _, _ in try app.getController() },
+        .make(Methods.registerChanges) { app, p, _ in try app.registerChanges(p) },
         .make(Methods.auditVerify) { app, _, _ in try app.verifyAudit() },
         .make(Methods.backupCreate) { app, _, _ in try app.createBackup() },
         .make(Methods.version) { _, _, _ in

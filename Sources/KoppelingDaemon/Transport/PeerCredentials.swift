@@ -45,14 +45,14 @@ struct CallerResolver: CallerSource {
     /// out) leave room for the next connection; each idle one costs little.
     static let threads = 4
 
-    let policy: AdminPolicy
+    let policy: CallerPolicy
     let threadPool: NIOThreadPool
     /// How the peer's credentials are read; tests stand in for a peer that
     /// is not the test's own user.
     let credentials: @Sendable (any Channel) -> EventLoopFuture<UCred>
 
     init(
-        policy: AdminPolicy,
+        policy: CallerPolicy,
         threadPool: NIOThreadPool,
         credentials: @escaping @Sendable (any Channel) -> EventLoopFuture<UCred> = PeerCredentials.read
     ) {
@@ -62,14 +62,14 @@ struct CallerResolver: CallerSource {
     }
 
     /// The caller on `channel`; completes on the channel's event loop. A
-    /// caller who cannot be found out (no SO_PEERCRED, pool shut down) may
-    /// only read.
+    /// caller who cannot be found out (no SO_PEERCRED, pool shut down) gets
+    /// nothing.
     func caller(on channel: any Channel) -> EventLoopFuture<Caller> {
         let eventLoop = channel.eventLoop
         let policy = self.policy
         let threadPool = self.threadPool
         return credentials(channel)
             .flatMap { cred in threadPool.runIfActive(eventLoop: eventLoop) { policy.caller(for: cred) } }
-            .recover { _ in Caller(user: "onbekend", uid: -1, mayChange: false) }
+            .recover { _ in Caller(user: "onbekend", uid: -1, role: .none) }
     }
 }

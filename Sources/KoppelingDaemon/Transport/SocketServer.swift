@@ -77,6 +77,9 @@ enum SocketServer {
         if let fd = activation?.fileDescriptor {
             let channel = try await bootstrap.withBoundSocket(fd).get()
             logger.info("adopted socket from systemd", metadata: ["fd": "\(fd)"])
+            if let path = channel.localAddress?.pathname {
+                SocketAccess.letReadersIn(path: path, group: config.readerGroup, logger: logger)
+            }
             return Listener(channel: channel, ownsPath: false, connections: connections)
         }
         let path = config.socketPath
@@ -85,9 +88,10 @@ enum SocketServer {
         try removeStaleSocket(at: path, logger: logger)
         let channel = try await bootstrap.bind(unixDomainSocketPath: path).get()
         chmod(path, 0o660)
-        if getuid() == 0, let gid = AdminPolicy.groupID(named: config.adminGroup) {
+        if getuid() == 0, let gid = SystemDirectory().groupID(named: config.adminGroup) {
             chown(path, 0, gid)
         }
+        SocketAccess.letReadersIn(path: path, group: config.readerGroup, logger: logger)
         return Listener(channel: channel, ownsPath: true, connections: connections)
     }
 

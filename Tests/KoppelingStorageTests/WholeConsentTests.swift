@@ -1,0 +1,162 @@
+import Foundation
+import KoppelingCore
+import Testing
+
+@testable import KoppelingStorage
+
+/// What a school agrees to is one versioned whole (DESIGN §2): under a
+/// known version nothing of it changes, and the processing register shows
+/// what each acceptance agreed to, never today's catalogue in its place.
+@Suite struct WholeConsentTests {
+    func load(_ register: Register, _ entries: [CatalogEntry]) throws {
+        _ = try register.write { try register.loadCatalog(entries, now: Fixture.now) }
+    }
+
+    func refusedField(_ register: Register, _ entry: CatalogEntry) -> [String] {
+        do {
+            try load(register, [entry])
+            return []
+        } catch let error as KoppelingError {
+            #expect(error.reason == .consentChanged, "\(error)")
+            return error.fields
+        } catch {
+            Issue.record("\(error)")
+            return []
+        }
+    }
+
+    /// Every part of the whole, changed alone under the known version, is
+    /// refused naming that part; the same entry again is accepted.
+    @Test func noPartOfTheWholeChangesUnderAKnownVersion() throws {
+        try withTemporaryDirectory { dir in
+            let register = try dir.openRegister()
+            defer { register.close() }
+            let shipped = try #require(try register.catalogEntry("topdossier"))
+            try load(register, [shipped])
+
+            let changes: [(String, (inout CatalogEntry) -> Void)] = [
+                ("supplier", { $0.supplier = "Andere B.V." }),
+                ("purpose", { $0.purpose += " En meer." }),
+                ("data_set.profile", { $0.dataSet.profile = "UWLR Leerlinggegevens – Brede set" }),
+                ("data_set.fields", { $0.dataSet.fields.append(.init(name: "bsn", description: "Burgerservicenummer")) }),
+                ("data_set.fields[4].name", { $0.dataSet.fields[4].name = "geboortejaar" }),
+                ("data_set.fields[1].description", { $0.dataSet.fields[1].description = "Familienaam" }),
+                ("data_set.fields[0].data_subjects", { $0.dataSet.fields[0].dataSubjects = ["leerling", "ouder"] }),
+                ("processor_agreement", { $0.processorAgreement = nil }),
+                ("legal_basis", { $0.legalBasis = "Toestemming" }),
+                ("retention", { $0.retention = "Tot een jaar na uitschrijving" }),
+                ("recipients", { $0.recipients = "TOP dossier B.V." }),
+                ("transfers", { $0.transfers = "Nederland; geen doorgifte buiten de EER" }),
+                ("security", { $0.security = "ISO 27001" }),
+            ]
+            for (field, change) in changes {
+                var changed = shipped
+                change(&changed)
+                #expect(refusedField(register, changed) == ["entries[0].\(field)"], "\(field)")
+            }
+            #expect(try register.catalogEntry("topdossier") == shipped, "nothing of a refused load is saved")
+            // Whitespace around a text is no change: it is stored trimmed.
+            var padded = shipped
+            padded.purpose = "  " + shipped.purpose + " "
+            try load(register, [padded])
+        }
+    }
+
+    /// The defect this rule closes: `bsn` added under the known version
+    /// was accepted and every row showed it. Now it comes as a new version,
+    /// and the rows keep what was accepted.
+    @Test func theRegisterShowsWhatWasAcceptedAfterANewVersion() throws {
+        try withTemporaryDirectory { dir in
+            let register = try dir.openRegister(schools: ["21QW00"])
+            defer { register.close() }
+            try register.activate("21QW00", "topdossier", code: "21QW00Xk3mP9qR7sT2vW5yZ8")
+            let shipped = try #require(try register.catalogEntry("topdossier"))
+            var wider = ConsentTests.newVersion(of: shipped, "2025.1")
+            wider.dataSet.fields.append(.init(name: "bsn", description: "Burgerservicenummer", dataSubjects: ["leerling"]))
+            wider.retention = "Tot een jaar na uitschrijving"
+            try load(register, [wider])
+
+            let row = try #require(try register.processingRegister(school: nil, includeEnded: false).first)
+            let accepted = try #require(row.accepted)
+            #expect(!accepted.dataSet.fields.map(\.name).contains("bsn"))
+            #expect(accepted.termsVersion == shipped.termsVersion && accepted.retention == nil)
+            #expect(row.acceptedRecord == .atAcceptance && row.catalogDiffers == true && row.termsOutdated)
+            #expect(row.gaps.contains("retention"))
+
+            _ = try register.write {
+                try register.reaccept(
+                    school: try brin("21QW00"),
+                    koppeling: "topdossier",
+                    name: "J. de Vries",
+                    termsVersion: "2025.1",
+                    by: Fixture.admin,
+                    now: "2026-03-11T09:00:00Z"
+                )
+            }
+            let after = try #require(try register.processingRegister(school: nil, includeEnded: false).first)
+            #expect(after.accepted?.dataSet.fields.last?.name == "bsn")
+            #expect(after.catalogDiffers == false && !after.termsOutdated && !after.gaps.contains("retention"))
+        }
+    }
+
+    /// The shipped catalogue names whose data each field holds; the facts
+    /// it cannot know (the supplier's retention, recipients, …) are gaps.
+    @Test func theShippedRowsNameTheirGaps() throws {
+        try withTemporaryDirectory { dir in
+            let register = try dir.openRegister(schools: ["21QW00"])
+            defer { register.close() }
+            try register.activate("21QW00", "topdossier", code: "21QW00Xk3mP9qR7sT2vW5yZ8")
+            let row = try #require(try register.processingRegister(school: nil, includeEnded: false).first)
+            #expect(row.accepted?.dataSet.dataSubjects == ["leerling", "leerkracht"])
+            #expect(row.gaps == ["recipients", "transfers", "retention", "security", "legal_basis"])
+        }
+    }
+
+    /// A register of the release before whole-consent: its acceptances
+    /// kept no whole. The version they accepted is recorded at the upgrade
+    /// and shown as such; a version replaced before is shown as not kept.
+    @Test func anUpgradedRegisterSaysWhatItCannotKnow() throws {
+        try withTemporaryDirectory { dir in
+            do {
+                let old = try DatabaseSetup.openWriter(
+                    path: dir.databasePath,
+                    migrations: Array(Migrator.embedded.prefix(8))
+                )
+                try old.execute(
+                    """
+                    INSERT INTO school VALUES ('21QW00', 'OBS Oud', '2026-01-05T08:00:00Z');
+                    INSERT INTO activation (school_brin6, koppeling_id, accepted_by_name, os_user, os_uid, terms_version,
+                        start_date, code_hash, code_prefix, code_length, activated_at)
+                    VALUES ('21QW00', 'topdossier', 'A. Oud', 'beheer', 1000, '2024.1', '2026-01-05', x'00', '21QW00', 24,
+                        '2026-01-05T08:00:00Z'),
+                           ('21QW00', 'topdossier-eckid', 'A. Oud', 'beheer', 1000, '2023.9', '2026-01-05', x'01', '21QW00',
+                        24, '2026-01-05T08:00:00Z');
+                    INSERT INTO terms_acceptance (activation_id, terms_version, accepted_by_name, os_user, os_uid, accepted_at)
+                    SELECT id, terms_version, accepted_by_name, os_user, os_uid, activated_at FROM activation;
+                    INSERT INTO used_code VALUES (x'00', '2026-01-05T08:00:00Z'), (x'01', '2026-01-05T08:00:00Z');
+                    """
+                )
+                old.close()
+            }
+            _ = try InstallSecret.create(path: Register.secretPath(forDatabase: dir.databasePath))
+            let register = try Register.open(path: dir.databasePath)
+            defer { register.close() }
+            let rows = try register.processingRegister(school: nil, includeEnded: false)
+            let standard = try #require(rows.first { $0.koppeling == "topdossier" })
+            #expect(standard.acceptedRecord == .atUpgrade && standard.accepted?.termsVersion == "2024.1")
+            #expect(standard.acceptedRecordedAt != nil && standard.catalogDiffers == false)
+            let eckid = try #require(rows.first { $0.koppeling == "topdossier-eckid" })
+            #expect(eckid.acceptedRecord == .notKept && eckid.accepted == nil && eckid.catalogDiffers == nil)
+            #expect(eckid.gaps == ProcessingRecord.items, "nothing of what it accepted is known")
+            // From the upgrade on, the version is held like any other.
+            var changed = try #require(try register.catalogEntry("topdossier"))
+            changed.purpose = "Iets anders."
+            #expect(refusedField(register, changed) == ["entries[0].purpose"])
+            // A new acceptance keeps its whole.
+            try register.deactivate("21QW00", "topdossier-eckid")
+            try register.activate("21QW00", "topdossier-eckid", code: "21QW00Zx9Vq3Lm7Tp2Kd8Rw")
+            let renewed = try register.processingRegister(school: nil, includeEnded: false)
+            #expect(renewed.first { $0.koppeling == "topdossier-eckid" }?.acceptedRecord == .atAcceptance)
+        }
+    }
+}
