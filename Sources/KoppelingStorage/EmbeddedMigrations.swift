@@ -40,5 +40,9 @@ enum EmbeddedMigrations {
             name: "0009_consent_whole.sql",
             sql: String(decoding: PackageResources._009_consent_whole_sql, as: UTF8.self)
         ),
+        File(
+            name: "0010_eckid_purpose.sql",
+            sql: String(decoding: PackageResources._010_eckid_purpose_sql, as: UTF8.self)
+        ),
     ]
 }

@@ -16,7 +16,7 @@ struct ActivationDialogTests {
         let details = try t.expect("[t] tonen")
         for needle in [
             "Naam:", "TOP Dossier – ECKiD", "Omschrijving:", "Prijs:", "n.v.t.", "Gegevensset:", "eck_id", "Doel:",
-            "Verwerkersovereenkomst:", "versie 2024.1",
+            "Verwerkersovereenkomst:", "versie 2024.2",
         ] {
             #expect(details.contains(needle), "\(needle) in\n\(details)")
         }
@@ -27,7 +27,7 @@ struct ActivationDialogTests {
         let user = try t.expect("Uw naam: ")
         #expect(user.contains("Gebruiker:") && user.contains("Startdatum:") && user.contains("(vandaag)"), "\(user)")
         t.type("Jan Jansen")
-        let tick = try t.expect("Voor akkoord met de gebruikersvoorwaarden (versie 2024.1)? (j/n): ")
+        let tick = try t.expect("Voor akkoord met de gebruikersvoorwaarden (versie 2024.2)? (j/n): ")
         #expect(!tick.contains("Verificatiecode"), "agreement is asked before the code")
         t.type("j")
         try t.expect("[e] zelf invoeren, [g] laten maken: ")
@@ -37,7 +37,7 @@ struct ActivationDialogTests {
         try t.expect("Herhaal de verificatiecode: ")
         t.type(code)
         let summary = try t.expect("Gereed? (j/n): ")
-        for needle in ["Samenvatting", "Uw naam:", "Jan Jansen", "21QW00… (24 tekens)", "versie 2024.1, akkoord"] {
+        for needle in ["Samenvatting", "Uw naam:", "Jan Jansen", "21QW00… (24 tekens)", "versie 2024.2, akkoord"] {
             #expect(summary.contains(needle), "\(needle) in\n\(summary)")
         }
         t.type("j")

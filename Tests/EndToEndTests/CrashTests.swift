@@ -185,7 +185,8 @@ enum CrashOp: CustomStringConvertible {
         case .importRows(let rows): ["schools": rows.map { ["brin6": $0, "name": "Geïmporteerde school \($0)"] }]
         case .activate(let s, let k, let code):
             [
-                "brin6": s, "koppeling": k, "name": "Crash Test", "agree": true, "terms_version": "2024.1",
+                "brin6": s, "koppeling": k, "name": "Crash Test", "agree": true,
+                "terms_version": ShippedTerms.version(k),
                 "verification_code": code,
             ]
         case .deactivate(let s, let k): ["brin6": s, "koppeling": k, "reason": "crash harness"]

@@ -63,11 +63,11 @@ struct FreeTextCodeEndToEndTests {
         )
         let code = E2E.code(for: "21QW00", length: 26)
         let kelvin = try daemon.rawCall(
-            #"{"jsonrpc":"2.0","id":2,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier-ec\u212Aid","name":"Jan de Vries","agree":true,"terms_version":"2024.1","verification_code":"\#(code)"}}"#
+            #"{"jsonrpc":"2.0","id":2,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier-ec\u212Aid","name":"Jan de Vries","agree":true,"terms_version":"2024.2","verification_code":"\#(code)"}}"#
         )
         #expect(E2E.errorReason(kelvin) == "koppeling_not_found", "\(kelvin)")
         let upper = try daemon.rawCall(
-            #"{"jsonrpc":"2.0","id":3,"method":"koppeling.activate","params":{"brin6":"21qw00","koppeling":"TOPDOSSIER-ECKID","name":"Jan de Vries","agree":true,"terms_version":"2024.1","verification_code":"\#(code)"}}"#
+            #"{"jsonrpc":"2.0","id":3,"method":"koppeling.activate","params":{"brin6":"21qw00","koppeling":"TOPDOSSIER-ECKID","name":"Jan de Vries","agree":true,"terms_version":"2024.2","verification_code":"\#(code)"}}"#
         )
         #expect(upper["result"] != nil, "\(upper)")
         let leap = try Ctl(socketPath: daemon.socketPath).run(["audit", "list", "--since", "2026-12-01T07:00:60Z"])

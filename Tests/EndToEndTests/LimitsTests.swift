@@ -390,7 +390,7 @@ extension LimitsTests {
             case 16:
                 return call(
                     "koppeling.activate",
-                    #"{"brin6":"21QW00","koppeling":"topdossier-eckid","name":"Jan","agree":false,"terms_version":"2024.1","verification_code":"21QW00kort"}"#
+                    #"{"brin6":"21QW00","koppeling":"topdossier-eckid","name":"Jan","agree":false,"terms_version":"2024.2","verification_code":"21QW00kort"}"#
                 )
             case 17: return call("school.import", #"{"schools":[{"brin6":"fout","name":""}]}"#)
             case 18: return call("catalog.get", #"{"id":"bestaat-niet"}"#)

@@ -26,7 +26,7 @@ struct SecretTests {
             return E2E.object(reply) ?? [:]
         }
         func activateLine(id: Int, school: String, koppeling: String, code: String, agree: Bool = true) -> String {
-            #"{"jsonrpc":"2.0","id":\#(id),"method":"koppeling.activate","params":{"brin6":"\#(school)","koppeling":"\#(koppeling)","name":"Jan Jansen","agree":\#(agree),"terms_version":"2024.1","verification_code":\#(E2E.literal(code))}}"#
+            #"{"jsonrpc":"2.0","id":\#(id),"method":"koppeling.activate","params":{"brin6":"\#(school)","koppeling":"\#(koppeling)","name":"Jan Jansen","agree":\#(agree),"terms_version":"\#(ShippedTerms.version(koppeling))","verification_code":\#(E2E.literal(code))}}"#
         }
 
         try run(["school", "add", "21QW00", "OBS De Regenboog"])

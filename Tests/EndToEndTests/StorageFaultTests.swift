@@ -264,7 +264,7 @@ struct StorageFaultTests {
         let code = E2E.code(for: "14DD00")
         let activation: [String: Any] = [
             "brin6": "14DD00", "koppeling": "topdossier-eckid", "name": "Ed Beheer",
-            "agree": true, "terms_version": "2024.1", "verification_code": code,
+            "agree": true, "terms_version": "2024.2", "verification_code": code,
         ]
         #expect(E2E.errorReason(try Fault.call(c, "koppeling.activate", activation)) == "storage_failure")
         #expect(

@@ -23,7 +23,7 @@ struct EckidTimerTests {
             )
         }
         let r = t.call(
-            #"{"jsonrpc":"2.0","id":3,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier-eckid","name":"Jan","agree":true,"terms_version":"2024.1","verification_code":"\#(Self.code)"}}"#
+            #"{"jsonrpc":"2.0","id":3,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier-eckid","name":"Jan","agree":true,"terms_version":"2024.2","verification_code":"\#(Self.code)"}}"#
         )
         #expect(r["result"] != nil)
         return t
@@ -81,7 +81,7 @@ struct EckidTimerTests {
         let t = try TestRegister(start: utc("2026-03-10T13:00:00Z"))
         _ = t.call(#"{"jsonrpc":"2.0","id":1,"method":"school.add","params":{"brin6":"21QW00","name":"X"}}"#)
         _ = t.call(
-            #"{"jsonrpc":"2.0","id":2,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier-eckid","name":"Jan","agree":true,"terms_version":"2024.1","verification_code":"\#(Self.code)","start_date":"2026-04-01"}}"#
+            #"{"jsonrpc":"2.0","id":2,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier-eckid","name":"Jan","agree":true,"terms_version":"2024.2","verification_code":"\#(Self.code)","start_date":"2026-04-01"}}"#
         )
         let result = try #require(setKey(t)["result"] as? [String: Any])
         #expect(result["active_from"] as? String == "2026-04-01")

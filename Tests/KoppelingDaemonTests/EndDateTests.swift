@@ -14,7 +14,7 @@ struct EndDateTests {
 
     func activate(_ t: TestRegister, _ koppeling: String, code: String, endDate: String) -> [String: Any] {
         t.call(
-            #"{"jsonrpc":"2.0","id":2,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"\#(koppeling)","name":"Jan","agree":true,"terms_version":"2024.1","verification_code":"\#(code)","end_date":"\#(endDate)"}}"#
+            #"{"jsonrpc":"2.0","id":2,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"\#(koppeling)","name":"Jan","agree":true,"terms_version":"\#(ShippedTerms.version(koppeling))","verification_code":"\#(code)","end_date":"\#(endDate)"}}"#
         )
     }
 

@@ -43,7 +43,7 @@ struct FreeTextCodeTests {
         name: String,
         code: String
     ) -> String {
-        #"{"jsonrpc":"2.0","id":\#(id),"method":"koppeling.activate","params":{"brin6":"\#(school)","koppeling":"\#(koppeling)","name":"\#(name)","agree":true,"terms_version":"2024.1","verification_code":"\#(code)"}}"#
+        #"{"jsonrpc":"2.0","id":\#(id),"method":"koppeling.activate","params":{"brin6":"\#(school)","koppeling":"\#(koppeling)","name":"\#(name)","agree":true,"terms_version":"\#(ShippedTerms.version(koppeling))","verification_code":"\#(code)"}}"#
     }
 
     /// Each free-text field with a code in it, through the real request path.

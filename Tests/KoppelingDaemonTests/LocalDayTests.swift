@@ -20,7 +20,7 @@ struct LocalDayTests {
     ) -> [String: Any] {
         let start = startDate.map { #","start_date":"\#($0)""# } ?? ""
         return t.call(
-            #"{"jsonrpc":"2.0","id":1,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"\#(koppeling)","name":"J. de Vries","agree":true,"terms_version":"2024.1","verification_code":"\#(code)"\#(start)}}"#
+            #"{"jsonrpc":"2.0","id":1,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"\#(koppeling)","name":"J. de Vries","agree":true,"terms_version":"\#(ShippedTerms.version(koppeling))","verification_code":"\#(code)"\#(start)}}"#
         )
     }
 
@@ -80,7 +80,7 @@ struct LocalDayTests {
             #"{"jsonrpc":"2.0","id":2,"method":"koppeling.deactivate","params":{"brin6":"21QW00","koppeling":"topdossier-eckid"}}"#
         )
         let reply = t.call(
-            #"{"jsonrpc":"2.0","id":3,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier-eckid","name":"","agree":false,"terms_version":"2024.1","verification_code":"21qw00Zx9Vq3Lm7Tp2Kd8Rw"}}"#
+            #"{"jsonrpc":"2.0","id":3,"method":"koppeling.activate","params":{"brin6":"21QW00","koppeling":"topdossier-eckid","name":"","agree":false,"terms_version":"2024.2","verification_code":"21qw00Zx9Vq3Lm7Tp2Kd8Rw"}}"#
         )
         let error = reply["error"] as? [String: Any]
         #expect(error?["code"] as? Int == -32001, "\(reply)")

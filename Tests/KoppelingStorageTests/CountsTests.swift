@@ -44,7 +44,9 @@ import Testing
                 let plain = try #require(try db.queryOne(Self.plainCount) { $0.int(0) })
                 #expect(try register.read { try register.counts() }.termsOutdated == plain, "round \(round)")
             }
-            _ = try db.run("UPDATE activation SET terms_version = '2024.1'")
+            _ = try db.run(
+                "UPDATE activation SET terms_version = (SELECT terms_version FROM catalog_entry c WHERE c.id = koppeling_id)"
+            )
             #expect(try register.read { try register.counts() }.termsOutdated == 0)
         }
     }

@@ -159,4 +159,43 @@ import Testing
             #expect(renewed.first { $0.koppeling == "topdossier-eckid" }?.acceptedRecord == .atAcceptance)
         }
     }
+
+    /// The shipped ECKiD purpose said no other personal data was shared; its
+    /// correction comes as version 2024.2 (0010_eckid_purpose.sql). A school
+    /// that accepted 2024.1 is outdated, and its row still shows what it
+    /// accepted then.
+    @Test func theCorrectedEckidPurposeIsANewVersion() throws {
+        try withTemporaryDirectory { dir in
+            do {
+                let old = try DatabaseSetup.openWriter(
+                    path: dir.databasePath,
+                    migrations: Array(Migrator.embedded.prefix(8))
+                )
+                try old.execute(
+                    """
+                    INSERT INTO school VALUES ('21QW00', 'OBS Oud', '2026-01-05T08:00:00Z');
+                    INSERT INTO activation (school_brin6, koppeling_id, accepted_by_name, os_user, os_uid, terms_version,
+                        start_date, code_hash, code_prefix, code_length, activated_at)
+                    VALUES ('21QW00', 'topdossier-eckid', 'A. Oud', 'beheer', 1000, '2024.1', '2026-01-05', x'01',
+                        '21QW00', 24, '2026-01-05T08:00:00Z');
+                    INSERT INTO terms_acceptance (activation_id, terms_version, accepted_by_name, os_user, os_uid, accepted_at)
+                    SELECT id, terms_version, accepted_by_name, os_user, os_uid, activated_at FROM activation;
+                    INSERT INTO used_code VALUES (x'01', '2026-01-05T08:00:00Z');
+                    """
+                )
+                old.close()
+            }
+            _ = try InstallSecret.create(path: Register.secretPath(forDatabase: dir.databasePath))
+            let register = try Register.open(path: dir.databasePath)
+            defer { register.close() }
+            let entry = try #require(try register.catalogEntry("topdossier-eckid"))
+            #expect(entry.termsVersion == "2024.2")
+            #expect(!entry.purpose.contains("zonder andere persoonsgegevens") && entry.purpose.contains("e-mailadres"))
+            #expect(entry.termsText.contains("leerkracht"))
+            let row = try #require(try register.processingRegister(school: nil, includeEnded: false).first)
+            #expect(row.termsOutdated && row.catalogDiffers == true && row.acceptedRecord == .atUpgrade)
+            #expect(row.accepted?.termsVersion == "2024.1")
+            #expect(row.accepted?.purpose.contains("zonder andere persoonsgegevens") == true, "what was accepted then")
+        }
+    }
 }
