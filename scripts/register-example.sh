@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # The processing register of a realistic bestuur, for docs/processing-register.md:
 # 40 vestigingen, 3 koppelingen, some ended, some with an end date, some with
-# outdated terms. Runs the built koppelingd and koppelingctl (swift build) on
-# a temporary register and socket, and writes
-#   docs/examples/verwerkingsregister.csv  (as Dutch spreadsheets open it)
-#   docs/examples/verwerkingsregister.md   (the Markdown export)
+# outdated terms; the controller set; every article-30 item filled for the
+# library koppeling (its supplier's catalogue file gives them all), while the
+# shipped TOP dossier entries leave the supplier's facts as gaps. Runs the
+# built koppelingd and koppelingctl (swift build) on a temporary register and
+# socket, and writes
+#   docs/examples/verwerkingsregister.csv   (as Dutch spreadsheets open it)
+#   docs/examples/verwerkingsregister.md    (the Markdown export)
+#   docs/examples/verwerkingsregister.json  (the JSON export)
+#   docs/examples/wijzigingen.txt           (register changes over the period)
 # Only times and generated codes differ between runs; the codes are written
 # to the temporary directory and removed with it.
 #
@@ -35,6 +40,9 @@ names=("De Regenboog" "Het Kompas" "De Wilgen" "Klavertje Vier" "De Zonnewijzer"
     done
 } >"$tmp/scholen.csv"
 ctl school import "$tmp/scholen.csv" >/dev/null
+ctl register controller set --name "Stichting Openbaar Onderwijs Rivierenland" --number 41234 \
+    --address "Stationsweg 12, 4001 AB Tiel" --contact "0344 123 456, bestuursbureau@oor.example" \
+    --fg-name "R. de Groot" --fg-email fg@oor.example >/dev/null
 
 # A third koppeling, loaded from a catalogue file.
 cat >"$tmp/catalogus.json" <<'JSON'
@@ -44,12 +52,17 @@ cat >"$tmp/catalogus.json" <<'JSON'
   "terms_text": "Gebruikersvoorwaarden Bibliotheek op school\n\n1. De bibliotheek gebruikt de gegevens alleen voor het uitlenen.\n2. De school kan de koppeling op elk moment beëindigen.",
   "terms_version": "2025.1", "recommended_prerequisite": null, "carries_eckid_import": false,
   "data_set": {"profile": "UWLR Leerlinggegevens – Smalle set (deel)", "fields": [
-    {"name": "leerling_key", "description": "De sleutel van de leerling in de leerlingadministratie"},
-    {"name": "roepnaam", "description": "Roepnaam van de leerling"},
-    {"name": "achternaam", "description": "Achternaam van de leerling"},
-    {"name": "groep", "description": "De groep (klas) van de leerling"}]},
+    {"name": "leerling_key", "description": "De sleutel van de leerling in de leerlingadministratie", "data_subjects": ["leerling"]},
+    {"name": "roepnaam", "description": "Roepnaam van de leerling", "data_subjects": ["leerling"]},
+    {"name": "achternaam", "description": "Achternaam van de leerling", "data_subjects": ["leerling"]},
+    {"name": "groep", "description": "De groep (klas) van de leerling", "data_subjects": ["leerling"]}]},
   "purpose": "Leerlingen boeken laten lenen in de schoolbibliotheek en de uitleen per groep bijhouden.",
-  "processor_agreement": {"name": "Model Verwerkersovereenkomst Privacyconvenant Onderwijs", "version": "4.0"}}]
+  "processor_agreement": {"name": "Model Verwerkersovereenkomst Privacyconvenant Onderwijs", "version": "4.0"},
+  "legal_basis": "Uitvoering van een taak van algemeen belang (AVG artikel 6 lid 1 onder e): het onderwijs van de school",
+  "retention": "Tot drie maanden nadat de leerling de school heeft verlaten; uitleengegevens na één jaar",
+  "recipients": "Bibliotheek Rivierenland (verwerker); subverwerker: Hosting Noord B.V. (opslag)",
+  "transfers": "Opslag in Nederland; geen doorgifte buiten de EER",
+  "security": "Beveiligingsbijlage bij de verwerkersovereenkomst (versie 2025), ISO 27001-certificaat van de hostingpartij"}]
 JSON
 ctl catalog load "$tmp/catalogus.json" >/dev/null
 
@@ -85,4 +98,6 @@ done
 mkdir -p "$out"
 ctl register export --include-ended --format csv --output "$out/verwerkingsregister.csv"
 ctl register export --include-ended --format markdown --output "$out/verwerkingsregister.md"
+ctl register export --include-ended --format json --output "$out/verwerkingsregister.json"
+ctl register changes --from "$(date +%Y)-01-01" --to "$(date +%Y)-12-31" >"$out/wijzigingen.txt"
 ctl status

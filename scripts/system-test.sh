@@ -377,7 +377,7 @@ as fg koppelingctl --json register export --include-ended
 expect_rc 0 "fg: register export"
 expect_out '"audit_head"' "the export names where the audit trail stood"
 expect_out "Stichting De Test" "the export is headed by the controller"
-expect_out '"accepted_record":"at_acceptance"' "the row shows the whole that was accepted"
+expect_out '"accepted_record" : "at_acceptance"' "the row shows the whole that was accepted"
 as fg koppelingctl register changes --from 2000-01-01 --to 2099-12-31
 expect_rc 0 "fg: register changes"
 as fg koppelingctl audit verify

@@ -85,7 +85,7 @@ struct ProcessingRegisterFormat {
     func markdown() -> String {
         let e = MarkdownText.escape
         var out = "# Verwerkingsregister koppelingen\n\n"
-        out += "Geëxporteerd op \(result.exportedAt); tijden en datums in \(e(result.timeZone)). "
+        out += "Geëxporteerd op \(result.exportedAt); tijden en datums in \(result.timeZone). "
         out += "\(result.rows.count) activering(en). "
         if let head = result.auditHead {
             out += "Logboek tot en met regel \(head.id), hash `\(head.value)`.\n"
