@@ -31,7 +31,13 @@ final class DaemonProcess: @unchecked Sendable {
         process.standardError = stderrPipe
         process.standardOutput = stderrPipe
         stderrPipe.fileHandleForReading.readabilityHandler = { [collected] handle in
-            collected.append(handle.availableData)
+            let chunk = handle.availableData
+            if chunk.isEmpty {
+                handle.readabilityHandler = nil
+                collected.end()
+            } else {
+                collected.append(chunk)
+            }
         }
         try process.run()
         secretCanary?.attach(self)
@@ -69,12 +75,16 @@ final class DaemonProcess: @unchecked Sendable {
         sweepForSecretCanary(captureRegister: true)
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
+        // The handler reads the pipe on its own thread: the daemon's last
+        // lines ("stopped cleanly") may still be in it after the exit.
+        collected.waitForEnd()
         return process.terminationStatus
     }
 
     func kill() {
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
+        collected.waitForEnd()
         sweepForSecretCanary(captureRegister: false)
     }
 
@@ -145,6 +155,16 @@ struct Ctl {
 final class OutputCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()
+    private let ended = DispatchSemaphore(value: 0)
+
+    /// The writing end closed: everything the process wrote is here.
+    func end() { ended.signal() }
+
+    /// Until the writing end closed, or `timeout` seconds (a child that
+    /// inherited the pipe may hold it open).
+    func waitForEnd(timeout: Double = 10) {
+        if ended.wait(timeout: .now() + timeout) == .success { ended.signal() }
+    }
 
     func append(_ chunk: Data) {
         lock.lock()
