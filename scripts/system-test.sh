@@ -435,13 +435,14 @@ else
 fi
 as beheerder koppelingctl school list
 expect_rc 0 "beheerder: school list after the reboot"
+expect_out "$school" "the school is still registered"
 # The reader group's ACL entry is the daemon's, added at every start: a new
 # boot's socket has it again.
 as fg koppelingctl school list
 expect_rc 0 "fg (koppelinginzage): school list after the reboot"
+expect_out "$school" "fg reads the register after the reboot"
 as leerkracht koppelingctl school list
 expect_rc 3 "leerkracht (in neither group): still cannot connect after the reboot"
-expect_out "$school" "the school is still registered"
 as beheerder koppelingctl --json school show "$school"
 expect_out topdossier-eckid "the activation is still there"
 

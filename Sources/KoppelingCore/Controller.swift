@@ -19,7 +19,7 @@ public struct Controller: Sendable, Equatable, Codable {
     public var number: String
     public var address: String
     /// How to reach the bestuur about the register (a phone number or an
-    /// address of its office).
+    /// e-mail address).
     public var contact: String
     public var privacyOfficer: PrivacyOfficer
 

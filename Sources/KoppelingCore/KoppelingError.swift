@@ -68,9 +68,11 @@ public enum KoppelingError: Error, Sendable, Equatable {
             return
                 "U heeft geen rechten om '\(method)' uit te voeren. Alleen root, de gebruiker van de daemon en leden van de beheergroep mogen wijzigingen doen."
         case .notAMember(let user, let readerGroup, let adminGroup):
+            // A uid the user database does not know has no name to add.
+            let name = user.hasPrefix("uid ") ? "GEBRUIKERSNAAM" : user
             return
                 "Alleen leden van de groep \(readerGroup) (inzien) of \(adminGroup) (beheren) kunnen koppelingd gebruiken. "
-                + "Een beheerder voegt u toe met: sudo usermod -aG \(readerGroup) \(user); daarna logt u opnieuw in."
+                + "Een beheerder voegt u toe met: sudo usermod -aG \(readerGroup) \(name); daarna logt u opnieuw in."
         case .unavailable(_, let m), .invalidParams(_, let m, _): return m
         }
     }

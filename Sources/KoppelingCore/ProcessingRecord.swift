@@ -19,7 +19,8 @@ public struct ProcessingRecord: Sendable, Equatable, Codable {
     public var acceptedRecord: AcceptedRecord
     /// When the whole shown was recorded.
     @NullWhenAbsent public var acceptedRecordedAt: String?
-    /// The SHA-256 of the whole shown (of its canonical JSON).
+    /// The SHA-256 of the whole shown, of its JSON text as the register
+    /// keeps it: it names the whole, it is not recomputed from `accepted`.
     @NullWhenAbsent public var consentSha256: String?
     /// Whether today's catalogue entry differs from the whole shown (a new
     /// version since); null when nothing was kept to compare.

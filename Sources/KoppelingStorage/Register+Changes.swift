@@ -14,7 +14,7 @@ extension Register {
                        accepted_by_name AS who, NULL AS detail, 1 AS sort
                 FROM activation a WHERE activated_at >= ?1 AND activated_at < ?2
                 UNION ALL
-                SELECT deactivated_at, 'ended', school_brin6, koppeling_id, NULL, coalesce(deactivated_by, ''),
+                SELECT deactivated_at, 'ended', school_brin6, koppeling_id, NULL, deactivated_by,
                        deactivation_reason, 4
                 FROM activation WHERE deactivated_at >= ?1 AND deactivated_at < ?2
                 UNION ALL

@@ -9,28 +9,21 @@ import Foundation
 /// The whole a school agrees to, kept once per koppeling and terms version
 /// (`consent_document`), and what each acceptance accepted of it.
 extension Register {
-    /// The stored whole of `id` under `version`, with its hash and when and
-    /// how it was recorded; nil when the register never recorded one.
-    public func consentRecord(_ id: String, version: String) throws -> ConsentRecords.Stored? {
+    /// The stored whole of `id` under `version`; nil when the register
+    /// never recorded one.
+    func consentDocument(_ id: String, version: String) throws -> ConsentDocument? {
         try db.queryOne(
-            "SELECT document, sha256, recorded_at, recorded_at_upgrade FROM consent_document WHERE koppeling_id = ? AND version = ?",
+            "SELECT document FROM consent_document WHERE koppeling_id = ? AND version = ?",
             [.text(id), .text(version)]
-        ) {
-            ConsentRecords.Stored(
-                document: try ConsentRecords.decode($0.text(0)),
-                sha256: $0.text(1),
-                recordedAt: $0.text(2),
-                recordedAtUpgrade: $0.int(3) != 0
-            )
-        }
+        ) { try ConsentRecords.decode($0.text(0)) }
     }
 
     /// The first part of what a school agrees to that `entry` (normalised)
     /// would change under a version the register knows, or nil.
     func consentChange(_ entry: CatalogEntry) throws -> String? {
-        guard let stored = try consentRecord(entry.id, version: entry.termsVersion) else { return nil }
+        guard let stored = try consentDocument(entry.id, version: entry.termsVersion) else { return nil }
         let now = ConsentDocument(entry: entry, termsSha256: TermsDigest.sha256Hex(entry.termsText))
-        return now.firstDifference(from: stored.document)
+        return now.firstDifference(from: stored)
     }
 
     /// Keeps the whole of entry `id` under its current version, once, as
@@ -49,18 +42,9 @@ extension Register {
     }
 }
 
-/// How the whole is stored: one JSON document, whose SHA-256 an acceptance
-/// keeps.
-public enum ConsentRecords {
-    public struct Stored: Sendable, Equatable {
-        public var document: ConsentDocument
-        public var sha256: String
-        public var recordedAt: String
-        /// Recorded when the register was upgraded to whole-consent, not
-        /// when a catalogue file gave it.
-        public var recordedAtUpgrade: Bool
-    }
-
+/// How the whole is stored: one JSON document (the view `catalog_consent`
+/// writes it), whose SHA-256, of that text as stored, an acceptance keeps.
+enum ConsentRecords {
     static func decode(_ json: String) throws -> ConsentDocument {
         try JSONDecoder().decode(ConsentDocument.self, from: Data(json.utf8))
     }

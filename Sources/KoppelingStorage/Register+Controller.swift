@@ -24,7 +24,8 @@ extension Register {
     }
 
     /// Sets (or replaces) the controller block; `controller` is validated.
-    /// What it replaced stays in the audit trail.
+    /// Only the current block is kept: each time it was set is in the audit
+    /// trail and in `register.changes`, not the values it replaced.
     public func setController(_ c: Controller, by caller: Caller, now: String) throws -> ControllerRecord {
         try inWriteScope {
             try db.run(

@@ -11,7 +11,7 @@ extension Register {
                    a.deactivated_at, a.deactivated_by, a.deactivation_reason,
                    a.terms_version, a.terms_sha256, t.accepted_at, t.accepted_by_name,
                    a.deactivated_at IS NULL AND a.terms_version <> c.terms_version,
-                   t.consent_sha256, d.document, d.sha256, d.recorded_at, today.sha256
+                   t.consent_sha256, d.document, d.sha256, d.recorded_at, today.sha256, d.recorded_at_upgrade
             FROM activation a
             JOIN catalog_entry c ON c.id = a.koppeling_id
             LEFT JOIN school s ON s.brin6 = a.school_brin6
@@ -34,13 +34,21 @@ extension Register {
         return try db.query(sql, values) { r in
             var accepted: ConsentDocument?
             var record = ProcessingRecord.AcceptedRecord.notKept
+            // An acceptance that kept a hash names the whole it saw. One made
+            // before wholes were kept has none: its version's whole recorded
+            // at the upgrade is shown as such; one recorded later, by a load,
+            // says nothing about what that acceptance saw.
             if let json = r.optionalText(19) {
                 let sha = r.text(20)
-                if wholes[sha] == nil { wholes[sha] = try ConsentRecords.decode(json) }
-                accepted = wholes[sha]
-                // An acceptance that kept a hash names the whole it saw; one
-                // made before wholes were kept has none.
-                record = r.optionalText(18) == sha ? .atAcceptance : .atUpgrade
+                if r.optionalText(18) == sha {
+                    record = .atAcceptance
+                } else if r.int(23) != 0 {
+                    record = .atUpgrade
+                }
+                if record != .notKept {
+                    if wholes[sha] == nil { wholes[sha] = try ConsentRecords.decode(json) }
+                    accepted = wholes[sha]
+                }
             }
             return ProcessingRecord(
                 brin6: r.text(0),

@@ -19,7 +19,7 @@ struct ProcessingRegisterFormat {
 
     /// Dutch names of the gaps, by wire name.
     static let gapLabels: [String: String] = [
-        "controller": "verwerkingsverantwoordelijke", "purpose": "doel", "data_subjects": "betrokkenen",
+        "purpose": "doel", "data_subjects": "betrokkenen",
         "data_categories": "gegevens", "recipients": "ontvangers", "transfers": "doorgifte", "retention": "bewaartermijn",
         "security": "beveiliging", "legal_basis": "grondslag", "processor_agreement": "verwerkersovereenkomst",
     ]
@@ -28,10 +28,10 @@ struct ProcessingRegisterFormat {
         gaps.map { gapLabels[$0] ?? $0 }.joined(separator: ", ")
     }
 
-    static func recordText(_ r: ProcessingRecord) -> String {
+    func recordText(_ r: ProcessingRecord) -> String {
         switch r.acceptedRecord {
         case .atAcceptance: "bij het akkoord"
-        case .atUpgrade: "bij de upgrade op \(r.acceptedRecordedAt ?? "?") (wat eerder gold is niet bekend)"
+        case .atUpgrade: "bij de upgrade op \(times.format(r.acceptedRecordedAt) ?? "?") (wat eerder gold is niet bekend)"
         case .notKept: "niet bewaard"
         }
     }
@@ -61,7 +61,7 @@ struct ProcessingRegisterFormat {
             a?.dataSet.dataSubjects.map { $0.isEmpty ? m : $0.joined(separator: ", ") } ?? m, a?.dataSet.profile ?? m,
             a.map { $0.dataSet.fields.isEmpty ? m : $0.dataSet.fields.map(\.name).joined(separator: ", ") } ?? m,
             a?.recipients ?? m, a?.transfers ?? m, a?.retention ?? m, a?.security ?? m,
-            a?.processorAgreement.map { "\($0.name) \($0.version)" } ?? m, Self.recordText(r), r.consentSha256 ?? "",
+            a?.processorAgreement.map { "\($0.name) \($0.version)" } ?? m, recordText(r), r.consentSha256 ?? "",
             r.catalogDiffers.map { $0 ? "ja" : "nee" } ?? "onbekend", times.format(r.activatedAt), r.activatedByName,
             r.activatedBy, r.startDate, r.endDate ?? "", r.active ? "ja" : "nee", times.format(r.endedAt) ?? "",
             r.endedBy ?? "", r.endReason ?? "", r.termsVersion, r.termsSha256 ?? "onbekend",
@@ -143,7 +143,7 @@ struct ProcessingRegisterFormat {
             lines.append(("Inhoud", "\(m): wat bij dit akkoord gold is niet bewaard"))
         }
         lines += [
-            ("Inhoud vastgelegd", e(Self.recordText(r)) + (r.consentSha256.map { ", SHA-256 `\($0)`" } ?? "")),
+            ("Inhoud vastgelegd", e(recordText(r)) + (r.consentSha256.map { ", SHA-256 `\($0)`" } ?? "")),
             ("Geactiveerd", "\(times.format(r.activatedAt)) door \(e(r.activatedByName)) (gebruiker \(e(r.activatedBy)))"),
             ("Periode", "\(r.startDate) tot en met \(r.endDate ?? "(geen einddatum)")"),
             (

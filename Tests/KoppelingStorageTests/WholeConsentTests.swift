@@ -148,6 +148,14 @@ import Testing
             let eckid = try #require(rows.first { $0.koppeling == "topdossier-eckid" })
             #expect(eckid.acceptedRecord == .notKept && eckid.accepted == nil && eckid.catalogDiffers == nil)
             #expect(eckid.gaps == ProcessingRecord.items, "nothing of what it accepted is known")
+            // A whole of that old version loaded later says nothing about what
+            // the acceptance before the upgrade saw.
+            var older = try #require(try register.catalogEntry("topdossier-eckid"))
+            older.termsVersion = "2023.9"
+            older.termsText = "De voorwaarden van 2023.9, opnieuw geladen."
+            try load(register, [older])
+            let reloaded = try register.processingRegister(school: nil, includeEnded: false)
+            #expect(reloaded.first { $0.koppeling == "topdossier-eckid" }?.acceptedRecord == .notKept)
             // From the upgrade on, the version is held like any other.
             var changed = try #require(try register.catalogEntry("topdossier"))
             changed.purpose = "Iets anders."

@@ -234,7 +234,6 @@ extension Application {
         return ReacceptResult(activation: record)
     }
 
-
     func deactivate(_ p: DeactivateParams, caller: Caller) throws -> DeactivateResult {
         let b = try brin6(p.brin6)
         // It is shown in listings and the processing register.

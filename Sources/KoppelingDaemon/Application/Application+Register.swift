@@ -45,7 +45,15 @@ extension Application {
             return nil
         }
         let from = day(p.from, "from")
-        let to = day(p.to, "to")
+        var to = day(p.to, "to")
+        // Instants compare as text: a year past 9998 would end the period
+        // at "10000-…", before every stored instant.
+        if let last = to, last > LocalDate(iso: "9998-12-31")! {
+            violations.append(
+                Violation(field: "to", reason: .dateFormat, message: "Geef een einddatum tot en met 9998-12-31.")
+            )
+            to = nil
+        }
         if let from, let to, to < from {
             violations.append(
                 Violation(field: "to", reason: .endDateBeforeStart, message: "De einddatum ligt vóór de begindatum.")

@@ -36,7 +36,7 @@ enum SocketAccess {
     }
 
     /// Gives group `gid` read and write on the socket at `path`, beside the
-    /// owner's and the owning group's bits of its mode (`other` keeps none).
+    /// owner's, the owning group's and other's bits of its mode.
     /// Not through a link: the entry is for this file only.
     static func grant(gid: UInt32, onSocketAt path: String) throws {
         var info = stat()
