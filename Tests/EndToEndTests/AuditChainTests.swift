@@ -12,7 +12,7 @@ struct AuditChainEndToEndTests {
         p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         p.arguments = [path, sql]
         try p.run()
-        p.waitUntilExit()
+        p.reap()
         return p.terminationStatus
     }
 

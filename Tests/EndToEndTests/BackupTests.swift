@@ -19,7 +19,7 @@ struct BackupTests {
         p.standardOutput = out
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        p.reap()
         return String(decoding: data, as: UTF8.self)
     }
 

@@ -15,7 +15,7 @@ struct ConsentFlowTests {
         p.standardOutput = out
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        p.reap()
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -67,7 +67,7 @@ struct ConsentFlowTests {
         let out = Pipe()
         sum.standardOutput = out
         try sum.run()
-        sum.waitUntilExit()
+        sum.reap()
         #expect(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).hasPrefix(sha))
 
         // Someone loads new terms between reading and agreeing: refused.

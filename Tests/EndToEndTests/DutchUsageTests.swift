@@ -131,7 +131,7 @@ struct DutchUsageTests {
         let out = Pipe()
         daemon.standardOutput = out
         try daemon.run()
-        daemon.waitUntilExit()
+        daemon.reap()
         let version = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(daemon.terminationStatus == 0)
         #expect(

@@ -22,7 +22,7 @@ struct LinkageTests {
         p.standardError = FileHandle.nullDevice
         try p.run()
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        p.reap()
         return text
     }
 

@@ -23,7 +23,7 @@ struct ManPageTests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        process.reap()
         #expect(process.terminationStatus == 0, sourceLocation: sourceLocation)
         let root = try #require(E2E.object(data), "not JSON", sourceLocation: sourceLocation)
         let command = try #require(root["command"] as? [String: Any], sourceLocation: sourceLocation)

@@ -22,10 +22,10 @@ struct OneDaemonTests {
         while process.isRunning, Date() < deadline { usleep(20_000) }
         if process.isRunning {
             process.terminate()
-            process.waitUntilExit()
+            process.reap()
             Issue.record("koppelingd \(arguments) was still running after \(timeout) s")
         }
-        process.waitUntilExit()
+        process.reap()
         return (
             process.terminationStatus, String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         )

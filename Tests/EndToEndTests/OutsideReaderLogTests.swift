@@ -50,7 +50,7 @@ struct OutsideReaderLogTests {
         #expect(peak > Self.limit, "the log never passed its limit while the reader held on (\(peak) bytes): no test")
 
         try input.fileHandleForWriting.close()
-        shell.waitUntilExit()
+        shell.reap()
         let letGo = Date()
         var after = Self.size(wal)
         while after > Self.limit, Date().timeIntervalSince(letGo) < 5 {

@@ -434,7 +434,7 @@ final class TemporaryAccounts {
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        p.reap()
         guard p.terminationStatus == 0 else {
             throw Failure("\(tool) \(arguments.joined(separator: " ")): exit \(p.terminationStatus): \(message)")
         }
@@ -491,7 +491,7 @@ final class ForeignCtl {
             try input.fileHandleForWriting.close()
             let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
             let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
+            process.reap()
             return Ctl.Result(
                 status: process.terminationStatus,
                 stdout: String(decoding: stdoutData, as: UTF8.self),

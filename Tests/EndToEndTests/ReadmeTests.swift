@@ -249,7 +249,7 @@ struct ReadmeTests {
         second.standardError = FileHandle.nullDevice
         second.standardOutput = FileHandle.nullDevice
         try second.run()
-        second.waitUntilExit()
+        second.reap()
         #expect(second.terminationStatus == 78)
     }
 
@@ -313,7 +313,7 @@ struct ReadmeTests {
             Issue.record("'\(command)' did not finish within \(Int(timeout)) s")
             _ = done.wait(timeout: .now() + 5)
         }
-        process.waitUntilExit()
+        process.reap()
         return ShellResult(status: process.terminationStatus, output: collected.text)
     }
 

@@ -30,7 +30,7 @@ struct RealClientTests {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning, Date() < deadline { usleep(50_000) }
         if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        process.reap()
         while !collected.done { usleep(10_000) }
         return (process.terminationStatus, String(decoding: collected.data ?? Data(), as: UTF8.self))
     }

@@ -70,7 +70,7 @@ struct SecretCanaryTests {
                 "UPDATE audit SET detail = '\(code.prefix(6).uppercased() + code.dropFirst(6))' WHERE id = (SELECT max(id) FROM audit)",
             ]
             try sqlite.run()
-            sqlite.waitUntilExit()
+            sqlite.reap()
             #expect(sqlite.terminationStatus == 0)
         }
         #expect(leaks.contains { $0.source.hasSuffix("audit.list") }, "\(leaks)")

@@ -197,7 +197,7 @@ enum LibreOffice {
         p.standardError = out
         try p.run()
         let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        p.reap()
         try #require(p.terminationStatus == 0, "soffice \(arguments.joined(separator: " ")):\n\(log)")
     }
 }

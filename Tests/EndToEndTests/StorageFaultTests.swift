@@ -344,7 +344,7 @@ enum Fault {
         p.standardError = out
         do { try p.run() } catch { return Output(status: -1, output: "\(error)") }
         let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        p.reap()
         return Output(status: p.terminationStatus, output: String(decoding: data, as: UTF8.self))
     }
 
@@ -424,7 +424,7 @@ final class ExternalSQLite: @unchecked Sendable {
     /// Ends sqlite3 (an open transaction rolls back).
     func finish() {
         try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        process.reap()
         outputPipe.fileHandleForReading.readabilityHandler = nil
     }
 }

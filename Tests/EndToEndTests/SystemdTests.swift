@@ -18,12 +18,7 @@ struct SystemdTests {
         process.environment = env
         process.standardError = FileHandle.nullDevice
         try process.run()
-        defer {
-            if process.isRunning {
-                process.terminate()
-                process.waitUntilExit()
-            }
-        }
+        defer { process.stop() }
 
         let ready = listener.waitFor("READY=1", timeout: 20)
         #expect(ready.found, "saw \(ready.seen)")
@@ -40,7 +35,7 @@ struct SystemdTests {
         process.terminate()
         let stopping = listener.waitFor("STOPPING=1", timeout: 10)
         #expect(stopping.found, "saw \(stopping.seen)")
-        process.waitUntilExit()
+        process.reap()
         #expect(process.terminationStatus == 0)
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/k.sock"), "own socket file is removed at exit")
     }
@@ -61,12 +56,7 @@ struct SystemdTests {
         process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        defer {
-            if process.isRunning {
-                process.terminate()
-                process.waitUntilExit()
-            }
-        }
+        defer { process.stop() }
 
         // The socket exists before koppelingd runs; connect and ask at once.
         let deadline = Date().addingTimeInterval(10)
@@ -81,7 +71,7 @@ struct SystemdTests {
         )
 
         process.terminate()
-        process.waitUntilExit()
+        process.reap()
         #expect(FileManager.default.fileExists(atPath: socketPath), "a socket passed by systemd is never unlinked")
     }
 
@@ -114,7 +104,7 @@ struct SystemdTests {
         #expect(reply.contains("\"id\":42"))
         #expect(reply.contains("\"result\""), "the write finished after the lock was released: \(reply)")
         #expect(daemon.stop() == 0)
-        holder.waitUntilExit()
+        holder.reap()
     }
 
     @Test func staleSocketIsReplacedAndLiveOneRefused() throws {
@@ -127,7 +117,7 @@ struct SystemdTests {
         let err = Pipe()
         second.standardError = err
         try second.run()
-        second.waitUntilExit()
+        second.reap()
         #expect(second.terminationStatus != 0)
         #expect(
             String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains(

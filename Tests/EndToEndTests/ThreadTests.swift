@@ -63,7 +63,7 @@ struct ThreadTests {
     func interruptStops() throws {
         let daemon = try DaemonProcess()
         #expect(kill(daemon.process.processIdentifier, SIGINT) == 0)
-        daemon.process.waitUntilExit()
+        daemon.process.reap()
         #expect(daemon.process.terminationReason == .exit)
         #expect(daemon.process.terminationStatus == 0, "\(daemon.output)")
         #expect(daemon.output.contains("stopped cleanly"), "\(daemon.output)")
@@ -100,7 +100,7 @@ struct ThreadTests {
         defer {
             if process.isRunning {
                 process.terminate()
-                process.waitUntilExit()
+                process.reap()
             }
         }
         let deadline = Date().addingTimeInterval(20)
@@ -109,7 +109,7 @@ struct ThreadTests {
         usleep(1_500_000)
         #expect(!collected.text.lowercased().contains("thread priority"), "\(collected.text)")
         process.terminate()
-        process.waitUntilExit()
+        process.reap()
         #expect(process.terminationStatus == 0, "\(collected.text)")
     }
 }

@@ -48,7 +48,7 @@ final class DaemonProcess: @unchecked Sendable {
         sweepForSecretCanary(captureRegister: true)
         if process.isRunning {
             process.terminate()
-            process.waitUntilExit()
+            process.reap()
         }
     }
 
@@ -74,7 +74,7 @@ final class DaemonProcess: @unchecked Sendable {
     func stop() -> Int32 {
         sweepForSecretCanary(captureRegister: true)
         if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        process.reap()
         // The handler reads the pipe on its own thread: the daemon's last
         // lines ("stopped cleanly") may still be in it after the exit.
         collected.waitForEnd()
@@ -83,7 +83,7 @@ final class DaemonProcess: @unchecked Sendable {
 
     func kill() {
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        process.reap()
         collected.waitForEnd()
         sweepForSecretCanary(captureRegister: false)
     }
@@ -140,7 +140,7 @@ struct Ctl {
         try input.fileHandleForWriting.close()
         let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
         let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        process.reap()
         let result = Result(
             status: process.terminationStatus,
             stdout: String(decoding: stdoutData, as: UTF8.self),

@@ -79,7 +79,7 @@ final class PseudoTerminal {
     func finish(timeout: TimeInterval = 30) -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline, readSome(milliseconds: 100) || process.isRunning {}
-        process.waitUntilExit()
+        process.reap()
         return process.terminationStatus
     }
 

@@ -324,7 +324,7 @@ extension DaemonProcess {
         }
         if process.isRunning {
             process.terminate()
-            process.waitUntilExit()
+            process.reap()
         }
         // The reader thread may still hold the last bytes for a moment.
         usleep(50_000)
@@ -405,7 +405,7 @@ extension DaemonProcess {
         p.standardError = FileHandle.nullDevice
         guard (try? p.run()) != nil else { return "" }
         let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        p.reap()
         return String(decoding: data, as: UTF8.self)
     }
 }
