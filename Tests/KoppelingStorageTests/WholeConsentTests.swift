@@ -117,29 +117,10 @@ import Testing
     /// and shown as such; a version replaced before is shown as not kept.
     @Test func anUpgradedRegisterSaysWhatItCannotKnow() throws {
         try withTemporaryDirectory { dir in
-            do {
-                let old = try DatabaseSetup.openWriter(
-                    path: dir.databasePath,
-                    migrations: Array(Migrator.embedded.prefix(8))
-                )
-                try old.execute(
-                    """
-                    INSERT INTO school VALUES ('21QW00', 'OBS Oud', '2026-01-05T08:00:00Z');
-                    INSERT INTO activation (school_brin6, koppeling_id, accepted_by_name, os_user, os_uid, terms_version,
-                        start_date, code_hash, code_prefix, code_length, activated_at)
-                    VALUES ('21QW00', 'topdossier', 'A. Oud', 'beheer', 1000, '2024.1', '2026-01-05', x'00', '21QW00', 24,
-                        '2026-01-05T08:00:00Z'),
-                           ('21QW00', 'topdossier-eckid', 'A. Oud', 'beheer', 1000, '2023.9', '2026-01-05', x'01', '21QW00',
-                        24, '2026-01-05T08:00:00Z');
-                    INSERT INTO terms_acceptance (activation_id, terms_version, accepted_by_name, os_user, os_uid, accepted_at)
-                    SELECT id, terms_version, accepted_by_name, os_user, os_uid, activated_at FROM activation;
-                    INSERT INTO used_code VALUES (x'00', '2026-01-05T08:00:00Z'), (x'01', '2026-01-05T08:00:00Z');
-                    """
-                )
-                old.close()
-            }
-            _ = try InstallSecret.create(path: Register.secretPath(forDatabase: dir.databasePath))
-            let register = try Register.open(path: dir.databasePath)
+            let register = try Self.upgraded(
+                dir,
+                activations: [("topdossier", "2024.1", "x'00'"), ("topdossier-eckid", "2023.9", "x'01'")]
+            )
             defer { register.close() }
             let rows = try register.processingRegister(school: nil, includeEnded: false)
             let standard = try #require(rows.first { $0.koppeling == "topdossier" })
@@ -174,27 +155,7 @@ import Testing
     /// accepted then.
     @Test func theCorrectedEckidPurposeIsANewVersion() throws {
         try withTemporaryDirectory { dir in
-            do {
-                let old = try DatabaseSetup.openWriter(
-                    path: dir.databasePath,
-                    migrations: Array(Migrator.embedded.prefix(8))
-                )
-                try old.execute(
-                    """
-                    INSERT INTO school VALUES ('21QW00', 'OBS Oud', '2026-01-05T08:00:00Z');
-                    INSERT INTO activation (school_brin6, koppeling_id, accepted_by_name, os_user, os_uid, terms_version,
-                        start_date, code_hash, code_prefix, code_length, activated_at)
-                    VALUES ('21QW00', 'topdossier-eckid', 'A. Oud', 'beheer', 1000, '2024.1', '2026-01-05', x'01',
-                        '21QW00', 24, '2026-01-05T08:00:00Z');
-                    INSERT INTO terms_acceptance (activation_id, terms_version, accepted_by_name, os_user, os_uid, accepted_at)
-                    SELECT id, terms_version, accepted_by_name, os_user, os_uid, activated_at FROM activation;
-                    INSERT INTO used_code VALUES (x'01', '2026-01-05T08:00:00Z');
-                    """
-                )
-                old.close()
-            }
-            _ = try InstallSecret.create(path: Register.secretPath(forDatabase: dir.databasePath))
-            let register = try Register.open(path: dir.databasePath)
+            let register = try Self.upgraded(dir, activations: [("topdossier-eckid", "2024.1", "x'01'")])
             defer { register.close() }
             let entry = try #require(try register.catalogEntry("topdossier-eckid"))
             #expect(entry.termsVersion == "2024.2")
@@ -205,5 +166,33 @@ import Testing
             #expect(row.accepted?.termsVersion == "2024.1")
             #expect(row.accepted?.purpose.contains("zonder andere persoonsgegevens") == true, "what was accepted then")
         }
+    }
+
+    /// A register of the release before whole-consent (schema 8) with one
+    /// school and these activations, each accepted once (koppeling, terms
+    /// version, code hash as an SQL literal), opened by this version.
+    static func upgraded(_ dir: TemporaryDirectory, activations: [(String, String, String)]) throws -> Register {
+        do {
+            let old = try DatabaseSetup.openWriter(path: dir.databasePath, migrations: Array(Migrator.embedded.prefix(8)))
+            defer { old.close() }
+            let rows = activations.map { koppeling, version, hash in
+                "('21QW00', '\(koppeling)', 'A. Oud', 'beheer', 1000, '\(version)', '2026-01-05', \(hash), '21QW00', 24, "
+                    + "'2026-01-05T08:00:00Z')"
+            }
+            try old.execute(
+                """
+                INSERT INTO school VALUES ('21QW00', 'OBS Oud', '2026-01-05T08:00:00Z');
+                INSERT INTO activation (school_brin6, koppeling_id, accepted_by_name, os_user, os_uid, terms_version,
+                    start_date, code_hash, code_prefix, code_length, activated_at)
+                VALUES \(rows.joined(separator: ", "));
+                INSERT INTO terms_acceptance (activation_id, terms_version, accepted_by_name, os_user, os_uid, accepted_at)
+                SELECT id, terms_version, accepted_by_name, os_user, os_uid, activated_at FROM activation;
+                INSERT INTO used_code SELECT code_hash, activated_at FROM activation;
+                """
+            )
+        }
+        // The secret of an old register with codes must exist; make one.
+        _ = try InstallSecret.create(path: Register.secretPath(forDatabase: dir.databasePath))
+        return try Register.open(path: dir.databasePath)
     }
 }
